@@ -1,0 +1,388 @@
+"""Benchmark `dynsr.ops` at the five papers' training sizes: ours vs the naive ``F.unfold`` references.
+
+Usage::
+
+    python benchmarks/ops.py [--quick]
+
+For every case (operator at a paper's size, float32, batch 16) and implementation, a fresh subprocess
+builds the inputs, measures the peak resident memory of one forward+backward pass (VmHWM after
+resetting it through /proc/self/clear_refs, minus VmRSS before the pass; torch's CPU allocations are
+invisible to tracemalloc), then times `repeats` more passes and reports the median. Implementations:
+
+- ``ours``: the `dynsr.ops` operator;
+- ``naive``: its `dynsr.ops.reference` counterpart (skipped where it would need more than
+  ``NAIVE_LIMIT_BYTES``; the estimate is recorded);
+- ``floor``: for operators that cost a convolution, the static ``F.conv2d`` of the same shape, as a
+  practical lower bound.
+
+The memory-bandwidth bound of a case is the time to move its minimum traffic (forward: read inputs,
+write output; backward: read grad_out and inputs, write input grads) at the copy bandwidth measured in
+the same run. Results go to results/bench/ops.json (written atomically) and a markdown table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from dynsr import ops
+from dynsr.ops import reference
+
+REPO = Path(__file__).resolve().parents[1]
+OUTPUT = REPO / "results" / "bench" / "ops.json"
+BATCH = 16
+NAIVE_LIMIT_BYTES = 6 * 10**9
+MIB = 2**20
+
+Run = Callable[[], torch.Tensor]
+
+
+def leaf(*shape: int, positive: bool = False) -> torch.Tensor:
+    """A float32 input that requires grad (uniform in [0, 1) if `positive`, else standard normal)."""
+    values = torch.rand(shape) if positive else torch.randn(shape)
+    return values.requires_grad_()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One operator at one paper size; `build(impl)` returns (forward closure, differentiable inputs)."""
+
+    name: str
+    paper: str
+    shape: str
+    fwd_flops: int
+    build: Callable[[str], tuple[Run, list[torch.Tensor]]]
+    impls: tuple[str, ...] = ("ours", "naive")
+    naive_bytes: int = 0
+
+
+def per_pixel_case(name: str, paper: str, channels: int, size: int, kernel: int, scale: int = 1) -> Case:
+    """UDVD D/U blocks, DMSR MBM: per-pixel kernels shared across channels."""
+    taps = kernel * kernel * scale * scale
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x, kernels = leaf(BATCH, channels, size, size), leaf(BATCH, taps, size, size)
+        if scale == 1:
+            fn = ops.per_pixel_conv2d if impl == "ours" else reference.per_pixel_conv2d_unfold
+            return (lambda: fn(x, kernels)), [x, kernels]
+        fn = ops.per_pixel_conv2d_upsample if impl == "ours" else reference.per_pixel_conv2d_upsample_unfold
+        return (lambda: fn(x, kernels, scale=scale)), [x, kernels]
+
+    shape = f"x {BATCH}×{channels}×{size}², kernels {BATCH}×{taps}×{size}², k{kernel}" + (f", ×{scale}" if scale > 1 else "")
+    macs = BATCH * channels * taps * size * size
+    naive_bytes = 2 * BATCH * channels * kernel * kernel * size * size * 4  # unfold columns + autograd's product
+    return Case(name, paper, shape, 2 * macs, build, naive_bytes=naive_bytes)
+
+
+def depthwise_case() -> Case:
+    channels, size, kernel = 64, 48, 3
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x = leaf(BATCH, channels, size, size)
+        if impl == "floor":
+            weight = leaf(channels, 1, kernel, kernel)
+            return (lambda: F.conv2d(x, weight, padding=1, groups=channels)), [x, weight]
+        weight = leaf(BATCH, channels, kernel, kernel)
+        fn = ops.per_sample_depthwise_conv2d if impl == "ours" else reference.per_sample_depthwise_conv2d_unfold
+        return (lambda: fn(x, weight)), [x, weight]
+
+    shape = f"x {BATCH}×{channels}×{size}², weight {BATCH}×{channels}×3×3"
+    return Case("dasr_da_depthwise", "DASR §3.2.2", shape, 2 * BATCH * channels * size * size * 9, build, ("ours", "naive", "floor"))
+
+
+def modulation_case() -> Case:
+    channels, size = 64, 48
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x, scale = leaf(BATCH, channels, size, size), leaf(BATCH, channels, positive=True)
+        return (lambda: ops.channel_modulation(x, scale)), [x, scale]
+
+    shape = f"x {BATCH}×{channels}×{size}², scale {BATCH}×{channels}"
+    return Case("dasr_da_modulation", "DASR §3.2.2", shape, BATCH * channels * size * size, build, ("ours",))
+
+
+def expert_mixture_case() -> Case:
+    channels, size, kernel, experts = 64, 48, 3, 4
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x = leaf(BATCH, channels, size, size)
+        if impl == "floor":
+            weight, bias = leaf(channels, channels, kernel, kernel), leaf(channels)
+            return (lambda: F.conv2d(x, weight, bias, padding=1)), [x, weight, bias]
+        attention = leaf(BATCH, experts, positive=True)
+        weight, bias = leaf(experts, channels, channels, kernel, kernel), leaf(experts, channels)
+        fn = ops.expert_mixture_conv2d if impl == "ours" else reference.expert_mixture_conv2d_unfold
+        return (lambda: fn(x, attention, weight, bias)), [x, attention, weight, bias]
+
+    shape = f"x {BATCH}×{channels}×{size}², K={experts} experts {channels}→{channels} 3×3"
+    flops = 2 * BATCH * channels * channels * kernel * kernel * size * size
+    return Case("gldfn_global_experts", "GLDFN Eq. 4", shape, flops, build, ("ours", "naive", "floor"))
+
+
+def decoupled_case() -> Case:
+    channels, size, kernel = 64, 48, 3
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x = leaf(BATCH, channels, size, size)
+        spatial, channel = leaf(BATCH, kernel * kernel, size, size), leaf(BATCH, channels, kernel * kernel)
+        fn = ops.decoupled_dynamic_filter if impl == "ours" else reference.decoupled_dynamic_filter_unfold
+        return (lambda: fn(x, spatial, channel)), [x, spatial, channel]
+
+    shape = f"x {BATCH}×{channels}×{size}², spatial {BATCH}×9×{size}², channel {BATCH}×{channels}×9"
+    return Case("gldfn_local_ddf", "GLDFN Eq. 5", shape, 4 * BATCH * channels * size * size * 9, build)
+
+
+def deform_case(name: str, paper: str, with_offsets: bool) -> Case:
+    channels, size, kernel = 64, 48, 3
+    taps = kernel * kernel
+
+    def build(impl: str) -> tuple[Run, list[torch.Tensor]]:
+        x, weight, bias = leaf(BATCH, channels, size, size), leaf(channels, channels, kernel, kernel), leaf(channels)
+        if impl == "floor":
+            return (lambda: F.conv2d(x, weight, bias, padding=1)), [x, weight, bias]
+        mask = leaf(BATCH, taps, size, size, positive=True)
+        offset = (2 * torch.randn(BATCH, 2 * taps, size, size)).requires_grad_() if with_offsets else None
+        fn = ops.modulated_deform_conv2d if impl == "ours" else reference.modulated_deform_conv2d_gather
+        inputs = [t for t in (x, offset, mask, weight, bias) if t is not None]
+        return (lambda: fn(x, offset, weight, bias, mask=mask, padding=1)), inputs
+
+    what = "offsets + mask" if with_offsets else "zero offsets, mask = kernel"
+    shape = f"x {BATCH}×{channels}×{size}², {channels}→{channels} 3×3, {what}"
+    columns = BATCH * channels * taps * size * size
+    flops = 2 * columns * channels + (8 * columns if with_offsets else columns)
+    return Case(name, paper, shape, flops, build, ("ours", "naive", "floor"))
+
+
+CASES = [
+    per_pixel_case("udvd_D_96", "UDVD Eq. 2", channels=3, size=96, kernel=5),
+    per_pixel_case("udvd_D_144", "UDVD Eq. 2", channels=3, size=144, kernel=5),
+    per_pixel_case("udvd_U_x2", "UDVD Eq. 3", channels=3, size=48, kernel=5, scale=2),
+    per_pixel_case("udvd_U_x3", "UDVD Eq. 3", channels=3, size=48, kernel=5, scale=3),
+    per_pixel_case("per_pixel_c64", "UDVD Eq. 2 (C=64)", channels=64, size=48, kernel=5),
+    per_pixel_case("dmsr_mbm_k15", "DMSR Eq. 4", channels=64, size=96, kernel=15),
+    depthwise_case(),
+    modulation_case(),
+    expert_mixture_case(),
+    decoupled_case(),
+    deform_case("arcsr_dmconv", "ArcSR §3.2.2", with_offsets=True),
+    deform_case("arcsr_kgconv", "ArcSR §3.2.3", with_offsets=False),
+]
+
+
+def read_status_kib(field: str) -> int:
+    """A 'kB' field of /proc/self/status, e.g. VmRSS or VmHWM."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux ≥ 4.0); False where that is not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
+    """Measure one (case, implementation) in this process: peak memory of one pass, then timed passes."""
+    case = next(c for c in CASES if c.name == case_name)
+    torch.manual_seed(0)
+    forward, inputs = case.build(impl)
+    with torch.no_grad():
+        grad_out = torch.randn_like(forward())
+    min_bytes = 2 * sum(t.nbytes for t in inputs) + 2 * grad_out.nbytes + sum(t.nbytes for t in inputs)
+
+    def step() -> None:
+        for tensor in inputs:
+            tensor.grad = None
+        forward().backward(grad_out)
+
+    exact_reset = reset_peak_rss()
+    baseline_kib = read_status_kib("VmRSS")
+    step()
+    peak_kib = read_status_kib("VmHWM") if exact_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return {
+        "median_s": statistics.median(times),
+        "times_s": times,
+        "peak_rss_mib": (peak_kib - baseline_kib) / 1024,
+        "peak_method": "VmHWM after clear_refs" if exact_reset else "ru_maxrss (includes input setup)",
+        "min_bytes": min_bytes,
+    }
+
+
+def measure_in_subprocess(case: Case, impl: str, repeats: int) -> dict[str, object]:
+    command = [sys.executable, __file__, "--child", case.name, impl, "--repeats", str(repeats)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def copy_bandwidth_gbps(megabytes: int = 256, repeats: int = 5) -> float:
+    """Best-of-`repeats` bandwidth of a large float32 tensor copy, counting bytes read plus written."""
+    source = torch.randn(megabytes * MIB // 4)
+    target = torch.empty_like(source)
+    target.copy_(source)
+    best = min(timed(lambda: target.copy_(source)) for _ in range(repeats))
+    return 2 * source.nbytes / best / 1e9
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def machine_info() -> dict[str, object]:
+    model = platform.processor()
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu_model": model,
+        "logical_cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def summarise(case: Case, results: dict[str, dict[str, object]], bandwidth_gbps: float) -> dict[str, object]:
+    """Add ratios to one case: ours vs naive, and ours vs the bandwidth bound."""
+    ours = results["ours"]
+    summary: dict[str, object] = {"case": case.name, "paper": case.paper, "shape": case.shape, "results": results}
+    if "median_s" not in ours:
+        return summary
+    bound_s = ours["min_bytes"] / (bandwidth_gbps * 1e9)
+    summary |= {
+        "bandwidth_bound_s": bound_s,
+        "times_bandwidth_bound": ours["median_s"] / bound_s,
+        "achieved_gbps": ours["min_bytes"] / ours["median_s"] / 1e9,
+        "achieved_gflops": 3 * case.fwd_flops / ours["median_s"] / 1e9,
+    }
+    naive = results.get("naive", {})
+    if "median_s" in naive:
+        summary |= {
+            "time_vs_naive": ours["median_s"] / naive["median_s"],
+            "memory_vs_naive": ours["peak_rss_mib"] / max(naive["peak_rss_mib"], 1e-9),
+        }
+    return summary
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    header = (
+        "| case | paper | ours ms | naive ms | ours/naive time | ours MiB | naive MiB | ours/naive mem "
+        "| floor ms | GB/s | × BW bound | GFLOP/s |"
+    )
+    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+
+    def cell(row: dict[str, object], impl: str, key: str, scale: float = 1.0, digits: int = 0) -> str:
+        result = row["results"].get(impl)
+        if result is None:
+            return "—"
+        if "skipped" in result:
+            return "skipped"
+        return f"{result[key] * scale:.{digits}f}" if key in result else "error"
+
+    def ratio(row: dict[str, object], key: str, digits: int = 2) -> str:
+        return f"{row[key]:.{digits}f}" if key in row else "—"
+
+    for row in rows:
+        lines.append(
+            f"| {row['case']} | {row['paper']} | {cell(row, 'ours', 'median_s', 1e3, 1)} | {cell(row, 'naive', 'median_s', 1e3, 1)} "
+            f"| {ratio(row, 'time_vs_naive')} | {cell(row, 'ours', 'peak_rss_mib')} | {cell(row, 'naive', 'peak_rss_mib')} "
+            f"| {ratio(row, 'memory_vs_naive')} | {cell(row, 'floor', 'median_s', 1e3, 1)} | {ratio(row, 'achieved_gbps', 1)} "
+            f"| {ratio(row, 'times_bandwidth_bound', 1)} | {ratio(row, 'achieved_gflops', 1)} |"
+        )
+    return "\n".join(lines)
+
+
+def check_targets(rows: list[dict[str, object]]) -> dict[str, object]:
+    by_name = {row["case"]: row for row in rows}
+    per_pixel, dmsr = by_name["per_pixel_c64"], by_name["dmsr_mbm_k15"]
+    dmsr_peak = dmsr["results"]["ours"].get("peak_rss_mib", float("inf"))
+    return {
+        "per_pixel_c64_time_at_most_0.2x_naive": per_pixel.get("time_vs_naive", float("inf")) <= 0.2,
+        "per_pixel_c64_memory_at_most_0.25x_naive": per_pixel.get("memory_vs_naive", float("inf")) <= 0.25,
+        "dmsr_k15_fwd_bwd_batch16_within_4GB": dmsr_peak <= 4 * 1024,
+        "within_2x_bandwidth_bound": {row["case"]: row.get("times_bandwidth_bound", float("inf")) <= 2 for row in rows},
+    }
+
+
+def write_atomically(path: Path, payload: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
+        json.dump(payload, handle, indent=2)
+        handle.write("\n")
+    os.replace(handle.name, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 timed repeats instead of 5")
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "IMPL"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(*args.child, args.repeats)))
+        return
+    repeats = 3 if args.quick else 5
+    started = time.perf_counter()
+    bandwidth = copy_bandwidth_gbps()
+    rows = []
+    for case in CASES:
+        results: dict[str, dict[str, object]] = {}
+        for impl in case.impls:
+            if impl == "naive" and case.naive_bytes > NAIVE_LIMIT_BYTES:
+                results[impl] = {"skipped": f"unfold would need ≈ {case.naive_bytes / 1e9:.1f} GB (> {NAIVE_LIMIT_BYTES / 1e9:.0f} GB)"}
+                continue
+            results[impl] = measure_in_subprocess(case, impl, repeats)
+        rows.append(summarise(case, results, bandwidth))
+        print(f"measured {case.name}", file=sys.stderr)
+    payload = {
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "repeats": repeats,
+        "dtype": "float32",
+        "machine": machine_info(),
+        "copy_bandwidth_gbps": bandwidth,
+        "cases": rows,
+        "targets": check_targets(rows),
+        "wall_time_s": time.perf_counter() - started,
+    }
+    write_atomically(OUTPUT, payload)
+    print(f"copy bandwidth {bandwidth:.1f} GB/s; {payload['machine']['cpu_model']}, {torch.get_num_threads()} threads\n")
+    print(format_table(rows))
+    print(f"\nwrote {OUTPUT.relative_to(REPO)} in {payload['wall_time_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Benchmark HR images (Set5, Set14, BSD100, Urban100) and other image folders of the data root."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dynsr.data.images import GrayscaleImageWarning, load_rgb
+from dynsr.data.root import dataset_dir
+
+__all__ = ["BENCHMARKS", "NamedImage", "load_image_folder", "load_benchmark"]
+
+BENCHMARKS = ("Set5", "Set14", "BSD100", "Urban100")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class NamedImage:
+    """An RGB uint8 image ``(H, W, 3)`` with its file stem; ``was_grayscale`` if channels were replicated."""
+
+    name: str
+    pixels: np.ndarray
+    was_grayscale: bool = False
+
+
+def _sort_key(path: Path) -> tuple[int, int | str]:
+    # BSD100 files are numeric ids: sort them numerically (the SelfExSR img_001..img_100 order).
+    return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
+
+
+def load_image_folder(folder: Path) -> list[NamedImage]:
+    """Every image file of a folder as RGB uint8, grayscale files replicated to 3 channels."""
+    images = []
+    for path in sorted((p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES), key=_sort_key):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GrayscaleImageWarning)
+            pixels = load_rgb(path, allow_grayscale=True)
+        images.append(NamedImage(path.stem, pixels, was_grayscale=any(issubclass(w.category, GrayscaleImageWarning) for w in caught)))
+    return images
+
+
+def load_benchmark(name: str, *, limit: int | None = None) -> list[NamedImage]:
+    """HR images of a benchmark set, in a fixed order (numeric ids for BSD100, else by name).
+
+    Grayscale images (Set14 ``bridge``) are replicated to 3 channels, as the papers' evaluation
+    code does; ``NamedImage.was_grayscale`` records it. ``limit`` keeps the first images only
+    (for the ``smoke`` profile).
+    """
+    if name not in BENCHMARKS:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    images = load_image_folder(dataset_dir(name))
+    return images if limit is None else images[:limit]

@@ -1,0 +1,139 @@
+"""The data root, its named sets, and checksum verification.
+
+The data root (``DYNSR_DATA_ROOT``, default ``../shared/data``; see :mod:`dynsr.paths`) holds the
+files listed in its ``MANIFEST.md`` and checked by its ``SHA256SUMS``. Each named set below is a
+folder of that root. :func:`dataset_dir` returns a set's folder after verifying every file of the
+set against ``SHA256SUMS``; the verification is cached (by path, size and modification time) under
+the cache folder, so it costs a hash only when a file changed.
+
+A missing or corrupt set raises :class:`DataNotFoundError` naming the set and
+``scripts/fetch_data.py``, which downloads the same files from their public sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dynsr.fileio import write_json_atomic
+from dynsr.paths import cache_dir, data_root
+
+__all__ = ["DataSet", "DATASETS", "DataNotFoundError", "dataset_dir", "verify_dataset", "dataset_files"]
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A named folder of the data root."""
+
+    name: str
+    folder: str
+    description: str
+
+
+DATASETS: dict[str, DataSet] = {
+    entry.name: entry
+    for entry in (
+        DataSet("Set5", "benchmarks/Set5/HR", "Set5 HR (Bevilacqua et al. 2012), 5 RGB PNGs, not modcropped"),
+        DataSet("Set14", "benchmarks/Set14/HR", "Set14 HR (Zeyde et al. 2010), 14 PNGs, bridge.png grayscale"),
+        DataSet("BSD100", "benchmarks/BSD100/HR", "BSD100/B100 HR, the BSDS300 test split, 100 PNGs"),
+        DataSet("Urban100", "benchmarks/Urban100/HR", "Urban100 HR (Huang et al. 2015), 100 PNGs"),
+        DataSet("T91", "train/T91/HR", "T91 training images (Yang et al. 2010), 91 PNGs"),
+        DataSet("BSD200", "train/BSD200/HR", "BSD200 training images, first 50 of 200 (BSDS300 train)"),
+        DataSet("RealSRMD", "real/SRMD", "SRMD's real LR images (chip, Frog, Flowers, ...)"),
+        DataSet("RealSRSet", "real/RealSRSet", "RealSRSet (USRNet/BSRGAN), 20 real LR images"),
+        DataSet("KAIRKernels", "kernels/kair", "KAIR kernels: USRNet 12, Levin09, bicubic, SRMD PCA basis"),
+        DataSet("SRMDKernels", "kernels/srmd", "SRMD's MatConvNet PCA basis PCA_P.mat"),
+        DataSet("DIV2KRK", "kernels/DIV2KRK", "DIV2KRK ground-truth kernels, x2 (11x11) and x4 (31x31)"),
+        DataSet("PCABases", "kernels/pca", "kernel PCA bases of DAN/IKC/MANet"),
+        DataSet("MotionBlur", "motionblur", "11 real GoPro/REDS motion-blur/sharp pairs"),
+    )
+}
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A named data set is missing or does not match its checksums."""
+
+
+def _fetch_advice(name: str) -> str:
+    return (
+        f"Set DYNSR_DATA_ROOT to the folder that holds it (now {data_root()}), or download it with "
+        f"`python scripts/fetch_data.py --only {name}`."
+    )
+
+
+def _read_checksums(root: Path) -> dict[str, str]:
+    sums_file = root / "SHA256SUMS"
+    if not sums_file.is_file():
+        raise DataNotFoundError(f"the data root {root} has no SHA256SUMS file. {_fetch_advice('all')}")
+    checksums = {}
+    for line in sums_file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, relative = line.split(maxsplit=1)
+            checksums[relative.strip().removeprefix("./")] = digest
+    return checksums
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def dataset_files(name: str) -> dict[str, str]:
+    """``{relative path: sha256}`` of every file of a named set, from ``SHA256SUMS``."""
+    entry = _entry(name)
+    prefix = entry.folder.rstrip("/") + "/"
+    return {path: digest for path, digest in _read_checksums(data_root()).items() if path.startswith(prefix)}
+
+
+def _entry(name: str) -> DataSet:
+    if name not in DATASETS:
+        raise KeyError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}")
+    return DATASETS[name]
+
+
+def verify_dataset(name: str) -> None:
+    """Check every file of a named set against ``SHA256SUMS`` (cached by size and mtime)."""
+    root = data_root()
+    expected = dataset_files(name)
+    if not expected:
+        raise DataNotFoundError(f"SHA256SUMS in {root} lists no files for {name}. {_fetch_advice(name)}")
+    cache_file = cache_dir() / "checksums.json"
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    changed = False
+    for relative, digest in expected.items():
+        path = root / relative
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            raise DataNotFoundError(f"data set {name}: {path} is missing. {_fetch_advice(name)}") from None
+        key = str(path.resolve())
+        stamp = [status.st_size, status.st_mtime_ns, digest]
+        if cache.get(key) == stamp:
+            continue
+        if _sha256(path) != digest:
+            raise DataNotFoundError(f"data set {name}: {path} does not match its SHA256SUMS entry (corrupt or modified). {_fetch_advice(name)}")
+        cache[key] = stamp
+        changed = True
+    if changed:
+        try:
+            write_json_atomic(cache_file, cache)
+        except OSError:
+            pass  # a read-only cache only costs re-hashing next time
+
+
+def dataset_dir(name: str, *, verify: bool = True) -> Path:
+    """The folder of a named set, verified against ``SHA256SUMS`` unless ``verify=False``."""
+    folder = data_root() / _entry(name).folder
+    if not folder.is_dir():
+        raise DataNotFoundError(f"data set {name} not found at {folder}. {_fetch_advice(name)}")
+    if verify:
+        verify_dataset(name)
+    return folder

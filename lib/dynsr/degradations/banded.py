@@ -1,0 +1,55 @@
+"""Separable linear operators along one image axis, applied as banded matrix products.
+
+MATLAB bicubic resizing (:mod:`dynsr.degradations.bicubic`) and separable blurring
+(:mod:`dynsr.degradations.blur`) are both ``out = W x`` along one axis, with a banded ``W`` (each
+output sample reads a few neighbouring inputs; borders fold back into the band). Splitting ``W``
+into dense blocks of a few output rows and multiplying each block with the slice of input rows it
+reads turns the operation into a handful of BLAS calls: no Python loop per output row and 5-10x
+faster than ``torch.nn.functional.conv2d`` in float64 on CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = ["Band", "split_into_bands", "apply_along_axis"]
+
+# Output samples handled by one dense matrix product. Larger bands waste work on the zeros of the
+# banded matrix; smaller bands pay more per-call overhead. 8 was the fastest of 8/16/32/64 for a
+# 1024x644 RGB image on 2 cores.
+_BAND_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Band:
+    """Rows ``row0:row1`` of the operator read only input samples ``col0:col1``; ``block`` holds those weights."""
+
+    row0: int
+    row1: int
+    col0: int
+    col1: int
+    block: torch.Tensor  # (row1 - row0, col1 - col0), float64
+
+
+def split_into_bands(matrix: np.ndarray) -> tuple[Band, ...]:
+    """Split a dense ``(out, in)`` operator into :class:`Band` blocks of consecutive output rows."""
+    bands = []
+    for row0 in range(0, matrix.shape[0], _BAND_ROWS):
+        row1 = min(row0 + _BAND_ROWS, matrix.shape[0])
+        nonzero_cols = np.flatnonzero(np.any(matrix[row0:row1] != 0, axis=0))
+        col0, col1 = int(nonzero_cols[0]), int(nonzero_cols[-1]) + 1
+        bands.append(Band(row0, row1, col0, col1, torch.from_numpy(matrix[row0:row1, col0:col1].astype(np.float64))))
+    return tuple(bands)
+
+
+def apply_along_axis(x: torch.Tensor, axis: int, bands: tuple[Band, ...]) -> torch.Tensor:
+    """``out[i] = sum_j W[i, j] x[j]`` along ``axis`` of a float64 tensor, for ``W`` given as bands."""
+    front = x.movedim(axis, 0).contiguous()  # (n, ...), the operated axis first
+    rows = front.reshape(front.shape[0], -1)  # (n, everything else)
+    out = rows.new_empty((bands[-1].row1, rows.shape[1]))  # (n', everything else)
+    for band in bands:
+        torch.matmul(band.block, rows[band.col0 : band.col1], out=out[band.row0 : band.row1])
+    return out.reshape((out.shape[0],) + front.shape[1:]).movedim(0, axis)  # (..., n', ...)

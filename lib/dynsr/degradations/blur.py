@@ -1,0 +1,126 @@
+"""Blurring an image with a kernel, with the boundary handling each paper's code uses.
+
+``blur`` computes ``(x ⊗ k)`` of Eq. 1 in every paper, as a "same"-size filter:
+
+* ``padding``: ``"replicate"`` (MATLAB ``imfilter(..., 'replicate')``, SRMD's and so UDVD's test
+  harness), ``"reflect"`` (``nn.ReflectionPad2d``, mirror without repeating the edge: DASR's
+  ``BatchBlur`` and IKC/DAN/DCLS), ``"wrap"`` (circular: KAIR ``ndimage.convolve(mode='wrap')``,
+  DMBSR), ``"zero"``.
+* ``flip``: ``False`` (default) applies the kernel as a correlation, ``out(i, j) = Σ k(u, v)
+  x(i + u, j + v)``, which is what MATLAB ``imfilter`` and ``torch.nn.functional.conv2d`` (DASR)
+  do; ``True`` flips it first, a true convolution as in ``scipy.ndimage.convolve`` (KAIR). The two
+  agree for every centrally symmetric kernel (all Gaussians); they differ for motion kernels.
+
+Rank-1 kernels (every isotropic Gaussian, and axis-aligned anisotropic ones) are applied as two
+1-D passes, each a banded matrix product with the boundary folded into the matrix
+(:mod:`dynsr.degradations.banded`); this is exact up to float64 rounding (~1e-16) and about 20x
+faster than a float64 ``conv2d`` for 21x21 kernels. Other kernels use a depthwise ``conv2d``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import functools
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dynsr.degradations.banded import Band, apply_along_axis, split_into_bands
+from dynsr.degradations.kernels import check_kernel
+
+__all__ = ["PaddingMode", "blur", "pad_image"]
+
+PaddingMode = Literal["replicate", "reflect", "wrap", "zero"]
+_TORCH_PAD_MODES = {"replicate": "replicate", "reflect": "reflect", "wrap": "circular", "zero": "constant"}
+_RANK1_TOLERANCE = 1e-13
+
+
+def pad_image(x: torch.Tensor, pad: tuple[int, int, int, int], padding: PaddingMode) -> torch.Tensor:
+    """Pad the last two axes of ``x`` (N, C, H, W) by ``(left, right, top, bottom)`` with a named mode."""
+    if padding not in _TORCH_PAD_MODES:
+        raise ValueError(f"padding must be one of {list(_TORCH_PAD_MODES)}, got {padding!r}")
+    if padding == "reflect" and max(pad) >= min(x.shape[-2:]):
+        raise ValueError(f"reflect padding of {max(pad)} needs an image larger than {max(pad)} pixels; got {tuple(x.shape[-2:])}")
+    return F.pad(x, pad, mode=_TORCH_PAD_MODES[padding])
+
+
+def _rank1_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(column, row)`` with ``kernel == outer(column, row)`` to float64 precision, or None."""
+    u, s, vt = np.linalg.svd(kernel)
+    if s[1:].sum() > _RANK1_TOLERANCE * s[0]:
+        return None
+    return u[:, 0] * s[0], vt[0]
+
+
+def _source_index(index: np.ndarray, length: int, padding: PaddingMode) -> np.ndarray:
+    """Where sample ``index`` (possibly outside ``[0, length)``) reads from under ``padding``; -1 = zero."""
+    if padding == "replicate":
+        return np.clip(index, 0, length - 1)
+    if padding == "reflect":
+        if length < 2:
+            return np.zeros_like(index)
+        period = 2 * (length - 1)
+        folded = np.mod(index, period)
+        return np.where(folded < length, folded, period - folded)
+    if padding == "wrap":
+        return np.mod(index, length)
+    if padding == "zero":
+        return np.where((index >= 0) & (index < length), index, -1)
+    raise ValueError(f"padding must be one of {list(_TORCH_PAD_MODES)}, got {padding!r}")
+
+
+@functools.lru_cache(maxsize=128)
+def _filter_bands(length: int, taps: tuple[float, ...], padding: PaddingMode) -> tuple[Band, ...]:
+    """Bands of the ``(length, length)`` matrix correlating one axis with ``taps`` under ``padding``."""
+    radius = len(taps) // 2
+    offsets = np.arange(len(taps)) - radius
+    target = np.arange(length)[:, None] + offsets[None, :]  # (length, taps)
+    source = _source_index(target, length, padding)
+    weights = np.broadcast_to(np.asarray(taps, dtype=np.float64), source.shape)
+    rows = np.broadcast_to(np.arange(length)[:, None], source.shape)
+    keep = source >= 0
+    matrix = np.zeros((length, length), dtype=np.float64)
+    np.add.at(matrix, (rows[keep], source[keep]), weights[keep])
+    return split_into_bands(matrix)
+
+
+def _blur_nchw(x: torch.Tensor, kernel: np.ndarray, padding: PaddingMode) -> torch.Tensor:
+    factors = _rank1_factors(kernel)
+    if factors is not None:
+        column, row = (tuple(float(v) for v in factor) for factor in factors)
+        x = apply_along_axis(x, -2, _filter_bands(x.shape[-2], column, padding))
+        return apply_along_axis(x, -1, _filter_bands(x.shape[-1], row, padding))
+    channels = x.shape[1]
+    radius = kernel.shape[0] // 2
+    padded = pad_image(x, (radius, radius, radius, radius), padding)
+    weight = torch.from_numpy(kernel.copy()).to(x)[None, None].expand(channels, 1, -1, -1)  # (C, 1, k, k)
+    return F.conv2d(padded, weight, groups=channels)
+
+
+def blur(image, kernel: np.ndarray, *, padding: PaddingMode, flip: bool = False):
+    """Filter ``image`` with ``kernel`` to a same-size float64 result.
+
+    Args:
+        image: numpy ``(H, W)`` / ``(H, W, C)`` or torch ``(N, C, H, W)``; each channel is filtered
+            with the same kernel.
+        kernel: a square, odd-sized kernel summing to 1 (see :mod:`dynsr.degradations.kernels`).
+        padding: boundary handling; see the module docstring for which paper uses which.
+        flip: convolve (flip the kernel) instead of correlate.
+    """
+    kernel = check_kernel(kernel)
+    if flip:
+        kernel = kernel[::-1, ::-1]
+    if isinstance(image, np.ndarray):
+        if image.ndim not in (2, 3):
+            raise ValueError(f"numpy images must be (H, W) or (H, W, C); got shape {image.shape}")
+        planes = image if image.ndim == 3 else image[:, :, None]
+        x = torch.from_numpy(np.asarray(planes, dtype=np.float64).transpose(2, 0, 1).copy())[None]  # (1, C, H, W)
+        out = _blur_nchw(x, kernel, padding)[0].permute(1, 2, 0).numpy()  # (H, W, C)
+        return np.ascontiguousarray(out if image.ndim == 3 else out[:, :, 0])
+    if isinstance(image, torch.Tensor):
+        if image.ndim != 4:
+            raise ValueError(f"tensors must be (N, C, H, W); got shape {tuple(image.shape)}")
+        return _blur_nchw(image.to(torch.float64), kernel, padding)
+    raise TypeError(f"expected a numpy array or a torch tensor, got {type(image).__name__}")

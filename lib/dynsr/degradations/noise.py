@@ -1,0 +1,54 @@
+"""Additive white Gaussian noise and 8-bit quantisation (the ``+ n`` of Eq. 1 in every paper).
+
+Noise levels σ are given on the 0-255 scale, as every paper states them; images inside the
+pipeline are float64 in [0, 1], so the added noise is ``σ / 255 · N(0, 1)``, i.i.d. per pixel and
+per channel. Randomness comes only from the generator passed in.
+
+What happens after the noise is a paper-specific switch, not a fixed step:
+
+* SRMD's test harness, which UDVD used (UDVD targets A.2.4): float LR, no clipping, no rounding.
+* DASR's code: round and clip to 8-bit values (``quantize``).
+* IKC/DAN/DCLS (GLDFN): clip to [0, 1] (``clip``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["add_gaussian_noise", "add_gaussian_noise_torch", "quantize", "clip_unit"]
+
+
+def add_gaussian_noise(image: np.ndarray, sigma: float, *, rng: np.random.Generator) -> np.ndarray:
+    """``image + σ/255 · N(0, 1)`` for a float image in [0, 1]; σ on the 0-255 scale. σ = 0 returns a copy."""
+    if sigma < 0:
+        raise ValueError(f"noise level must be non-negative, got {sigma}")
+    image = np.asarray(image, dtype=np.float64)
+    if sigma == 0:
+        return image.copy()
+    return image + (sigma / 255.0) * rng.standard_normal(image.shape)
+
+
+def add_gaussian_noise_torch(image: torch.Tensor, sigma: float | torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
+    """Torch version for batches ``(N, C, H, W)``; ``sigma`` a number or a per-sample tensor ``(N,)`` (0-255 scale)."""
+    sigma = torch.as_tensor(sigma, dtype=image.dtype, device=image.device)
+    if torch.any(sigma < 0):
+        raise ValueError("noise levels must be non-negative")
+    if sigma.ndim == 1:
+        sigma = sigma.reshape(-1, 1, 1, 1)  # (N, 1, 1, 1)
+    noise = torch.randn(image.shape, generator=generator, dtype=image.dtype, device=image.device)
+    return image + (sigma / 255.0) * noise
+
+
+def quantize(image):
+    """Round to the nearest 8-bit level and clip: ``round(clip(255 x, 0, 255)) / 255`` (numpy or torch)."""
+    if isinstance(image, torch.Tensor):
+        return torch.round(torch.clamp(image * 255.0, 0.0, 255.0)) / 255.0
+    return np.round(np.clip(np.asarray(image, dtype=np.float64) * 255.0, 0.0, 255.0)) / 255.0
+
+
+def clip_unit(image):
+    """Clip to [0, 1] (numpy or torch)."""
+    if isinstance(image, torch.Tensor):
+        return torch.clamp(image, 0.0, 1.0)
+    return np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)

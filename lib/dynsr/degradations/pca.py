@@ -1,0 +1,189 @@
+"""PCA codes of blur kernels: the ``t = 15`` kernel part of SRMD's and UDVD's degradation map.
+
+SRMD (Zhang et al., CVPR 2018, "dimensionality stretching") and UDVD (Xu et al., CVPR 2020, §3.2)
+describe a ``15 x 15`` blur kernel ``k`` by the ``t = 15`` coefficients ``P @ vec(k)``, where ``P`` is a
+``(15, 225)`` projection with orthonormal rows and ``vec`` is MATLAB's column-major vectorisation
+(``k(:)``; ``kernel.flatten(order="F")`` in numpy). The network input is that code, plus the noise level,
+replicated over the image.
+
+Two such projections exist as files (``MANIFEST.md``, section ``kernels/``), and they are **different
+bases** of nearly the same subspace. Their 15 principal angles have mean squared cosine 0.784, the
+manifest's "overlap ≈ 0.78"; see ``tests/test_degradations_pca.py``.
+
+* ``"kair_srmd"``: ``kernels/kair/srmd_pca_matlab.mat`` (key ``P``), which KAIR ``main_test_srmd.py``
+  loads. KAIR's official PyTorch SRMD weights were trained with it. This is the default.
+* ``"srmd_matconvnet"``: ``kernels/srmd/PCA_P.mat`` (key ``P``), which SRMD's MatConvNet training and
+  test demos use.
+
+The same kernel gives different codes under the two bases. A network trained with one basis cannot be
+fed codes from the other. :func:`fit_pca_basis` refits a basis with the same recipe, and that basis is a
+third one, different from both files.
+
+Both files hold float32 values. They are returned as float64, and their rows are orthonormal to about
+4e-8. The rows are in **ascending** eigenvalue order, so the last row is the leading component. That
+order comes from MATLAB ``eig`` in SRMD ``TrainingCodes/kernels/Demo_Get_PCA_matrix.m``, and
+:func:`fit_pca_basis` keeps it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.io
+
+from dynsr.data.root import DataNotFoundError, dataset_dir
+from dynsr.degradations.kernels import anisotropic_gaussian_kernel
+
+__all__ = ["PCA_BASES", "load_pca_basis", "kernel_pca_code", "fit_pca_basis", "pca_basis"]
+
+# Seed of the basis that pca_basis(fallback_fit=True) fits when the file is missing.
+_FALLBACK_SEED = 0
+
+
+@dataclass(frozen=True)
+class _BasisFile:
+    """Where a stored PCA projection lives: a data set of the data root, a file in it, a MATLAB key."""
+
+    dataset: str
+    filename: str
+    key: str
+
+
+PCA_BASES: dict[str, _BasisFile] = {
+    "kair_srmd": _BasisFile("KAIRKernels", "srmd_pca_matlab.mat", "P"),
+    "srmd_matconvnet": _BasisFile("SRMDKernels", "PCA_P.mat", "P"),
+}
+
+
+def _basis_file(name: str) -> _BasisFile:
+    if name not in PCA_BASES:
+        raise KeyError(f"unknown PCA basis {name!r}; known: {', '.join(PCA_BASES)}")
+    return PCA_BASES[name]
+
+
+def load_pca_basis(name: str = "kair_srmd") -> np.ndarray:
+    """The stored ``(15, 225)`` float64 PCA projection for ``15 x 15`` kernels.
+
+    ``name`` is ``"kair_srmd"`` (KAIR ``kernels/srmd_pca_matlab.mat``, the basis of KAIR's PyTorch SRMD
+    weights) or ``"srmd_matconvnet"`` (SRMD ``TrainingCodes/kernels/PCA_P.mat``). These are different
+    bases, so never mix them (see the module docstring). Raises
+    :class:`~dynsr.data.root.DataNotFoundError` when the file is missing or corrupt.
+    """
+    entry = _basis_file(name)
+    path = dataset_dir(entry.dataset) / entry.filename
+    return np.asarray(scipy.io.loadmat(path)[entry.key], dtype=np.float64)
+
+
+def kernel_pca_code(kernel: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """The PCA code ``basis @ vec(kernel)`` of one square kernel, with MATLAB column-major ``vec``.
+
+    This is SRMD's ``P * kernel(:)`` (``Demo_genearal_degradation_SRMD.m``) and KAIR's
+    ``np.dot(P, k.flatten(order="F"))``. ``basis`` is ``(dim, k * k)``. A ``(k, k)`` kernel of another
+    size raises ``ValueError``; resize or pad the kernel yourself if that is what you mean.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    basis = np.asarray(basis, dtype=np.float64)
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"expected a square 2-D kernel, got shape {kernel.shape}")
+    if basis.ndim != 2 or basis.shape[1] != kernel.size:
+        side = int(round(np.sqrt(basis.shape[-1]))) if basis.ndim == 2 else None
+        raise ValueError(
+            f"a {kernel.shape[0]}x{kernel.shape[1]} kernel has {kernel.size} taps, but the basis of shape "
+            f"{basis.shape} expects {basis.shape[-1]} (a {side}x{side} kernel)"
+        )
+    return basis @ kernel.flatten(order="F")
+
+
+def _fix_signs(basis: np.ndarray) -> np.ndarray:
+    """Flip each row so that its largest-magnitude entry is positive.
+
+    Antisymmetric rows have two entries of equal magnitude and opposite sign, which differ only by
+    rounding. For those, the first entry in storage order within ``1e-6`` (relative) of the row's largest
+    magnitude decides the sign. That makes the choice stable against rounding.
+    """
+    magnitudes = np.abs(basis)
+    lead = np.argmax(magnitudes >= (1.0 - 1e-6) * magnitudes.max(axis=1, keepdims=True), axis=1)
+    signs = np.sign(basis[np.arange(basis.shape[0]), lead])
+    return basis * signs[:, None]
+
+
+def fit_pca_basis(
+    *,
+    kernel_size: int = 15,
+    dim: int = 15,
+    num_kernels: int = 10_000,
+    rng: np.random.Generator,
+    l_max: float = 10.0,
+) -> np.ndarray:
+    """Fit a ``(dim, kernel_size**2)`` PCA projection the way SRMD does, with orthonormal rows.
+
+    The recipe is SRMD ``TrainingCodes/kernels/Demo_Get_PCA_matrix.m``, and KAIR
+    ``utils/utils_sisr.py::cal_pca_matrix`` repeats it:
+
+    1. Sample ``num_kernels`` anisotropic Gaussians with ``theta ~ U[0, pi]``,
+       ``l1 ~ U[0.1, l_max]`` and ``l2 ~ U[0.1, l1]`` (covariance eigenvalues).
+    2. Vectorise each one column-major.
+    3. Keep the ``dim`` leading eigenvectors of the **uncentred** scatter matrix ``X X^T``.
+
+    The defaults are SRMD's: 10,000 kernels of ``15 x 15``, and ``l_max = 10``, since SRMD draws
+    ``l1 = 0.1 + 9.9 * rand``. KAIR's defaults are 500 kernels, and ``l_max = 12`` used as
+    ``l1 = 0.1 + 12 * rand``.
+
+    The rows are in ascending eigenvalue order, as in both files (the last row is the leading component).
+    Each row's sign is fixed by :func:`_fix_signs`. Eigenvectors of nearly equal eigenvalues, such as the
+    x/y pairs that the rotation symmetry of ``theta`` produces, are determined only up to a rotation
+    within their pair. So a basis is reproducible for a given Generator state, but a different seed can
+    rotate such pairs.
+
+    This is **not** the basis of either file (:func:`load_pca_basis`). It spans nearly the same subspace,
+    but codes under different bases differ by a rotation, so weights trained with one basis cannot take
+    codes from another.
+    """
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size}")
+    if not 1 <= dim <= kernel_size**2:
+        raise ValueError(f"dim must be in [1, {kernel_size**2}], got {dim}")
+    if num_kernels < dim:
+        raise ValueError(f"need at least dim={dim} kernels to fit {dim} components, got {num_kernels}")
+    if not l_max >= 0.1:
+        raise ValueError(f"l_max must be at least 0.1 (the smallest eigenvalue drawn), got {l_max}")
+    theta = np.pi * rng.random(num_kernels)
+    l1 = 0.1 + (l_max - 0.1) * rng.random(num_kernels)
+    l2 = 0.1 + (l1 - 0.1) * rng.random(num_kernels)
+    # SRMD TrainingCodes/kernels/anisotropic_Gaussian.m: covariance R(theta) diag(l1, l2) R(theta)^T with
+    # the eigenvalues given directly, i.e. dynsr's "variance" convention.
+    kernels = np.stack(
+        [
+            anisotropic_gaussian_kernel(kernel_size, lambda1=a, lambda2=b, theta=angle, convention="variance")
+            for angle, a, b in zip(theta, l1, l2)
+        ]
+    )  # (num_kernels, kernel_size, kernel_size)
+    vectors = kernels.transpose(0, 2, 1).reshape(num_kernels, -1).T  # columns are vec(k), column-major
+    _, eigenvectors = np.linalg.eigh(vectors @ vectors.T)  # ascending eigenvalues
+    return _fix_signs(eigenvectors[:, -dim:].T.copy())
+
+
+def pca_basis(name: str = "kair_srmd", *, fallback_fit: bool = False) -> np.ndarray:
+    """The stored PCA basis ``name``. If the file is missing, optionally fit a substitute.
+
+    By default a missing or corrupt file raises :class:`~dynsr.data.root.DataNotFoundError`. With
+    ``fallback_fit=True``, it emits a ``UserWarning`` instead and returns
+    ``fit_pca_basis(rng=np.random.default_rng(0))``, using SRMD's recipe and defaults. That basis suits
+    training a model from scratch. It does **not** suit pretrained SRMD/UDVD weights, which expect the
+    file's basis.
+    """
+    _basis_file(name)  # reject unknown names before looking at the disk
+    try:
+        return load_pca_basis(name)
+    except DataNotFoundError as error:
+        if not fallback_fit:
+            raise
+        warnings.warn(
+            f"PCA basis {name!r} not found ({error}); fitting SRMD's recipe with seed {_FALLBACK_SEED} "
+            "instead. Its codes differ from the file's, so pretrained weights will not work with it.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return fit_pca_basis(rng=np.random.default_rng(_FALLBACK_SEED))

@@ -1,0 +1,220 @@
+"""Modulated deformable convolution in pure PyTorch: ArcSR §3.2.2 (DMconv) and §3.2.3 (KGconv).
+
+ArcSR's DMconv predicts sampling offsets from part of the features and runs a deformable convolution
+on the rest (guide targets-udvd-arcsr.md B.1.3). Its KGconv multiplies every tap of a static k×k
+convolution by the pixel's estimated blur kernel A_p (B.1.5)::
+
+    y(p) = Σ_q Σ_c W[:, c, q] · A_p(q) · x_c(p + q) (+ b)
+
+which is a modulated deformable convolution with zero offsets and mask = A_p. Both are served by
+`modulated_deform_conv2d`, which follows the layout and semantics of ``torchvision.ops.deform_conv2d``
+(DCNv2, unavailable here):
+
+- ``offset`` (B, 2·G·kh·kw, Ho, Wo): for offset group g and tap t (row-major over the kh×kw window),
+  channel g·2·kh·kw + 2·t holds Δy and the next channel Δx;
+- ``mask`` (B, G·kh·kw, Ho, Wo): channel g·kh·kw + t multiplies tap t after sampling;
+- ``weight`` (Cout, Cin/groups, kh, kw), groups inferred as Cin / weight.shape[1]; G inferred from
+  offset (or mask); the input channels are split into G contiguous offset groups;
+- tap t = (u, v) of output pixel (i, j) samples ``(i·s_h − p_h + u·d_h + Δy, j·s_w − p_w + v·d_w + Δx)``
+  bilinearly; a sample point with y ≤ −1, y ≥ H, x ≤ −1 or x ≥ W reads 0, and a point partly outside
+  uses its in-range corners only (zeros outside), exactly as torchvision/mmcv.
+
+So zero offsets and a unit mask give ``nn.Conv2d`` (cross-correlation, stride/padding/dilation/groups).
+
+Implementation: per batch chunk, the deformed im2col columns (b, Cin·k², Ho·Wo) are built with one
+``F.grid_sample`` call (whose zeros padding has the semantics above), multiplied by the mask and
+contracted with the weight by one matmul; with ``offset=None`` (KGconv) the columns come from
+``F.unfold``. When gradients are needed each chunk is checkpointed, so only one chunk's columns are
+alive at any time in forward or backward. `dynsr.ops.reference` has a naive gather-based version.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from dynsr.ops._common import (
+    COLUMN_CHUNK_BYTES,
+    ConvGeometry,
+    batch_chunks,
+    conv_geometry,
+    expect_same_dtype_device,
+    expect_shape,
+)
+
+_OP = "modulated_deform_conv2d"
+
+
+class DeformGeometry(NamedTuple):
+    """Everything about a deformable convolution call except the tensors."""
+
+    groups: int
+    offset_groups: int
+    kernel: tuple[int, int]
+    conv: ConvGeometry
+
+
+def deform_geometry(
+    input: torch.Tensor,
+    offset: torch.Tensor | None,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    mask: torch.Tensor | None,
+    stride: int | tuple[int, int],
+    padding: int | tuple[int, int],
+    dilation: int | tuple[int, int],
+) -> DeformGeometry:
+    """Validate the arguments of `modulated_deform_conv2d` (shared with its reference)."""
+    expect_shape(_OP, "input", input, "(B, Cin, H, W)", (None, None, None, None))
+    expect_same_dtype_device(_OP, input=input, offset=offset, weight=weight, bias=bias, mask=mask)
+    batch, in_channels, height, width = input.shape
+    expect_shape(_OP, "weight", weight, "(Cout, Cin/groups, kh, kw)", (None, None, None, None))
+    out_channels, group_in, kernel_h, kernel_w = weight.shape
+    if in_channels % group_in or out_channels % (in_channels // group_in):
+        raise ValueError(
+            f"{_OP}: weight (Cout, Cin/groups, kh, kw) = {tuple(weight.shape)} does not split Cin = {in_channels} "
+            "and Cout into equal groups"
+        )
+    conv = conv_geometry(_OP, (height, width), (kernel_h, kernel_w), stride, padding, dilation)
+    taps = kernel_h * kernel_w
+    out_h, out_w = conv.out_size
+    if offset is not None:
+        expect_shape(_OP, "offset", offset, "(B, 2·G·kh·kw, Ho, Wo)", (batch, None, out_h, out_w))
+        if offset.shape[1] == 0 or offset.shape[1] % (2 * taps):
+            raise ValueError(
+                f"{_OP}: offset has {offset.shape[1]} channels; expected 2·G·kh·kw = a positive multiple of {2 * taps}"
+            )
+        offset_groups = offset.shape[1] // (2 * taps)
+    elif mask is not None:
+        offset_groups = max(1, mask.shape[1] // taps) if mask.dim() == 4 else 1
+    else:
+        offset_groups = 1
+    if in_channels % offset_groups:
+        raise ValueError(f"{_OP}: Cin = {in_channels} is not divisible by the {offset_groups} offset groups")
+    if mask is not None:
+        expect_shape(_OP, "mask", mask, "(B, G·kh·kw, Ho, Wo)", (batch, offset_groups * taps, out_h, out_w))
+    if bias is not None:
+        expect_shape(_OP, "bias", bias, "(Cout,)", (out_channels,))
+    return DeformGeometry(in_channels // group_in, offset_groups, (kernel_h, kernel_w), conv)
+
+
+def sampling_positions(offset: torch.Tensor, geometry: DeformGeometry) -> tuple[torch.Tensor, torch.Tensor]:
+    """Absolute (y, x) sample coordinates, each (B, G, kh·kw, Ho, Wo), in input pixels."""
+    (kernel_h, kernel_w), conv = geometry.kernel, geometry.conv
+    (out_h, out_w), (stride_h, stride_w) = conv.out_size, conv.stride
+    (pad_h, pad_w), (dil_h, dil_w) = conv.padding, conv.dilation
+    arange = functools.partial(torch.arange, dtype=offset.dtype, device=offset.device)
+    tap_y = (arange(kernel_h) * dil_h).repeat_interleave(kernel_w)  # (T,), row-major taps
+    tap_x = (arange(kernel_w) * dil_w).repeat(kernel_h)  # (T,)
+    base_y = tap_y[:, None, None] + (arange(out_h) * stride_h - pad_h)[None, :, None]  # (T, Ho, 1)
+    base_x = tap_x[:, None, None] + (arange(out_w) * stride_w - pad_w)[None, None, :]  # (T, 1, Wo)
+    delta = offset.view(offset.shape[0], geometry.offset_groups, kernel_h * kernel_w, 2, out_h, out_w)  # (B, G, T, 2, Ho, Wo)
+    return base_y + delta[:, :, :, 0], base_x + delta[:, :, :, 1]
+
+
+def _sampled_columns(x: torch.Tensor, offset: torch.Tensor, geometry: DeformGeometry) -> torch.Tensor:
+    """Bilinearly sampled deformed columns, (b, G, Cin/G, T, Ho·Wo), via one ``F.grid_sample``."""
+    batch, channels, height, width = x.shape
+    groups = geometry.offset_groups
+    taps = geometry.kernel[0] * geometry.kernel[1]
+    out_pixels = geometry.conv.out_size[0] * geometry.conv.out_size[1]
+    pos_y, pos_x = sampling_positions(offset, geometry)  # (b, G, T, Ho, Wo) each
+    # grid_sample with align_corners=False reads input pixel p at the normalised coordinate (2p + 1)/n − 1.
+    grid = torch.stack(((2 * pos_x + 1) / width - 1, (2 * pos_y + 1) / height - 1), dim=-1)  # (b, G, T, Ho, Wo, 2)
+    sampled = F.grid_sample(
+        x.reshape(batch * groups, channels // groups, height, width),  # (b·G, Cin/G, H, W)
+        grid.view(batch * groups, taps, out_pixels, 2),  # (b·G, T, Ho·Wo, 2)
+        mode="bilinear",
+        padding_mode="zeros",
+        align_corners=False,
+    )  # (b·G, Cin/G, T, Ho·Wo)
+    return sampled.view(batch, groups, channels // groups, taps, out_pixels)
+
+
+def _unfolded_columns(x: torch.Tensor, geometry: DeformGeometry) -> torch.Tensor:
+    """Columns for zero offsets, (b, G, Cin/G, T, Ho·Wo), via ``F.unfold``."""
+    batch, channels = x.shape[:2]
+    conv = geometry.conv
+    columns = F.unfold(x, geometry.kernel, dilation=conv.dilation, padding=conv.padding, stride=conv.stride)  # (b, Cin·T, L)
+    groups = geometry.offset_groups
+    return columns.view(batch, groups, channels // groups, geometry.kernel[0] * geometry.kernel[1], -1)
+
+
+def contract_columns(
+    columns: torch.Tensor,
+    mask: torch.Tensor | None,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    geometry: DeformGeometry,
+) -> torch.Tensor:
+    """Modulate columns (b, G, Cin/G, T, L) by the mask and apply the weight: (b, Cout, Ho, Wo)."""
+    batch, offset_groups, _, taps, out_pixels = columns.shape
+    if mask is not None:
+        columns = columns * mask.reshape(batch, offset_groups, 1, taps, out_pixels)  # · (b, G, 1, T, L)
+    groups = geometry.groups
+    out_channels = weight.shape[0]
+    grouped = columns.reshape(batch, groups, -1, out_pixels)  # (b, groups, Cin/groups·T, L)
+    kernels = weight.reshape(groups, out_channels // groups, -1)  # (groups, Cout/groups, Cin/groups·T)
+    out = torch.matmul(kernels, grouped).view(batch, out_channels, *geometry.conv.out_size)  # (b, Cout, Ho, Wo)
+    return out if bias is None else out + bias.view(1, out_channels, 1, 1)
+
+
+def _deform_chunk(
+    x: torch.Tensor,
+    offset: torch.Tensor | None,
+    mask: torch.Tensor | None,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    *,
+    geometry: DeformGeometry,
+) -> torch.Tensor:
+    columns = _unfolded_columns(x, geometry) if offset is None else _sampled_columns(x, offset, geometry)
+    return contract_columns(columns, mask, weight, bias, geometry)
+
+
+def modulated_deform_conv2d(
+    input: torch.Tensor,
+    offset: torch.Tensor | None,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    *,
+    mask: torch.Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> torch.Tensor:
+    """Modulated deformable convolution (DCNv2), ``torchvision.ops.deform_conv2d`` layout; ArcSR §3.2.2–3.2.3.
+
+    Args:
+        input: (B, Cin, H, W).
+        offset: (B, 2·G·kh·kw, Ho, Wo) sampling offsets, (Δy, Δx) interleaved per tap, or None for zero
+            offsets (KGconv; the columns then come from ``F.unfold``, no interpolation).
+        weight: (Cout, Cin/groups, kh, kw); groups = Cin / weight.shape[1].
+        bias: optional (Cout,).
+        mask: optional (B, G·kh·kw, Ho, Wo) per-tap modulation (DCNv2 mask; KGconv's kernel A_p with
+            tap t = row-major (u, v)); None means all ones. G comes from `offset`, else from `mask`.
+        stride, padding, dilation: as in ``nn.Conv2d`` (padding defaults to 0, as in torchvision).
+
+    Returns:
+        (B, Cout, Ho, Wo). Zero offsets with a unit mask equal ``F.conv2d(input, weight, bias, stride,
+        padding, dilation, groups)``.
+    """
+    geometry = deform_geometry(input, offset, weight, bias, mask, stride, padding, dilation)
+    run_chunk = functools.partial(_deform_chunk, geometry=geometry)
+    tensors = (input, offset, mask, weight, bias)
+    needs_graph = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+    batch, in_channels = input.shape[:2]
+    column_bytes = in_channels * geometry.kernel[0] * geometry.kernel[1] * input.element_size()
+    column_bytes *= geometry.conv.out_size[0] * geometry.conv.out_size[1]
+    outputs = []
+    for rows in batch_chunks(batch, column_bytes, COLUMN_CHUNK_BYTES):
+        args = (input[rows], None if offset is None else offset[rows], None if mask is None else mask[rows], weight, bias)
+        if needs_graph:
+            outputs.append(checkpoint(run_chunk, *args, use_reentrant=False, preserve_rng_state=False))
+        else:
+            outputs.append(run_chunk(*args))
+    return torch.cat(outputs)  # (B, Cout, Ho, Wo)

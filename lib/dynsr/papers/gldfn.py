@@ -1,0 +1,54 @@
+"""GLDFN (Wen et al.) published numbers.
+
+Table II: Setting 1, "Gaussian 8" isotropic kernels (8 widths per scale, averaged over all LR
+images), x2/x3/x4; Table VI: Setting 2, DIV2KRK. PSNR/SSIM on Y. Transcribed from
+``targets-gldfn.md`` §4. Manga109 is not in the shared data, so its cells are recorded but
+cannot be checked here; neither can Table VI (DIV2KRK images are not obtainable here, only kernels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dynsr.papers.records import PaperValue
+
+__all__ = ["GAUSSIAN8_RANGES", "gaussian8_sigmas", "TABLE2_BICUBIC", "TABLE6_BICUBIC", "table2_bicubic", "table6_bicubic"]
+
+# Gaussian 8 (§IV-A, following IKC): 8 widths uniformly spaced in these ranges (DCLS: np.linspace).
+GAUSSIAN8_RANGES: dict[int, tuple[float, float]] = {2: (0.80, 1.60), 3: (1.35, 2.40), 4: (1.80, 3.20)}
+
+
+def gaussian8_sigmas(scale: int) -> tuple[float, ...]:
+    """The eight kernel widths of Gaussian 8 for a scale."""
+    low, high = GAUSSIAN8_RANGES[scale]
+    return tuple(float(v) for v in np.linspace(low, high, 8))
+
+
+# {scale: {dataset: (PSNR, SSIM)}}
+TABLE2_BICUBIC: dict[int, dict[str, tuple[float, float]]] = {
+    2: {"Set5": (28.82, 0.8577), "Set14": (26.02, 0.7634), "BSD100": (25.92, 0.7310), "Urban100": (23.14, 0.7258), "Manga109": (25.60, 0.8498)},
+    3: {"Set5": (26.21, 0.7766), "Set14": (24.01, 0.6662), "BSD100": (24.25, 0.6356), "Urban100": (21.39, 0.6203), "Manga109": (22.98, 0.7576)},
+    4: {"Set5": (24.57, 0.7108), "Set14": (22.79, 0.6032), "BSD100": (23.29, 0.5786), "Urban100": (20.35, 0.5532), "Manga109": (21.50, 0.6933)},
+}
+
+# {scale: (PSNR, SSIM)} on DIV2KRK.
+TABLE6_BICUBIC: dict[int, tuple[float, float]] = {2: (28.73, 0.8040), 4: (25.33, 0.6795)}
+
+
+def table2_bicubic() -> list[PaperValue]:
+    """GLDFN Table II's Bicubic rows as records."""
+    return [
+        PaperValue("GLDFN", "Table II", "Bicubic", dataset, scale, "Gaussian8", metric, value)
+        for scale, per_dataset in TABLE2_BICUBIC.items()
+        for dataset, pair in per_dataset.items()
+        for metric, value in zip(("PSNR", "SSIM"), pair, strict=True)
+    ]
+
+
+def table6_bicubic() -> list[PaperValue]:
+    """GLDFN Table VI's Bicubic row (DIV2KRK) as records."""
+    return [
+        PaperValue("GLDFN", "Table VI", "Bicubic", "DIV2KRK", scale, "DIV2KRK kernels", metric, value)
+        for scale, pair in TABLE6_BICUBIC.items()
+        for metric, value in zip(("PSNR", "SSIM"), pair, strict=True)
+    ]
