@@ -30,6 +30,17 @@ SCALES = [1 / 2, 1 / 3, 1 / 4, 2, 3, 4]
 X2_TAPS = [-0.01171875, -0.03515625, 0.11328125, 0.43359375, 0.43359375, 0.11328125, -0.03515625, -0.01171875]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Run torch single-threaded here: these tests do many tiny float64 matmuls, and with two intra-op
+    threads on a busy 2-core machine each one waits ~20 ms for the second thread (measured: the whole
+    file 5x slower). Results do not depend on it."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 # ----------------------------------------------------------------------------- slow reference
 
 
@@ -139,7 +150,10 @@ def test_weights_are_read_only() -> None:
 # ----------------------------------------------------------------------------- sizes and constants
 
 
-@pytest.mark.parametrize(("shape", "scale", "expected"), [((33, 47), 1 / 3, (11, 16)), ((10, 7), 1 / 4, (3, 2)), ((5, 9), 3, (15, 27)), ((9, 9), 1 / 2, (5, 5))])
+@pytest.mark.parametrize(
+    ("shape", "scale", "expected"),
+    [((33, 47), 1 / 3, (11, 16)), ((10, 7), 1 / 4, (3, 2)), ((5, 9), 3, (15, 27)), ((9, 9), 1 / 2, (5, 5))],
+)
 def test_output_size_is_ceil_of_scale_times_input(shape, scale, expected) -> None:
     assert matlab_bicubic_resize(np.zeros(shape), scale).shape == expected
     assert matlab_bicubic_resize(np.zeros(shape + (3,)), scale).shape == expected + (3,)

@@ -1,4 +1,8 @@
-"""Tests of dynsr.degradations.motion: random trajectory kernels and the stored motion kernel sets."""
+"""Tests of dynsr.degradations.motion: random trajectory kernels and the stored motion kernel sets.
+
+The stored-kernel tests need the shared data root (present in CI); without it they fail with
+DataNotFoundError rather than skip.
+"""
 
 from __future__ import annotations
 

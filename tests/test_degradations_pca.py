@@ -13,6 +13,9 @@ The reconstruction and overlap tolerances are measured values plus margin. Here 
 * Code transfer on isotropic kernels: file codes are predicted from fitted codes through the rotation
   ``P_file P_fit^T``. The relative error is at most 0.007 for srmd_matconvnet (sigma in [0.2, 4]) and at most 0.056 for kair_srmd
   (sigma in [0.2, 3]).
+
+The tests that read the file bases need the shared data root (present in CI); without it they fail
+with DataNotFoundError rather than skip.
 """
 
 from __future__ import annotations

@@ -107,6 +107,20 @@ def test_partial_gradients_match_reference(needed: tuple[bool, bool, bool]) -> N
     torch.testing.assert_close(got, want)
 
 
+def test_non_contiguous_inputs_and_gradients() -> None:
+    torch.manual_seed(4)
+    x = torch.randn(2, 3, 5, 4, dtype=F64).transpose(2, 3).requires_grad_()  # (2, 3, 4, 5)
+    spatial = torch.randn(2, 9, 5, 4, dtype=F64).transpose(2, 3).requires_grad_()
+    channel = torch.randn(2, 9, 3, dtype=F64).transpose(1, 2).requires_grad_()  # (2, 3, 9)
+    weights = torch.randn(2, 3, 5, 4, dtype=F64).transpose(2, 3)  # non-contiguous grad_out
+    fast = decoupled_dynamic_filter(x, spatial, channel)
+    slow = decoupled_dynamic_filter_unfold(x, spatial, channel)
+    torch.testing.assert_close(fast, slow)
+    inputs = (x, spatial, channel)
+    got = torch.autograd.grad((fast * weights).sum(), inputs)
+    torch.testing.assert_close(got, torch.autograd.grad((slow * weights).sum(), inputs))
+
+
 @pytest.mark.parametrize(
     "spatial_shape, channel_shape, message",
     [

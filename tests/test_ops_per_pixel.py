@@ -188,6 +188,19 @@ def test_per_channel_upsample_matches_reference() -> None:
     )
 
 
+def test_non_contiguous_inputs() -> None:
+    torch.manual_seed(8)
+    x = torch.randn(2, 3, 6, 5, dtype=F64).transpose(2, 3)  # (2, 3, 5, 6), non-contiguous
+    kernels = torch.randn(2, 9, 6, 5, dtype=F64).transpose(2, 3).requires_grad_()
+    weights = torch.randn(2, 3, 6, 5, dtype=F64).transpose(2, 3)  # non-contiguous grad_out
+    fast = per_pixel_conv2d(x, kernels)
+    slow = per_pixel_conv2d_unfold(x, kernels)
+    torch.testing.assert_close(fast, slow)
+    torch.testing.assert_close(
+        torch.autograd.grad((fast * weights).sum(), kernels), torch.autograd.grad((slow * weights).sum(), kernels)
+    )
+
+
 def test_float32_matches_float64() -> None:
     torch.manual_seed(7)
     x = torch.randn(2, 4, 6, 7, dtype=F64)

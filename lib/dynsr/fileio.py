@@ -18,6 +18,12 @@ from typing import IO, Any
 __all__ = ["atomic_path", "atomic_open", "write_text_atomic", "write_json_atomic"]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``destination``; rename it over ``destination`` on success.
@@ -32,6 +38,7 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
     temporary_path = Path(temporary)
     try:
         yield temporary_path
+        os.chmod(temporary_path, 0o666 & ~_current_umask())  # mkstemp creates 0600; give the usual mode
         os.replace(temporary_path, destination)
     finally:
         temporary_path.unlink(missing_ok=True)

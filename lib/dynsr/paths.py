@@ -5,7 +5,8 @@ nbval and JupyterLab each start kernels in a different directory.
 
 * ``DYNSR_DATA_ROOT``: the shared data (benchmarks, training images, kernels). Default: the
   ``shared/data`` folder beside the repository, i.e. ``<repo>/../shared/data``.
-* ``DYNSR_RESULTS_DIR``: tables, figures, checkpoints. Default: ``<repo>/results``.
+* ``DYNSR_RESULTS_DIR``: tables, figures, checkpoints. Default: ``<repo>/results``. The ``cpu``
+  profile writes there; other profiles write to a sub-folder named after them.
 * ``DYNSR_CACHE_DIR``: regenerable files (LR test images, checksum verification). Default:
   ``<repo>/.cache`` (git-ignored).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["repo_root", "data_root", "results_dir", "cache_dir"]
+__all__ = ["repo_root", "data_root", "results_dir", "profile_results_dir", "cache_dir"]
 
 
 def repo_root() -> Path:
@@ -36,6 +37,13 @@ def data_root() -> Path:
 def results_dir() -> Path:
     """The results folder: ``$DYNSR_RESULTS_DIR`` or ``<repo>/results``."""
     return _from_env("DYNSR_RESULTS_DIR", repo_root() / "results")
+
+
+def profile_results_dir(profile_name: str) -> Path:
+    """Where a profile's results go: ``results/`` for ``cpu`` (the committed results), else
+    ``results/<profile>/`` (``results/smoke/`` is git-ignored), so that a test run never
+    overwrites committed numbers."""
+    return results_dir() if profile_name == "cpu" else results_dir() / profile_name
 
 
 def cache_dir() -> Path:

@@ -15,15 +15,17 @@ from typing import Any
 import pandas as pd
 
 from dynsr.fileio import atomic_path, write_json_atomic
-from dynsr.paths import results_dir
+from dynsr.paths import profile_results_dir
 
 __all__ = ["REQUIRED_COLUMNS", "write_table", "read_table", "within_tolerance"]
 
 REQUIRED_COLUMNS = ("dataset", "scale", "degradation", "metric", "paper", "ours", "gap", "profile", "steps", "seeds")
 
 
-def write_table(table: pd.DataFrame, relative_stem: str, *, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``table`` to ``results/<relative_stem>.csv`` and ``.json`` atomically; return the CSV path.
+def write_table(table: pd.DataFrame, relative_stem: str, *, profile: str, metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``table`` to ``<profile results>/<relative_stem>.csv`` and ``.json`` atomically; return the CSV path.
+
+    ``<profile results>`` is :func:`dynsr.paths.profile_results_dir` (``results/`` for ``cpu``).
 
     The table must have :data:`REQUIRED_COLUMNS`; ``gap`` is checked to equal ``ours - paper``.
     """
@@ -34,7 +36,7 @@ def write_table(table: pd.DataFrame, relative_stem: str, *, metadata: dict[str, 
     inconsistent = ~((expected_gap - table["gap"]).abs().le(1e-9) | (expected_gap.isna() & table["gap"].isna()))
     if inconsistent.any():
         raise ValueError(f"gap != ours - paper in {int(inconsistent.sum())} rows")
-    csv_path = results_dir() / f"{relative_stem}.csv"
+    csv_path = profile_results_dir(profile) / f"{relative_stem}.csv"
     with atomic_path(csv_path) as temporary:
         table.to_csv(temporary, index=False, float_format="%.6g")
     payload = {"metadata": metadata or {}, "columns": list(table.columns), "rows": table.to_dict(orient="records")}
@@ -42,9 +44,9 @@ def write_table(table: pd.DataFrame, relative_stem: str, *, metadata: dict[str, 
     return csv_path
 
 
-def read_table(relative_stem: str) -> pd.DataFrame:
+def read_table(relative_stem: str, *, profile: str) -> pd.DataFrame:
     """Read a table written by :func:`write_table`."""
-    return pd.read_csv(results_dir() / f"{relative_stem}.csv")
+    return pd.read_csv(profile_results_dir(profile) / f"{relative_stem}.csv")
 
 
 def within_tolerance(gap: float, tolerance: float) -> bool | None:

@@ -31,10 +31,11 @@ def _sort_key(path: Path) -> tuple[int, int | str]:
     return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
 
 
-def load_image_folder(folder: Path) -> list[NamedImage]:
-    """Every image file of a folder as RGB uint8, grayscale files replicated to 3 channels."""
+def load_image_folder(folder: Path, *, limit: int | None = None) -> list[NamedImage]:
+    """The image files of a folder (the first ``limit`` in sorted order) as RGB uint8, grayscale replicated."""
     images = []
-    for path in sorted((p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES), key=_sort_key):
+    paths = sorted((p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES), key=_sort_key)
+    for path in paths[:limit]:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GrayscaleImageWarning)
             pixels = load_rgb(path, allow_grayscale=True)
@@ -51,5 +52,4 @@ def load_benchmark(name: str, *, limit: int | None = None) -> list[NamedImage]:
     """
     if name not in BENCHMARKS:
         raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
-    images = load_image_folder(dataset_dir(name))
-    return images if limit is None else images[:limit]
+    return load_image_folder(dataset_dir(name), limit=limit)

@@ -111,9 +111,9 @@ def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
 
     Works on ``(H, W)`` and ``(H, W, C)`` arrays, as MATLAB's ``modcrop`` in SRMD/BasicSR scripts.
     """
-    scale = int(scale)
-    if scale < 1:
+    if int(scale) != scale or scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale}")
+    scale = int(scale)
     height = image.shape[0] - image.shape[0] % scale
     width = image.shape[1] - image.shape[1] % scale
     check_size_for_scale(image.shape[:2], scale)

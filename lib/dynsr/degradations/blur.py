@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812
 
 from dynsr.degradations.banded import Band, apply_along_axis, split_into_bands
 from dynsr.degradations.kernels import check_kernel
@@ -33,17 +33,25 @@ from dynsr.degradations.kernels import check_kernel
 __all__ = ["PaddingMode", "blur", "pad_image"]
 
 PaddingMode = Literal["replicate", "reflect", "wrap", "zero"]
-_TORCH_PAD_MODES = {"replicate": "replicate", "reflect": "reflect", "wrap": "circular", "zero": "constant"}
+_PADDING_MODES = ("replicate", "reflect", "wrap", "zero")
 _RANK1_TOLERANCE = 1e-13
 
 
 def pad_image(x: torch.Tensor, pad: tuple[int, int, int, int], padding: PaddingMode) -> torch.Tensor:
-    """Pad the last two axes of ``x`` (N, C, H, W) by ``(left, right, top, bottom)`` with a named mode."""
-    if padding not in _TORCH_PAD_MODES:
-        raise ValueError(f"padding must be one of {list(_TORCH_PAD_MODES)}, got {padding!r}")
-    if padding == "reflect" and max(pad) >= min(x.shape[-2:]):
-        raise ValueError(f"reflect padding of {max(pad)} needs an image larger than {max(pad)} pixels; got {tuple(x.shape[-2:])}")
-    return F.pad(x, pad, mode=_TORCH_PAD_MODES[padding])
+    """Pad the last two axes of ``x`` (..., H, W) by ``(left, right, top, bottom)`` with a named mode.
+
+    Works for any image size (a pad wider than the image reflects or wraps repeatedly, as
+    ``scipy.ndimage`` does), unlike ``torch.nn.functional.pad``.
+    """
+    left, right, top, bottom = pad
+    height, width = x.shape[-2:]
+    rows = _source_index(np.arange(-top, height + bottom), height, padding)
+    cols = _source_index(np.arange(-left, width + right), width, padding)
+    out = x.index_select(-2, torch.from_numpy(np.maximum(rows, 0))).index_select(-1, torch.from_numpy(np.maximum(cols, 0)))
+    if padding == "zero":
+        mask = torch.from_numpy(((rows >= 0)[:, None] & (cols >= 0)[None, :]).astype(np.float64)).to(x)  # (H', W')
+        out = out * mask
+    return out
 
 
 def _rank1_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -68,7 +76,7 @@ def _source_index(index: np.ndarray, length: int, padding: PaddingMode) -> np.nd
         return np.mod(index, length)
     if padding == "zero":
         return np.where((index >= 0) & (index < length), index, -1)
-    raise ValueError(f"padding must be one of {list(_TORCH_PAD_MODES)}, got {padding!r}")
+    raise ValueError(f"padding must be one of {list(_PADDING_MODES)}, got {padding!r}")
 
 
 @functools.lru_cache(maxsize=128)
@@ -83,7 +91,7 @@ def _filter_bands(length: int, taps: tuple[float, ...], padding: PaddingMode) ->
     keep = source >= 0
     matrix = np.zeros((length, length), dtype=np.float64)
     np.add.at(matrix, (rows[keep], source[keep]), weights[keep])
-    return split_into_bands(matrix)
+    return split_into_bands(matrix, rows_per_band=16)
 
 
 def _blur_nchw(x: torch.Tensor, kernel: np.ndarray, padding: PaddingMode) -> torch.Tensor:

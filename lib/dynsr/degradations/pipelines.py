@@ -42,6 +42,16 @@ __all__ = [
 Order = Literal["blur_bicubic_noise", "blur_subsample_noise"]
 
 
+def _coerce(record: object, kind: type, *names: str) -> None:
+    """Store numeric fields of a frozen record as plain ``int``/``float`` so that equal records
+    (``noise=15`` and ``noise=15.0``, numpy scalars) have equal :meth:`Degradation.key`."""
+    for name in names:
+        value = getattr(record, name)
+        if kind is int and int(value) != value:
+            raise ValueError(f"{name} must be an integer, got {value}")
+        object.__setattr__(record, name, kind(value))
+
+
 @dataclass(frozen=True)
 class GaussianKernel:
     """Isotropic Gaussian of standard deviation ``sigma`` on a ``size`` x ``size`` grid."""
@@ -49,6 +59,10 @@ class GaussianKernel:
     sigma: float
     size: int
     kind: Literal["gaussian"] = "gaussian"
+
+    def __post_init__(self) -> None:
+        _coerce(self, float, "sigma")
+        _coerce(self, int, "size")
 
     def build(self) -> np.ndarray:
         return isotropic_gaussian_kernel(self.size, self.sigma)
@@ -68,6 +82,10 @@ class AnisotropicGaussianKernel:
     size: int
     convention: AnisotropicConvention
     kind: Literal["anisotropic_gaussian"] = "anisotropic_gaussian"
+
+    def __post_init__(self) -> None:
+        _coerce(self, float, "lambda1", "lambda2", "theta_degrees")
+        _coerce(self, int, "size")
 
     def build(self) -> np.ndarray:
         return anisotropic_gaussian_kernel(
@@ -93,6 +111,9 @@ class FileKernel:
     source: Literal["levin", "usrnet", "div2krk_x2", "div2krk_x4"]
     index: int
     kind: Literal["file"] = "file"
+
+    def __post_init__(self) -> None:
+        _coerce(self, int, "index")
 
     def build(self) -> np.ndarray:
         from dynsr.degradations import motion  # imported here: it reads the data root
@@ -141,6 +162,8 @@ class Degradation:
     def __post_init__(self) -> None:
         if int(self.scale) != self.scale or self.scale < 1:
             raise ValueError(f"scale must be a positive integer, got {self.scale}")
+        _coerce(self, int, "scale", "noise_seed")
+        _coerce(self, float, "noise")
         if self.noise < 0:
             raise ValueError(f"noise level must be non-negative, got {self.noise}")
         if self.order not in ("blur_bicubic_noise", "blur_subsample_noise"):

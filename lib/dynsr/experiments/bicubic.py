@@ -35,8 +35,12 @@ from dynsr.papers import dasr as dasr_paper
 from dynsr.papers import gldfn as gldfn_paper
 from dynsr.papers import udvd as udvd_paper
 from dynsr.papers.records import PaperValue
+from dynsr.paths import profile_results_dir
+from dynsr.plots import gap_plot, save_figure
+from dynsr.profiles import Profile
+from dynsr.results import write_table
 
-__all__ = ["Protocol", "PROTOCOLS", "bicubic_sr", "evaluate_bicubic", "BicubicTableSpec", "bicubic_table", "TOLERANCES"]
+__all__ = ["Protocol", "PROTOCOLS", "TOLERANCES", "bicubic_sr", "evaluate_bicubic", "BicubicTableSpec", "bicubic_table", "summarize", "run_bicubic_baselines"]
 
 Protocol = Literal["y_only", "rgb"]
 PROTOCOLS: tuple[Protocol, ...] = ("y_only", "rgb")
@@ -120,37 +124,102 @@ def _unavailable_rows() -> list[dict]:
     return rows
 
 
-def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> pd.DataFrame:
-    """Every published bicubic cell (DASR Table 2, UDVD Table 5, GLDFN Tables II and VI), ours beside it.
+class _Scorer:
+    """Per-image scores of the bicubic baseline, computed once per (data set, degradation, protocol)."""
 
+    def __init__(self, image_limit: int | None) -> None:
+        self.image_limit = image_limit
+        self.images: dict[str, list[NamedImage]] = {}
+        self.memo: dict[tuple, dict[str, list[float]]] = {}
+        self.ssim_wanted: set[tuple[str, Degradation]] = set()
+
+    def mean(self, setting: TestSetting, protocol: Protocol, metric: str) -> tuple[float, int]:
+        if setting.dataset not in self.images:
+            self.images[setting.dataset] = load_benchmark(setting.dataset, limit=self.image_limit)
+        key = (setting.dataset, setting.degradation, protocol)
+        if key not in self.memo or metric not in self.memo[key]:
+            # SSIM is computed with PSNR whenever any cell of this setting needs it.
+            with_ssim = metric == "SSIM" or (setting.dataset, setting.degradation) in self.ssim_wanted
+            self.memo[key] = evaluate_bicubic(self.images[setting.dataset], setting.degradation, protocol, with_ssim=with_ssim)
+        return float(np.mean(self.memo[key][metric])), len(self.images[setting.dataset])
+
+
+def _row(source: str, value: PaperValue | None, setting: TestSetting, metric: str, protocol: Protocol, ours: float, n_images: int) -> dict:
+    paper = value.value if value is not None else np.nan
+    gap = ours - paper
+    tolerance = _tolerance(setting, metric) if value is not None else np.nan
+    return {"source": source, "dataset": setting.dataset, "scale": setting.degradation.scale,
+            "degradation": value.setting if value is not None else setting.label, "metric": metric, "protocol": protocol,
+            "paper": paper, "ours": ours, "gap": gap, "n_images": n_images, "tolerance": tolerance,
+            "within_tolerance": None if value is None else bool(abs(gap) <= tolerance + 1e-9), "note": value.note if value is not None else ""}
+
+
+def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(published, standard)`` bicubic tables, ours beside the paper.
+
+    ``published``: every bicubic cell the papers print (DASR Table 2, UDVD Table 5, GLDFN Tables II
+    and VI; a GLDFN Gaussian-8 cell is the mean over its 8 kernels), per protocol. ``standard``:
+    noise-free, unblurred bicubic x2/x3/x4 on Set5/Set14/BSD100/Urban100, PSNR and SSIM, with the
+    paper's value where one of the five papers prints it (PSNR: DASR Table 2).
     Columns: source, dataset, scale, degradation, metric, protocol, paper, ours, gap, n_images,
-    tolerance, within_tolerance, note. A GLDFN Gaussian-8 cell is the mean over its 8 kernels.
+    tolerance, within_tolerance, note.
     """
+    scorer = _Scorer(spec.image_limit)
     cells = _published_cells()
-    datasets = sorted({value.dataset for value, _ in cells})
-    images = {name: load_benchmark(name, limit=spec.image_limit) for name in datasets}
-    needs_ssim = {(s.dataset, s.degradation) for value, settings in cells if value.metric == "SSIM" for s in settings}
-    memo: dict[tuple, dict[str, list[float]]] = {}
-    rows = []
+    unblurred_dasr = [setting for setting in dasr_table2() if setting.degradation.kernel is None]
+    scorer.ssim_wanted = {(s.dataset, s.degradation) for value, settings in cells if value.metric == "SSIM" for s in settings}
+    scorer.ssim_wanted |= {(s.dataset, s.degradation) for s in unblurred_dasr}
     iterator = cells
     if progress:
         from tqdm.auto import tqdm
 
         iterator = tqdm(cells, desc="bicubic cells")
+    published = []
     for value, settings in iterator:
         for protocol in spec.protocols:
-            per_setting = []
-            for setting in settings:
-                key = (setting.dataset, setting.degradation, protocol)
-                if key not in memo:
-                    with_ssim = (setting.dataset, setting.degradation) in needs_ssim
-                    memo[key] = evaluate_bicubic(images[setting.dataset], setting.degradation, protocol, with_ssim=with_ssim)
-                per_setting.append(np.mean(memo[key][value.metric]))
-            ours = float(np.mean(per_setting))
-            gap = ours - value.value
-            tolerance = _tolerance(settings[0], value.metric)
-            rows.append({"source": f"{value.paper} {value.table}", "dataset": value.dataset, "scale": value.scale,
-                         "degradation": value.setting, "metric": value.metric, "protocol": protocol, "paper": value.value,
-                         "ours": ours, "gap": gap, "n_images": len(images[value.dataset]), "tolerance": tolerance,
-                         "within_tolerance": abs(gap) <= tolerance + 1e-9, "note": value.note})
-    return pd.DataFrame(rows + _unavailable_rows())
+            scores = [scorer.mean(setting, protocol, value.metric) for setting in settings]
+            ours = float(np.mean([score for score, _ in scores]))
+            published.append(_row(f"{value.paper} {value.table}", value, settings[0], value.metric, protocol, ours, scores[0][1]))
+    standard = []
+    dasr_psnr = {(v.dataset, v.scale, v.setting): v for v in dasr_paper.table2_bicubic()}
+    for setting in unblurred_dasr:
+        for metric in ("PSNR", "SSIM"):
+            value = dasr_psnr[(setting.dataset, setting.degradation.scale, setting.label)] if metric == "PSNR" else None
+            for protocol in spec.protocols:
+                ours, n_images = scorer.mean(setting, protocol, metric)
+                standard.append(_row("DASR Table 2" if value else "", value, setting, metric, protocol, ours, n_images))
+    return pd.DataFrame(published + _unavailable_rows()), pd.DataFrame(standard)
+
+
+def summarize(published: pd.DataFrame, protocol: Protocol = "y_only") -> dict[str, str]:
+    """``{source: "k/n cells within tolerance"}`` for one protocol, plus the mean |gap| per source."""
+    summary = {}
+    checkable = published[(published["protocol"] == protocol) & published["within_tolerance"].notna()]
+    for source, rows in checkable.groupby("source", sort=False):
+        hits = int(rows["within_tolerance"].astype(bool).sum())
+        summary[source] = f"{hits}/{len(rows)} within tolerance, mean |gap| {rows['gap'].abs().mean():.3f}"
+    return summary
+
+
+def _label_run(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Add the columns every results table carries: profile, steps (no training: 0), seeds (noise seed)."""
+    return table.assign(profile=profile.name, steps=0, seeds="noise_seed=0")
+
+
+def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[str, pd.DataFrame]:
+    """Compute both bicubic tables for a profile and write them, with a gap figure, under ``results/baselines``.
+
+    Files (under :func:`dynsr.paths.profile_results_dir`): ``baselines/bicubic.{csv,json}``
+    (published cells), ``baselines/bicubic_standard.{csv,json}``, ``figures/bicubic_gap.png``. Returns ``{"published": ..., "standard": ...}``.
+    """
+    published, standard = bicubic_table(BicubicTableSpec(image_limit=profile.benchmark_image_limit), progress=progress)
+    published, standard = _label_run(published, profile), _label_run(standard, profile)
+    metadata = {"profile": profile.name, "image_limit": profile.benchmark_image_limit, "protocols": list(PROTOCOLS),
+                "tolerances": TOLERANCES, "metric": "Y (BT.601), crop = scale, mean over images",
+                "note": "ours = MATLAB-bicubic upscaling of each paper's test LR; see dynsr.experiments.bicubic"}
+    write_table(published, "baselines/bicubic", profile=profile.name, metadata=metadata)
+    write_table(standard, "baselines/bicubic_standard", profile=profile.name, metadata=metadata)
+    shown = published[published["protocol"] == "y_only"]
+    figure = gap_plot(shown, title=f"Bicubic baselines, ours − paper (protocol y_only, profile {profile.name})")
+    save_figure(figure, profile_results_dir(profile.name) / "figures" / "bicubic_gap.png")
+    return {"published": published, "standard": standard}

@@ -1,16 +1,12 @@
 """Input-conditioned (dynamic) convolutions needed by UDVD, DMSR, GLDFN, DASR and ArcSR, exact and lean on CPU.
 
-=================================  ==========================================================  ==================
-operator                           paper, equation                                             module
-=================================  ==========================================================  ==================
-`per_pixel_conv2d`                 UDVD §3.3 Eq. 2; DMSR §3.1 Eq. 4 (15×15 MBM at HR)          `per_pixel`
-`per_pixel_conv2d_upsample`        UDVD §3.3 Eq. 3 (typo corrected)                            `per_pixel`
-`per_sample_depthwise_conv2d`      DASR §3.2.2, DA conv kernel branch                          `depthwise`
-`channel_modulation`               DASR §3.2.2, DA conv modulation branch                      `depthwise`
-`expert_mixture_conv2d`            GLDFN §III-C Eq. 4 (global dynamic filter)                  `expert_mixture`
-`decoupled_dynamic_filter`         GLDFN §III-C Eq. 5 (local dynamic filter, DDF)              `decoupled`
-`modulated_deform_conv2d`          ArcSR §3.2.2 DMconv, §3.2.3 KGconv (torchvision layout)     `deform`
-=================================  ==========================================================  ==================
+- `per_pixel_conv2d`: UDVD §3.3 Eq. 2, DMSR §3.1 Eq. 4 (15×15 MBM at HR) — module `per_pixel`;
+- `per_pixel_conv2d_upsample`: UDVD §3.3 Eq. 3, typo corrected — module `per_pixel`;
+- `per_sample_depthwise_conv2d`: DASR §3.2.2, DA conv kernel branch — module `depthwise`;
+- `channel_modulation`: DASR §3.2.2, DA conv modulation branch — module `depthwise`;
+- `expert_mixture_conv2d`: GLDFN §III-C Eq. 4, global dynamic filter — module `expert_mixture`;
+- `decoupled_dynamic_filter`: GLDFN §III-C Eq. 5, local dynamic filter (DDF) — module `decoupled`;
+- `modulated_deform_conv2d`: ArcSR §3.2.2 DMconv and §3.2.3 KGconv, torchvision layout — module `deform`.
 
 Common conventions: zero padding; a k×k window's k² taps are row-major over the offset
 (dy, dx) ∈ {−k//2..k//2}², tap t = (dy + k//2)·k + (dx + k//2), reading the input at (i + dy, j + dx)

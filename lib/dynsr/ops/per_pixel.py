@@ -15,8 +15,9 @@ targets-udvd-arcsr.md A.1.4)::
 
     out[b, c, i·r + x, j·r + y] = Σ_t K[b, t, x, y, i, j] · x_in[b, c, i + dy_t, j + dx_t]
 
-DMSR Eq. 4 (V = X ⊗ K, 15×15 kernels per HR pixel) is Eq. 2 with k = 15 and is served by
-`per_pixel_conv2d`, whose cost in memory is independent of k.
+DMSR Eq. 4 (V = X ⊗ K, 15×15 kernels per HR pixel, written Ŷ_c(p) = Σ_q W_q(p)·Y_c(p + q) in guide
+targets-dmsr-dasr.md A1.5, already this tap order) is Eq. 2 with k = 15 and is served by
+`per_pixel_conv2d`, whose memory cost is independent of k.
 
 Tap order. Tap t of the k² axis is the offset (dy, dx) = (t // k − Δ, t % k − Δ), Δ = k // 2 (row-major,
 the order of ``F.unfold``), and reads x at (i + dy, j + dx): cross-correlation order. UDVD's Eq. 2 writes

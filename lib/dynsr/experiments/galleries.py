@@ -1,0 +1,78 @@
+"""Kernel galleries of every paper's test kernels, and example degradations (notebook 00)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dynsr.data.benchmarks import load_benchmark
+from dynsr.data.images import modcrop
+from dynsr.degradations.motion import load_div2krk_kernel, load_levin_kernels, load_usrnet_kernels, random_motion_kernel
+from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel, degrade, image_noise_rng
+from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degrade_spatially_varying
+from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, dasr_table1, dasr_table2, gldfn_table2, udvd_table2
+from dynsr.plots import image_grid, kernel_gallery, save_figure
+
+__all__ = ["kernel_galleries", "degradation_examples"]
+
+
+def _unique_kernels(settings) -> tuple[list[np.ndarray], list[str]]:
+    kernels, labels, seen = [], [], set()
+    for setting in settings:
+        kernel = setting.degradation.kernel
+        key = (setting.degradation.scale, kernel)
+        if kernel is None or key in seen:
+            continue
+        seen.add(key)
+        kernels.append(kernel.build())
+        labels.append(f"x{setting.degradation.scale} {kernel.label}")
+    return kernels, labels
+
+
+def kernel_galleries(folder: Path) -> list[Path]:
+    """One gallery per paper's test kernels, as PNGs in ``folder``; returns their paths."""
+    paths = []
+    kernels, labels = _unique_kernels(dasr_table2() + dasr_table1())
+    for number, (l1, l2, theta) in enumerate(DASR_TABLE3_KERNELS, start=1):
+        kernels.append(AnisotropicGaussianKernel(l1, l2, theta, 21, "std").build())
+        labels.append(f"T3 K{number} ({l1:g},{l2:g},{theta:g}°)")
+    title = "DASR test kernels (21x21): Table 2 isotropic per scale, Table 1, Table 3 K1-K9 (reconstructed, unverified)"
+    paths.append(save_figure(kernel_gallery(kernels, labels, title=title), folder / "kernels_dasr.png"))
+
+    kernels, labels = _unique_kernels([s for s in udvd_table2() if s.degradation.scale == 2])
+    title = "UDVD / DMSR test kernels (15x15 isotropic, widths 0.2 / 1.3 / 2.6; Table 3 ramps span 0.2-2)"
+    paths.append(save_figure(kernel_gallery(kernels, [label.split(" ", 1)[1] for label in labels], title=title, columns=3), folder / "kernels_udvd_dmsr.png"))
+
+    kernels, labels = _unique_kernels(gldfn_table2(("Set5",)))
+    kernels += [load_div2krk_kernel(index, scale) for scale in (2, 4) for index in range(1, 9)]
+    labels += [f"DIV2KRK x{scale} #{index}" for scale in (2, 4) for index in range(1, 9)]
+    paths.append(save_figure(kernel_gallery(kernels, labels, title="GLDFN: Gaussian 8 (21x21) per scale; DIV2KRK x2 (11x11) and x4 (31x31), first 8"), folder / "kernels_gldfn.png"))
+
+    levin, usrnet = load_levin_kernels(), load_usrnet_kernels()
+    rng = np.random.default_rng(0)
+    motion = [random_motion_kernel(21, rng=rng) for _ in range(8)]
+    kernels = levin + usrnet + motion
+    labels = [f"Levin #{i}" for i in range(1, 9)] + [f"USRNet #{i}" for i in range(1, 13)] + [f"random motion, seed 0 #{i}" for i in range(1, 9)]
+    paths.append(save_figure(kernel_gallery(kernels, labels, title="Motion kernels: Levin et al. 2009, USRNet's 12, and random camera trajectories"), folder / "kernels_motion.png"))
+    return paths
+
+
+def degradation_examples(folder: Path, *, dataset: str = "Set5", image_index: int = 2) -> Path:
+    """One HR image under a degradation of each paper (LR enlarged by pixel repetition), as a PNG in ``folder``."""
+    image = load_benchmark(dataset, limit=image_index + 1)[image_index]
+    examples: list[tuple[str, np.ndarray, int]] = []
+    for label, degradation in (
+        ("DASR x4, σ=2.4", Degradation(scale=4, kernel=GaussianKernel(2.4, 21), padding="reflect", quantize=True)),
+        ("DASR x4, T3 K6, noise 10", Degradation(scale=4, kernel=AnisotropicGaussianKernel(4.0, 1.5, 120.0, 21, "std"), noise=10.0, padding="reflect", quantize=True)),
+        ("UDVD x3, width 2.6, noise 50", Degradation(scale=3, kernel=GaussianKernel(2.6, 15), noise=50.0, padding="replicate")),
+        ("GLDFN x4, Gaussian 8 σ=3.2", Degradation(scale=4, kernel=GaussianKernel(3.2, 21), padding="reflect", clip=True)),
+    ):
+        hr = modcrop(image.pixels, degradation.scale)
+        examples.append((label, degrade(hr, degradation, rng=image_noise_rng(degradation, image.name)), degradation.scale))
+    varying = SpatiallyVaryingDegradation(scale=2, width=LinearRamp(0.2, 2.0), noise=LinearRamp(5.0, 50.0))
+    lr, _, _ = degrade_spatially_varying(modcrop(image.pixels, 2), varying, rng=np.random.default_rng(0))
+    examples.append(("UDVD Table 3 x2: width 0.2→2, noise 5→50 (left→right)", lr, 2))
+    images = [image.pixels] + [np.repeat(np.repeat(np.clip(lr, 0, 1), s, axis=0), s, axis=1) for _, lr, s in examples]
+    labels = [f"{dataset} {image.name} (HR)"] + [label for label, _, _ in examples]
+    return save_figure(image_grid(images, labels, title="Example degradations (LR shown enlarged by pixel repetition)", columns=3), folder / "degradation_examples.png")
