@@ -1,0 +1,21 @@
+# dynsr: the two commands of the README.
+#   make test                 set up, then run the test suite (unit tests + notebooks under nbval, smoke profile)
+#   make reproduce PROFILE=cpu   set up, then regenerate every table and figure for a profile
+PYTHON ?= python3
+PROFILE ?= cpu
+
+.PHONY: setup test reproduce bench
+
+setup:
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps -e .
+
+test: setup
+	$(PYTHON) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+reproduce: setup
+	$(PYTHON) -m dynsr.cli reproduce --profile $(PROFILE)
+
+bench: setup
+	$(PYTHON) benchmarks/resize.py
+	$(PYTHON) benchmarks/ops.py

@@ -1,0 +1,105 @@
+"""Notebook parameter validation, profiles, results tables and the CLI's error paths."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dynsr.cli import main as cli_main
+from dynsr.notebook import assigned_names, notebook_params
+from dynsr.profiles import PROFILES, ParameterError, Profile, get_profile
+from dynsr.results import read_table, write_table
+
+
+@dataclass(frozen=True)
+class _Params:
+    profile: str = "smoke"
+    scale: int = 4
+    weight: float = 1.0
+    progress: bool = False
+
+
+def _namespace(*cells: str) -> dict:
+    namespace: dict = {"In": ["", *cells, "params = notebook_params(globals(), Params)"]}
+    for cell in cells:
+        exec(cell, namespace)  # noqa: S102 (test-only: plain literal assignments)
+    return namespace
+
+
+def test_papermill_injected_values_override_defaults() -> None:
+    namespace = _namespace('profile = "smoke"\nscale = 4', 'profile = "cpu"\nweight = 2')
+    assert notebook_params(namespace, _Params) == _Params(profile="cpu", scale=4, weight=2, progress=False)
+
+
+def test_unknown_injected_parameter_is_an_error_naming_the_valid_ones() -> None:
+    namespace = _namespace('profile = "smoke"', "scael = 3")
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) \['scael'\].*'scale'"):
+        notebook_params(namespace, _Params)
+
+
+@pytest.mark.parametrize("cell", ['scale = "4"', "scale = 4.5", "progress = 1", "weight = True"])
+def test_wrong_types_are_errors(cell: str) -> None:
+    with pytest.raises(ParameterError, match="has type"):
+        notebook_params(_namespace(cell), _Params)
+
+
+def test_unknown_profile_is_an_error() -> None:
+    with pytest.raises(ParameterError, match="unknown profile 'gpu'"):
+        notebook_params(_namespace('profile = "gpu"'), _Params)
+
+
+def test_assigned_names_ignores_imports_and_magics() -> None:
+    assert assigned_names(["import os\nx = 1\ny: int = 2", "%matplotlib inline", "x = 3\nz, w = 1, 2"]) == ["x", "y"]
+
+
+def test_profiles_reject_unknown_keys() -> None:
+    assert get_profile("cpu").benchmark_image_limit is None
+    assert PROFILES["smoke"].benchmark_image_limit == 2
+    with pytest.raises(ParameterError, match="unknown Profile keys"):
+        Profile.from_dict({"name": "x", "benchmark_image_limit": 1, "steps": 3})
+
+
+def _table(**overrides) -> pd.DataFrame:
+    row = {"dataset": "Set5", "scale": 2, "degradation": "σ=0", "metric": "PSNR", "paper": 33.66, "ours": 33.661, "gap": 33.661 - 33.66,
+           "profile": "smoke", "steps": 0, "seeds": "noise_seed=0"}
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def test_write_table_round_trips_and_goes_to_the_profile_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    path = write_table(_table(), "baselines/x", profile="smoke", metadata={"a": float("nan")})
+    assert path == tmp_path / "smoke" / "baselines" / "x.csv"
+    back = read_table("baselines/x", profile="smoke")
+    assert back.loc[0, "ours"] == pytest.approx(33.661, abs=1e-9)
+    payload = json.loads(path.with_suffix(".json").read_text())
+    assert payload["metadata"] == {"a": None} and payload["rows"][0]["dataset"] == "Set5"
+    assert write_table(_table(), "baselines/x", profile="cpu") == tmp_path / "baselines" / "x.csv"
+
+
+def test_write_table_rejects_missing_columns_and_wrong_gaps(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="lacks columns"):
+        write_table(_table().drop(columns=["seeds"]), "t", profile="smoke")
+    with pytest.raises(ValueError, match="gap != ours - paper"):
+        write_table(_table(gap=0.5), "t", profile="smoke")
+    assert not list(tmp_path.rglob("*.csv"))
+    write_table(_table(paper=np.nan, gap=np.nan), "t", profile="smoke")  # no paper value: gap NaN is fine
+
+
+def test_cli_reproduce_rejects_unknown_profile_and_notebook(capsys) -> None:
+    with pytest.raises(SystemExit) as error:
+        cli_main(["reproduce", "--profile", "gpu"])
+    assert error.value.code != 0 and "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="no notebook .* matches --only 'nonexistent'"):
+        cli_main(["reproduce", "--only", "nonexistent"])
+
+
+def test_cli_data_verify(capsys) -> None:
+    assert cli_main(["data", "verify", "Set5"]) == 0
+    assert cli_main(["data", "verify", "NoSuchSet"]) == 1
+    assert "FAILED   NoSuchSet" in capsys.readouterr().out
