@@ -30,31 +30,36 @@ def save_figure(figure: plt.Figure, path: str | Path) -> Path:
     return path
 
 
-def kernel_gallery(kernels: Sequence[np.ndarray], labels: Sequence[str], *, title: str, columns: int = 8) -> plt.Figure:
-    """Thumbnails of blur kernels, each scaled to its own maximum, with a label under each."""
-    rows = int(np.ceil(len(kernels) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.7 * rows + 0.4), squeeze=False)
+def _labelled_grid(panels: Sequence[np.ndarray], labels: Sequence[str], *, title: str, columns: int, cell: tuple[float, float], show) -> plt.Figure:
+    """A grid of axes without ticks, ``show(axis, panel)`` drawing each panel, a label above each."""
+    rows = int(np.ceil(len(panels) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(cell[0] * columns, cell[1] * rows + 0.4), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
-    for axis, kernel, label in zip(axes.flat, kernels, labels, strict=False):
-        axis.imshow(kernel / kernel.max(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    for axis, panel, label in zip(axes.flat, panels, labels, strict=False):
+        show(axis, panel)
         axis.set_title(label, fontsize=7)
     figure.suptitle(title, fontsize=10)
     return figure
 
 
+def kernel_gallery(kernels: Sequence[np.ndarray], labels: Sequence[str], *, title: str, columns: int = 8) -> plt.Figure:
+    """Thumbnails of blur kernels, each scaled to its own maximum, with a label over each."""
+
+    def show(axis: plt.Axes, kernel: np.ndarray) -> None:
+        axis.imshow(kernel / kernel.max(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+
+    return _labelled_grid(kernels, labels, title=title, columns=columns, cell=(1.5, 1.7), show=show)
+
+
 def image_grid(images: Sequence[np.ndarray], labels: Sequence[str], *, title: str, columns: int = 4) -> plt.Figure:
     """A grid of images (uint8 or float in [0, 1], RGB or grayscale) with labels."""
-    rows = int(np.ceil(len(images) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.4), squeeze=False)
-    for axis in axes.flat:
-        axis.axis("off")
-    for axis, image, label in zip(axes.flat, images, labels, strict=False):
+
+    def show(axis: plt.Axes, image: np.ndarray) -> None:
         shown = np.clip(image, 0, 1) if np.issubdtype(np.asarray(image).dtype, np.floating) else image
         axis.imshow(shown, cmap="gray" if np.ndim(image) == 2 else None, interpolation="nearest")
-        axis.set_title(label, fontsize=8)
-    figure.suptitle(title, fontsize=10)
-    return figure
+
+    return _labelled_grid(images, labels, title=title, columns=columns, cell=(3.2, 3.4), show=show)
 
 
 def gap_plot(table: pd.DataFrame, *, title: str, group: str = "source") -> plt.Figure:

@@ -53,8 +53,8 @@ def kernel_galleries(folder: Path) -> list[Path]:
     rng = np.random.default_rng(0)
     motion = [random_motion_kernel(21, rng=rng) for _ in range(8)]
     kernels = levin + usrnet + motion
-    labels = [f"Levin #{i}" for i in range(1, 9)] + [f"USRNet #{i}" for i in range(1, 13)] + [f"random motion, seed 0 #{i}" for i in range(1, 9)]
-    paths.append(save_figure(kernel_gallery(kernels, labels, title="Motion kernels: Levin et al. 2009, USRNet's 12, and random camera trajectories"), folder / "kernels_motion.png"))
+    labels = [f"Levin #{i}" for i in range(1, 9)] + [f"USRNet #{i}" for i in range(1, 13)] + [f"random #{i}" for i in range(1, 9)]
+    paths.append(save_figure(kernel_gallery(kernels, labels, title="Motion kernels: Levin et al. 2009, USRNet's 12, random camera trajectories (21x21, seed 0)"), folder / "kernels_motion.png"))
     return paths
 
 
