@@ -252,6 +252,17 @@ def copy_bandwidth_gbps(megabytes: int = 256, repeats: int = 5) -> float:
     return 2 * source.nbytes / best / 1e9
 
 
+def parallel_region_latency_us(elements: int = 150_000, repeats: int = 200) -> float:
+    """Median time of one small in-place multiply-add, a probe for CPU oversubscription.
+
+    The tap-loop operators issue many such medium-sized ops, each an OpenMP parallel region. On a quiet
+    machine one costs tens of µs; when another multi-threaded process shares the cores, OpenMP barriers
+    make each cost milliseconds and every timing in this file is inflated accordingly.
+    """
+    out, left, right = torch.zeros(elements), torch.randn(elements), torch.randn(elements)
+    return 1e6 * statistics.median(timed(lambda: out.addcmul_(left, right)) for _ in range(repeats))
+
+
 def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -356,6 +367,7 @@ def main() -> None:
         return
     repeats = 3 if args.quick else 5
     started = time.perf_counter()
+    probe_before = parallel_region_latency_us()
     bandwidth = copy_bandwidth_gbps()
     rows = []
     for case in CASES:
@@ -374,12 +386,20 @@ def main() -> None:
         "dtype": "float32",
         "machine": machine_info(),
         "copy_bandwidth_gbps": bandwidth,
+        "parallel_region_latency_us": {"before": probe_before, "after": parallel_region_latency_us()},
+        "load_average_at_end": os.getloadavg(),
         "cases": rows,
         "targets": check_targets(rows),
         "wall_time_s": time.perf_counter() - started,
     }
     write_atomically(OUTPUT, payload)
-    print(f"copy bandwidth {bandwidth:.1f} GB/s; {payload['machine']['cpu_model']}, {torch.get_num_threads()} threads\n")
+    latency = payload["parallel_region_latency_us"]
+    print(
+        f"{payload['machine']['cpu_model']}, {torch.get_num_threads()} torch threads; copy bandwidth {bandwidth:.1f} GB/s; "
+        f"parallel-region probe {latency['before']:.0f} / {latency['after']:.0f} µs before / after "
+        f"(≈ 20 µs when the machine is quiet); load average {payload['machine']['load_average_at_start'][0]:.1f} "
+        f"/ {payload['load_average_at_end'][0]:.1f}\n"
+    )
     print(format_table(rows))
     print(f"\nwrote {OUTPUT.relative_to(REPO)} in {payload['wall_time_s']:.0f} s")
 
