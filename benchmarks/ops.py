@@ -2,12 +2,13 @@
 
 Usage::
 
-    python benchmarks/ops.py [--quick]
+    python benchmarks/ops.py [--quick] [--threads N]
 
 For every case (operator at a paper's size, float32, batch 16) and implementation, a fresh subprocess
 builds the inputs, measures the peak resident memory of one forward+backward pass (VmHWM after
 resetting it through /proc/self/clear_refs, minus VmRSS before the pass; torch's CPU allocations are
-invisible to tracemalloc), then times `repeats` more passes and reports the median. Implementations:
+invisible to tracemalloc), runs one untimed pass, then times `repeats` more passes and reports the
+median. Implementations:
 
 - ``ours``: the `dynsr.ops` operator;
 - ``naive``: its `dynsr.ops.reference` counterpart (skipped where it would need more than
@@ -17,12 +18,16 @@ invisible to tracemalloc), then times `repeats` more passes and reports the medi
 
 The memory-bandwidth bound of a case is the time to move its minimum traffic (forward: read inputs,
 write output; backward: read grad_out and inputs, write input grads) at the copy bandwidth measured in
-the same run. Results go to results/bench/ops.json (written atomically) and a markdown table on stdout.
+the same run. Its compute bound is its FLOPs (backward = 2× forward) at the in-cache ``addcmul_`` rate
+(elementwise work) and the GEMM rate (convolution-like work), also measured in the same run; the
+roofline bound is the larger of the two. Results go to results/bench/ops.json (written atomically) and
+a markdown table on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -34,7 +39,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -58,15 +62,18 @@ def leaf(*shape: int, positive: bool = False) -> torch.Tensor:
     return values.requires_grad_()
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Case:
     """One operator at one paper size; `build(impl)` returns (forward closure, differentiable inputs)."""
 
     name: str
     paper: str
     shape: str
-    fwd_flops: int
     build: Callable[[str], tuple[Run, list[torch.Tensor]]]
+    elementwise_flops: int = 0
+    """Forward FLOPs of elementwise work (multiply-adds on feature maps); backward counts 2× forward."""
+    matmul_flops: int = 0
+    """Forward FLOPs done by GEMM/convolution kernels; backward counts 2× forward."""
     impls: tuple[str, ...] = ("ours", "naive")
     naive_bytes: int = 0
 
@@ -84,9 +91,9 @@ def per_pixel_case(name: str, paper: str, channels: int, size: int, kernel: int,
         return (lambda: fn(x, kernels, scale=scale)), [x, kernels]
 
     shape = f"x {BATCH}×{channels}×{size}², kernels {BATCH}×{taps}×{size}², k{kernel}" + (f", ×{scale}" if scale > 1 else "")
-    macs = BATCH * channels * taps * size * size
+    flops = 2 * BATCH * channels * taps * size * size
     naive_bytes = 2 * BATCH * channels * kernel * kernel * size * size * 4  # unfold columns + autograd's product
-    return Case(name, paper, shape, 2 * macs, build, naive_bytes=naive_bytes)
+    return Case(name, paper, shape, build, elementwise_flops=flops, naive_bytes=naive_bytes)
 
 
 def depthwise_case() -> Case:
@@ -102,7 +109,8 @@ def depthwise_case() -> Case:
         return (lambda: fn(x, weight)), [x, weight]
 
     shape = f"x {BATCH}×{channels}×{size}², weight {BATCH}×{channels}×3×3"
-    return Case("dasr_da_depthwise", "DASR §3.2.2", shape, 2 * BATCH * channels * size * size * 9, build, ("ours", "naive", "floor"))
+    flops = 2 * BATCH * channels * size * size * kernel * kernel
+    return Case("dasr_da_depthwise", "DASR §3.2.2", shape, build, elementwise_flops=flops, impls=("ours", "naive", "floor"))
 
 
 def modulation_case() -> Case:
@@ -113,7 +121,7 @@ def modulation_case() -> Case:
         return (lambda: ops.channel_modulation(x, scale)), [x, scale]
 
     shape = f"x {BATCH}×{channels}×{size}², scale {BATCH}×{channels}"
-    return Case("dasr_da_modulation", "DASR §3.2.2", shape, BATCH * channels * size * size, build, ("ours",))
+    return Case("dasr_da_modulation", "DASR §3.2.2", shape, build, elementwise_flops=BATCH * channels * size * size, impls=("ours",))
 
 
 def expert_mixture_case() -> Case:
@@ -131,7 +139,7 @@ def expert_mixture_case() -> Case:
 
     shape = f"x {BATCH}×{channels}×{size}², K={experts} experts {channels}→{channels} 3×3"
     flops = 2 * BATCH * channels * channels * kernel * kernel * size * size
-    return Case("gldfn_global_experts", "GLDFN Eq. 4", shape, flops, build, ("ours", "naive", "floor"))
+    return Case("gldfn_global_experts", "GLDFN Eq. 4", shape, build, matmul_flops=flops, impls=("ours", "naive", "floor"))
 
 
 def decoupled_case() -> Case:
@@ -144,7 +152,7 @@ def decoupled_case() -> Case:
         return (lambda: fn(x, spatial, channel)), [x, spatial, channel]
 
     shape = f"x {BATCH}×{channels}×{size}², spatial {BATCH}×9×{size}², channel {BATCH}×{channels}×9"
-    return Case("gldfn_local_ddf", "GLDFN Eq. 5", shape, 4 * BATCH * channels * size * size * 9, build)
+    return Case("gldfn_local_ddf", "GLDFN Eq. 5", shape, build, elementwise_flops=3 * BATCH * channels * size * size * 9)
 
 
 def deform_case(name: str, paper: str, with_offsets: bool) -> Case:
@@ -164,8 +172,11 @@ def deform_case(name: str, paper: str, with_offsets: bool) -> Case:
     what = "offsets + mask" if with_offsets else "zero offsets, mask = kernel"
     shape = f"x {BATCH}×{channels}×{size}², {channels}→{channels} 3×3, {what}"
     columns = BATCH * channels * taps * size * size
-    flops = 2 * columns * channels + (8 * columns if with_offsets else columns)
-    return Case(name, paper, shape, flops, build, ("ours", "naive", "floor"))
+    sampling = 9 * columns if with_offsets else columns  # 4 bilinear multiply-adds + the mask, or the mask only
+    return Case(
+        name, paper, shape, build, elementwise_flops=sampling, matmul_flops=2 * columns * channels,
+        impls=("ours", "naive", "floor"),
+    )
 
 
 CASES = [
@@ -210,7 +221,8 @@ def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
     forward, inputs = case.build(impl)
     with torch.no_grad():
         grad_out = torch.randn_like(forward())
-    min_bytes = 2 * sum(t.nbytes for t in inputs) + 2 * grad_out.nbytes + sum(t.nbytes for t in inputs)
+    # forward reads the inputs and writes the output; backward reads grad_out and the inputs, writes input grads
+    min_bytes = 3 * sum(t.nbytes for t in inputs) + 2 * grad_out.nbytes
 
     def step() -> None:
         for tensor in inputs:
@@ -221,6 +233,7 @@ def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
     baseline_kib = read_status_kib("VmRSS")
     step()
     peak_kib = read_status_kib("VmHWM") if exact_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step()  # one more untimed pass: the allocator's first-touch page faults settle (matters for cheap ops)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -228,6 +241,7 @@ def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
         times.append(time.perf_counter() - start)
     return {
         "median_s": statistics.median(times),
+        "min_s": min(times),
         "times_s": times,
         "peak_rss_mib": (peak_kib - baseline_kib) / 1024,
         "peak_method": "VmHWM after clear_refs" if exact_reset else "ru_maxrss (includes input setup)",
@@ -237,10 +251,17 @@ def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
 
 def measure_in_subprocess(case: Case, impl: str, repeats: int) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", case.name, impl, "--repeats", str(repeats)]
+    command += ["--threads", str(torch.get_num_threads())]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def copy_bandwidth_gbps(megabytes: int = 256, repeats: int = 5) -> float:
@@ -252,21 +273,57 @@ def copy_bandwidth_gbps(megabytes: int = 256, repeats: int = 5) -> float:
     return 2 * source.nbytes / best / 1e9
 
 
-def parallel_region_latency_us(elements: int = 150_000, repeats: int = 200) -> float:
-    """Median time of one small in-place multiply-add, a probe for CPU oversubscription.
+def elementwise_gflops(elements: int = 150_000, repeats: int = 200) -> float:
+    """FLOP rate of an in-cache ``addcmul_`` (600 KB operands), median of `repeats`.
 
-    The tap-loop operators issue many such medium-sized ops, each an OpenMP parallel region. On a quiet
-    machine one costs tens of µs; when another multi-threaded process shares the cores, OpenMP barriers
-    make each cost milliseconds and every timing in this file is inflated accordingly.
+    This is the ceiling for the elementwise multiply-add loops of the tap-loop operators, and a probe for
+    CPU oversubscription: each such op is an OpenMP parallel region, which costs tens of µs on a quiet
+    machine and milliseconds when another multi-threaded process shares the cores.
     """
     out, left, right = torch.zeros(elements), torch.randn(elements), torch.randn(elements)
-    return 1e6 * statistics.median(timed(lambda: out.addcmul_(left, right)) for _ in range(repeats))
+    return 2 * elements / statistics.median(timed(lambda: out.addcmul_(left, right)) for _ in range(repeats)) / 1e9
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """Best-of-`repeats` FLOP rate of a float32 size³ GEMM: the ceiling for convolution-like work."""
+    left, right = torch.randn(size, size), torch.randn(size, size)
+    left @ right
+    return 2 * size**3 / min(timed(lambda: left @ right) for _ in range(repeats)) / 1e9
+
+
+@dataclasses.dataclass(frozen=True)
+class MachineRates:
+    """Ceilings measured in the same run: copy bandwidth, in-cache elementwise and GEMM FLOP rates."""
+
+    copy_gbps: float
+    elementwise_gflops: float
+    matmul_gflops: float
+
+    @classmethod
+    def measure(cls) -> MachineRates:
+        return cls(copy_bandwidth_gbps(), elementwise_gflops(), matmul_gflops())
+
+
+def choose_threads(requested: int | None) -> tuple[int, str]:
+    """Torch threads for the run: as requested, else the default unless the cores are oversubscribed.
+
+    With another multi-threaded process on the same cores, every OpenMP parallel region waits for a
+    descheduled thread and small ops slow down by 100× or more; single-threaded runs then give the only
+    meaningful timings, so the run falls back to one thread and records why.
+    """
+    if requested is not None:
+        return requested, "requested with --threads"
+    default = torch.get_num_threads()
+    multi = elementwise_gflops()
+    torch.set_num_threads(1)
+    single = elementwise_gflops()
+    torch.set_num_threads(default)
+    if default > 1 and multi < single:
+        return 1, (
+            f"cores oversubscribed by another process: in-cache addcmul ran at {multi:.2f} GFLOP/s with "
+            f"{default} threads vs {single:.1f} GFLOP/s with 1"
+        )
+    return default, "torch default"
 
 
 def machine_info() -> dict[str, object]:
@@ -286,18 +343,22 @@ def machine_info() -> dict[str, object]:
     }
 
 
-def summarise(case: Case, results: dict[str, dict[str, object]], bandwidth_gbps: float) -> dict[str, object]:
-    """Add ratios to one case: ours vs naive, and ours vs the bandwidth bound."""
+def summarise(case: Case, results: dict[str, dict[str, object]], rates: MachineRates) -> dict[str, object]:
+    """Add ratios to one case: ours vs naive, and ours vs the bandwidth and compute (roofline) bounds."""
     ours = results["ours"]
     summary: dict[str, object] = {"case": case.name, "paper": case.paper, "shape": case.shape, "results": results}
     if "median_s" not in ours:
         return summary
-    bound_s = ours["min_bytes"] / (bandwidth_gbps * 1e9)
+    bandwidth_bound = ours["min_bytes"] / (rates.copy_gbps * 1e9)
+    compute_bound = 3 * (case.elementwise_flops / rates.elementwise_gflops + case.matmul_flops / rates.matmul_gflops) / 1e9
     summary |= {
-        "bandwidth_bound_s": bound_s,
-        "times_bandwidth_bound": ours["median_s"] / bound_s,
+        "bandwidth_bound_s": bandwidth_bound,
+        "compute_bound_s": compute_bound,
+        "limited_by": "memory bandwidth" if bandwidth_bound >= compute_bound else "compute",
+        "times_bandwidth_bound": ours["median_s"] / bandwidth_bound,
+        "times_roofline_bound": ours["median_s"] / max(bandwidth_bound, compute_bound),
         "achieved_gbps": ours["min_bytes"] / ours["median_s"] / 1e9,
-        "achieved_gflops": 3 * case.fwd_flops / ours["median_s"] / 1e9,
+        "achieved_gflops": 3 * (case.elementwise_flops + case.matmul_flops) / ours["median_s"] / 1e9,
     }
     naive = results.get("naive", {})
     if "median_s" in naive:
@@ -308,10 +369,11 @@ def summarise(case: Case, results: dict[str, dict[str, object]], bandwidth_gbps:
     return summary
 
 
-def format_table(rows: list[dict[str, object]]) -> str:
+def format_table(rows: list[dict[str, object]], quiet_gflops: float) -> str:
+    """Markdown table; ⚠ marks cases whose pre-case probe ran below half of `quiet_gflops` (contended)."""
     header = (
         "| case | paper | ours ms | naive ms | ours/naive time | ours MiB | naive MiB | ours/naive mem "
-        "| floor ms | GB/s | × BW bound | GFLOP/s |"
+        "| floor ms | GB/s | × BW bound | GFLOP/s | × roofline |"
     )
     lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
 
@@ -327,11 +389,13 @@ def format_table(rows: list[dict[str, object]]) -> str:
         return f"{row[key]:.{digits}f}" if key in row else "—"
 
     for row in rows:
+        contended = " ⚠" if row["probe_elementwise_gflops"] < quiet_gflops / 2 else ""
         lines.append(
-            f"| {row['case']} | {row['paper']} | {cell(row, 'ours', 'median_s', 1e3, 1)} | {cell(row, 'naive', 'median_s', 1e3, 1)} "
+            f"| {row['case']}{contended} | {row['paper']} | {cell(row, 'ours', 'median_s', 1e3, 1)} | {cell(row, 'naive', 'median_s', 1e3, 1)} "
             f"| {ratio(row, 'time_vs_naive')} | {cell(row, 'ours', 'peak_rss_mib')} | {cell(row, 'naive', 'peak_rss_mib')} "
             f"| {ratio(row, 'memory_vs_naive')} | {cell(row, 'floor', 'median_s', 1e3, 1)} | {ratio(row, 'achieved_gbps', 1)} "
-            f"| {ratio(row, 'times_bandwidth_bound', 1)} | {ratio(row, 'achieved_gflops', 1)} |"
+            f"| {ratio(row, 'times_bandwidth_bound', 1)} | {ratio(row, 'achieved_gflops', 1)} "
+            f"| {ratio(row, 'times_roofline_bound', 1)} |"
         )
     return "\n".join(lines)
 
@@ -345,6 +409,7 @@ def check_targets(rows: list[dict[str, object]]) -> dict[str, object]:
         "per_pixel_c64_memory_at_most_0.25x_naive": per_pixel.get("memory_vs_naive", float("inf")) <= 0.25,
         "dmsr_k15_fwd_bwd_batch16_within_4GB": dmsr_peak <= 4 * 1024,
         "within_2x_bandwidth_bound": {row["case"]: row.get("times_bandwidth_bound", float("inf")) <= 2 for row in rows},
+        "within_2x_roofline_bound": {row["case"]: row.get("times_roofline_bound", float("inf")) <= 2 for row in rows},
     }
 
 
@@ -361,46 +426,54 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 timed repeats instead of 5")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "IMPL"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, or 1 if oversubscribed)")
     args = parser.parse_args()
     if args.child:
+        torch.set_num_threads(args.threads)
         print(json.dumps(run_child(*args.child, args.repeats)))
         return
+    threads, threads_reason = choose_threads(args.threads)
+    torch.set_num_threads(threads)
     repeats = 3 if args.quick else 5
     started = time.perf_counter()
-    probe_before = parallel_region_latency_us()
-    bandwidth = copy_bandwidth_gbps()
+    machine = machine_info() | {"threads_reason": threads_reason}
+    rates_before = MachineRates.measure()
     rows = []
     for case in CASES:
+        probe = elementwise_gflops(repeats=50)  # flags cases measured while another process took the cores
         results: dict[str, dict[str, object]] = {}
         for impl in case.impls:
             if impl == "naive" and case.naive_bytes > NAIVE_LIMIT_BYTES:
                 results[impl] = {"skipped": f"unfold would need ≈ {case.naive_bytes / 1e9:.1f} GB (> {NAIVE_LIMIT_BYTES / 1e9:.0f} GB)"}
                 continue
             results[impl] = measure_in_subprocess(case, impl, repeats)
-        rows.append(summarise(case, results, bandwidth))
+        rows.append(summarise(case, results, rates_before) | {"probe_elementwise_gflops": probe})
         print(f"measured {case.name}", file=sys.stderr)
+    rates_after = MachineRates.measure()
     payload = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
         "repeats": repeats,
         "dtype": "float32",
-        "machine": machine_info(),
-        "copy_bandwidth_gbps": bandwidth,
-        "parallel_region_latency_us": {"before": probe_before, "after": parallel_region_latency_us()},
-        "load_average_at_end": os.getloadavg(),
+        "machine": machine | {"load_average_at_end": os.getloadavg()},
+        "rates_before": dataclasses.asdict(rates_before),
+        "rates_after": dataclasses.asdict(rates_after),
         "cases": rows,
         "targets": check_targets(rows),
         "wall_time_s": time.perf_counter() - started,
     }
     write_atomically(OUTPUT, payload)
-    latency = payload["parallel_region_latency_us"]
+    machine = payload["machine"]  # now with the end-of-run load average
     print(
-        f"{payload['machine']['cpu_model']}, {torch.get_num_threads()} torch threads; copy bandwidth {bandwidth:.1f} GB/s; "
-        f"parallel-region probe {latency['before']:.0f} / {latency['after']:.0f} µs before / after "
-        f"(≈ 20 µs when the machine is quiet); load average {payload['machine']['load_average_at_start'][0]:.1f} "
-        f"/ {payload['load_average_at_end'][0]:.1f}\n"
+        f"{machine['cpu_model']}, {machine['torch_threads']} torch thread(s) ({threads_reason}), torch {machine['torch_version']}; "
+        f"load average {machine['load_average_at_start'][0]:.1f} → {machine['load_average_at_end'][0]:.1f}\n"
+        f"ceilings before → after: copy {rates_before.copy_gbps:.1f} → {rates_after.copy_gbps:.1f} GB/s, "
+        f"in-cache addcmul {rates_before.elementwise_gflops:.1f} → {rates_after.elementwise_gflops:.1f} GFLOP/s "
+        f"(collapses when another process oversubscribes the cores), "
+        f"GEMM {rates_before.matmul_gflops:.0f} → {rates_after.matmul_gflops:.0f} GFLOP/s\n"
     )
-    print(format_table(rows))
+    print(format_table(rows, rates_before.elementwise_gflops))
+    print("\n⚠ = the in-cache addcmul probe before this case ran below half its start-of-run rate (cores contended)")
     print(f"\nwrote {OUTPUT.relative_to(REPO)} in {payload['wall_time_s']:.0f} s")
 
 

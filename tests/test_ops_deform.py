@@ -196,7 +196,7 @@ def test_gradcheck_offsets_and_mask(chunking: None) -> None:
     weight = torch.randn(2, 2, 3, 3, dtype=F64, requires_grad=True)
     bias = torch.randn(2, dtype=F64, requires_grad=True)
 
-    def deform(a, o, m, w, b):  # noqa: ANN001, ANN202 - gradcheck passes tensors positionally
+    def deform(a: torch.Tensor, o: torch.Tensor, m: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return modulated_deform_conv2d(a, o, w, b, mask=m, padding=1)
 
     assert torch.autograd.gradcheck(deform, (x, offset, mask, weight, bias))
@@ -209,7 +209,7 @@ def test_gradcheck_groups_stride_dilation() -> None:
     mask = torch.rand(1, 2 * 9, 3, 3, dtype=F64, requires_grad=True)
     weight = torch.randn(2, 2, 3, 3, dtype=F64, requires_grad=True)
 
-    def deform(a, o, m, w):  # noqa: ANN001, ANN202
+    def deform(a: torch.Tensor, o: torch.Tensor, m: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return modulated_deform_conv2d(a, o, w, mask=m, stride=2, padding=2, dilation=2)
 
     assert torch.autograd.gradcheck(deform, (x, offset, mask, weight))

@@ -33,7 +33,8 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    # The temporary name keeps the destination's suffix: some writers (papermill, PIL) check it.
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.stem}.", suffix=f".tmp{destination.suffix}", dir=destination.parent)
     os.close(handle)
     temporary_path = Path(temporary)
     try:

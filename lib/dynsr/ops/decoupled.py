@@ -84,11 +84,13 @@ class _DecoupledTaps(torch.autograd.Function):
                 if need_spatial or need_channel:
                     torch.mul(grad_rows, window(padded[rows], dy, dx, radius, height, width), out=product)
                     if grad_spatial is not None:
-                        # Σ_c channel[b, c, t]·product[b, c, p]: (b, 1, C) @ (b, C, HW) -> (b, 1, HW)
-                        grad_spatial[rows, tap] = torch.bmm(channel_tap.unsqueeze(1), product_flat).view(count, height, width)
+                        # Σ_c channel[b, c, t]·product[b, c, p]: (b, 1, C) @ (b, C, HW) -> (b, 1, HW) -> (b, H, W)
+                        weighted_sum = torch.bmm(channel_tap.unsqueeze(1), product_flat)  # (b, 1, HW)
+                        grad_spatial[rows, tap] = weighted_sum.view(count, height, width)  # (b, H, W)
                     if grad_channel is not None:
-                        # Σ_p product[b, c, p]·spatial[b, t, p]: (b, C, HW) @ (b, HW, 1) -> (b, C, 1)
-                        grad_channel[rows, :, tap] = torch.bmm(product_flat, spatial_tap.reshape(count, height * width, 1)).view(count, channels)
+                        # Σ_p product[b, c, p]·spatial[b, t, p]: (b, C, HW) @ (b, HW, 1) -> (b, C, 1) -> (b, C)
+                        spatial_column = spatial_tap.reshape(count, height * width, 1)  # (b, HW, 1)
+                        grad_channel[rows, :, tap] = torch.bmm(product_flat, spatial_column).view(count, channels)  # (b, C)
                 if grad_padded is not None:
                     torch.mul(grad_rows, channel_tap[:, :, None, None], out=product)  # (b, C, H, W)
                     window(grad_padded[rows], dy, dx, radius, height, width).addcmul_(product, spatial_tap)

@@ -132,7 +132,7 @@ def _sampled_columns(x: torch.Tensor, offset: torch.Tensor, geometry: DeformGeom
         padding_mode="zeros",
         align_corners=False,
     )  # (b·G, Cin/G, T, Ho·Wo)
-    return sampled.view(batch, groups, channels // groups, taps, out_pixels)
+    return sampled.view(batch, groups, channels // groups, taps, out_pixels)  # (b, G, Cin/G, T, L)
 
 
 def _unfolded_columns(x: torch.Tensor, geometry: DeformGeometry) -> torch.Tensor:
@@ -141,7 +141,7 @@ def _unfolded_columns(x: torch.Tensor, geometry: DeformGeometry) -> torch.Tensor
     conv = geometry.conv
     columns = F.unfold(x, geometry.kernel, dilation=conv.dilation, padding=conv.padding, stride=conv.stride)  # (b, Cin·T, L)
     groups = geometry.offset_groups
-    return columns.view(batch, groups, channels // groups, geometry.kernel[0] * geometry.kernel[1], -1)
+    return columns.view(batch, groups, channels // groups, geometry.kernel[0] * geometry.kernel[1], -1)  # (b, G, Cin/G, T, L)
 
 
 def contract_columns(
@@ -160,7 +160,7 @@ def contract_columns(
     grouped = columns.reshape(batch, groups, -1, out_pixels)  # (b, groups, Cin/groups·T, L)
     kernels = weight.reshape(groups, out_channels // groups, -1)  # (groups, Cout/groups, Cin/groups·T)
     out = torch.matmul(kernels, grouped).view(batch, out_channels, *geometry.conv.out_size)  # (b, Cout, Ho, Wo)
-    return out if bias is None else out + bias.view(1, out_channels, 1, 1)
+    return out if bias is None else out + bias.view(1, out_channels, 1, 1)  # + (1, Cout, 1, 1)
 
 
 def _deform_chunk(
@@ -172,6 +172,7 @@ def _deform_chunk(
     *,
     geometry: DeformGeometry,
 ) -> torch.Tensor:
+    """The whole operator on one batch chunk: columns (sampled, or unfolded for zero offsets), then contraction."""
     columns = _unfolded_columns(x, geometry) if offset is None else _sampled_columns(x, offset, geometry)
     return contract_columns(columns, mask, weight, bias, geometry)
 

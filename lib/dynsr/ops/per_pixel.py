@@ -118,20 +118,23 @@ class _PerPixelTaps(torch.autograd.Function):
         sample_bytes = (channels + kernel_channels) * subpixels * height * width * x.element_size()
         for rows in batch_chunks(batch, sample_bytes, TAP_LOOP_CHUNK_BYTES):
             grad_rows, kernel_rows = grad_out[rows], kernels[rows]  # (b, C, r², H, W), (b, Ck, k², r², H, W)
-            product = torch.empty_like(grad_rows) if need_kernels and kernel_channels == 1 else None
+            product = torch.empty_like(grad_rows)  # (b, C, r², H, W)
             for tap, (dy, dx) in enumerate(tap_offsets(size)):
                 if grad_kernels is not None:
                     shifted = window(padded[rows], dy, dx, radius, height, width)  # (b, C, 1, H, W)
                     grad_tap = grad_kernels[rows, :, tap]  # (b, Ck, r², H, W)
-                    if product is None:
+                    if kernel_channels > 1:
                         torch.mul(grad_rows, shifted, out=grad_tap)
                     else:
                         torch.mul(grad_rows, shifted, out=product)  # (b, C, r², H, W)
                         torch.sum(product, dim=1, keepdim=True, out=grad_tap)  # (b, 1, r², H, W)
                 if grad_padded is not None:
                     grad_window = window(grad_padded[rows], dy, dx, radius, height, width)  # (b, C, 1, H, W)
-                    for sub in range(subpixels):
-                        grad_window.addcmul_(grad_rows[:, :, sub : sub + 1], kernel_rows[:, :, tap, sub : sub + 1])
+                    if subpixels == 1:
+                        grad_window.addcmul_(grad_rows, kernel_rows[:, :, tap])
+                    else:
+                        torch.mul(grad_rows, kernel_rows[:, :, tap], out=product)  # (b, C, r², H, W)
+                        grad_window.add_(product.sum(dim=2, keepdim=True))  # Σ over the r² sub-pixels
         grad_x = None
         if grad_padded is not None:
             grad_x = window(grad_padded, 0, 0, radius, height, width).squeeze(2).contiguous()  # (B, C, H, W)

@@ -26,7 +26,7 @@ def _tap_columns(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
     """Zero-padded k×k neighbourhoods of every pixel, (B, C, k², H, W), taps row-major."""
     batch, channels, height, width = x.shape
     columns = F.unfold(x, kernel_size, padding=kernel_size // 2)  # (B, C·k², H·W)
-    return columns.view(batch, channels, kernel_size * kernel_size, height, width)
+    return columns.view(batch, channels, kernel_size * kernel_size, height, width)  # (B, C, k², H, W)
 
 
 def per_pixel_conv2d_unfold(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
@@ -113,7 +113,7 @@ def _gathered_columns(x: torch.Tensor, offset: torch.Tensor, geometry: DeformGeo
             index = index.long().view(batch, groups, 1, points).expand(-1, -1, channels // groups, -1)  # (B, G, Cin/G, T·L)
             corner_weight = (weight_y * weight_x * inside).view(batch, groups, 1, points)  # (B, G, 1, T·L)
             columns = columns + flat.gather(3, index) * corner_weight
-    return columns.view(batch, groups, channels // groups, taps, out_h * out_w)
+    return columns.view(batch, groups, channels // groups, taps, out_h * out_w)  # (B, G, Cin/G, T, L)
 
 
 def modulated_deform_conv2d_gather(
