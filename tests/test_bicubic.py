@@ -30,17 +30,6 @@ SCALES = [1 / 2, 1 / 3, 1 / 4, 2, 3, 4]
 X2_TAPS = [-0.01171875, -0.03515625, 0.11328125, 0.43359375, 0.43359375, 0.11328125, -0.03515625, -0.01171875]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Run torch single-threaded here: these tests do many tiny float64 matmuls, and with two intra-op
-    threads on a busy 2-core machine each one waits ~20 ms for the second thread (measured: the whole
-    file 5x slower). Results do not depend on it."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # ----------------------------------------------------------------------------- slow reference
 
 

@@ -28,17 +28,6 @@ from dynsr.degradations.noise import add_gaussian_noise, add_gaussian_noise_torc
 SCIPY_MODES = {"reflect": "mirror", "replicate": "nearest", "wrap": "wrap", "zero": "constant"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Run torch single-threaded here: these tests do many tiny float64 matmuls, and with two intra-op
-    threads on a busy 2-core machine each one waits ~20 ms for the second thread (measured: the whole
-    file 5x slower). Results do not depend on it."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def _second_moments(kernel: np.ndarray) -> np.ndarray:
     """The kernel's 2x2 covariance in (x, y) = (column offset, row offset) about the centre tap."""
     radius = kernel.shape[0] // 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -13,15 +12,6 @@ from dynsr.ops import expert_mixture_conv2d
 from dynsr.ops.reference import expert_mixture_conv2d_unfold
 
 F64 = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_thread() -> Iterator[None]:
-    """Tiny tensors: OpenMP threading only adds overhead (and stalls when the other core is busy)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def loop_expert_mixture(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import math
 
@@ -15,15 +14,6 @@ from dynsr.ops import per_pixel as per_pixel_module
 from dynsr.ops.reference import per_pixel_conv2d_unfold, per_pixel_conv2d_upsample_unfold
 
 F64 = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_thread() -> Iterator[None]:
-    """Tiny tensors: OpenMP threading only adds overhead (and stalls when the other core is busy)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(params=["default-chunks", "one-sample-chunks"])

@@ -10,7 +10,6 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 import dynsr.degradations.testsets as testsets
 from dynsr.data.benchmarks import NamedImage
@@ -29,17 +28,6 @@ from dynsr.degradations.pipelines import (
     image_noise_rng,
 )
 from dynsr.papers.dasr import TABLE2_SIGMAS
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Run torch single-threaded here: these tests do many tiny float64 matmuls, and with two intra-op
-    threads on a busy 2-core machine each one waits ~20 ms for the second thread (measured: the whole
-    file 5x slower). Results do not depend on it."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")
