@@ -84,3 +84,13 @@ def test_set5_x2_bicubic_psnr_is_the_published_value() -> None:
     scores = evaluate_bicubic(load_benchmark("Set5"), Degradation(scale=2, padding="reflect", quantize=True), "y_only", with_ssim=False)
     assert np.mean(scores["PSNR"]) == pytest.approx(33.66, abs=0.005)
     assert psnr(np.zeros((20, 20), np.uint8), np.full((20, 20), 1, np.uint8), crop=2) == pytest.approx(48.1308036, abs=1e-6)
+
+
+def test_gldfn_div2krk_and_arcsr_settings() -> None:
+    from dynsr.degradations.testsets import arcsr_motion, gldfn_table6
+
+    settings = gldfn_table6()
+    assert len(settings) == 200 and {s.degradation.order for s in settings} == {"blur_subsample_noise"}
+    assert settings[0].degradation.kernel.build().shape == (11, 11) and settings[-1].degradation.kernel.build().shape == (31, 31)
+    assert [s.degradation.noise for s in arcsr_motion()] == [0.0, 10.0]
+    assert all(s.degradation.scale == 4 and s.degradation.kernel is None for s in arcsr_motion())

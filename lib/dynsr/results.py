@@ -38,7 +38,7 @@ def write_table(table: pd.DataFrame, relative_stem: str, *, profile: str, metada
         raise ValueError(f"gap != ours - paper in {int(inconsistent.sum())} rows")
     csv_path = profile_results_dir(profile) / f"{relative_stem}.csv"
     with atomic_path(csv_path) as temporary:
-        table.to_csv(temporary, index=False, float_format="%.6g")
+        table.to_csv(temporary, index=False, float_format="%.10g")
     payload = {"metadata": metadata or {}, "columns": list(table.columns), "rows": table.to_dict(orient="records")}
     write_json_atomic(csv_path.with_suffix(".json"), payload)
     return csv_path

@@ -24,7 +24,7 @@ import numpy as np
 
 from dynsr.data.benchmarks import NamedImage
 from dynsr.data.images import modcrop
-from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel, degrade, image_noise_rng
+from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, FileKernel, GaussianKernel, degrade, image_noise_rng
 from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation
 from dynsr.fileio import atomic_path
 from dynsr.paths import cache_dir
@@ -45,7 +45,9 @@ __all__ = [
     "dmsr_table1",
     "gldfn_table2",
     "gldfn_table3",
-    "arcsr_motion_noise_levels",
+    "gldfn_table6",
+    "ARCSR_TEST_NOISE",
+    "arcsr_motion",
     "cached_lr",
 ]
 
@@ -196,15 +198,35 @@ def gldfn_table3(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
     ]
 
 
+def gldfn_table6() -> list[TestSetting]:
+    """GLDFN Table VI (setting 2): DIV2KRK, x2 and x4, image i blurred with its own kernel i.
+
+    DIV2KRK (KernelGAN) makes LR images by blurring with the kernel and subsampling directly, so the
+    order is ``blur_subsample_noise``. Only the kernels are in the shared data (the 100 DIV2K
+    validation images are not obtainable here), so these settings cannot be evaluated here; they
+    are listed so that users with DIV2K can.
+    """
+    return [
+        TestSetting("GLDFN", "Table VI", "DIV2KRK", f"x{scale} kernel {index}",
+                    Degradation(scale=scale, kernel=FileKernel(f"div2krk_x{scale}", index), order="blur_subsample_noise", padding="reflect", clip=True))
+        for scale in (2, 4)
+        for index in range(1, 101)
+    ]
+
+
 # --- ArcSR (Liu & Hao), §4.1-4.2 -----------------------------------------------------------------
 
-def arcsr_motion_noise_levels() -> tuple[float, float]:
-    """ArcSR's test noise: noise-free and AWGN 10, added to the x4 bicubic LR of the *blurred* frame.
+ARCSR_TEST_NOISE: tuple[float, float] = (0.0, 10.0)
 
-    The HR is the sharp frame of each real GoPro/REDS pair (``MotionBlur`` data set); the LR is
-    ``Degradation(scale=4, noise=σ)`` applied to the blurred frame (no synthetic kernel).
+
+def arcsr_motion() -> list[TestSetting]:
+    """ArcSR's test degradation on the real motion-blur pairs: x4 bicubic of the *blurred* frame, noise 0 or 10.
+
+    The HR is the sharp frame of each GoPro/REDS pair (``MotionBlur`` data set: 11 pairs, a small
+    sample of the papers' test sets); the LR is this degradation applied to the blurred frame (no
+    synthetic kernel). Noise on the 0-255 scale, float LR (clipping is unstated; not clipped).
     """
-    return (0.0, 10.0)
+    return [TestSetting("ArcSR", "Table 2", "MotionBlur", f"x4 noise {noise:g}", Degradation(scale=4, noise=noise)) for noise in ARCSR_TEST_NOISE]
 
 
 # --- LR cache ------------------------------------------------------------------------------------

@@ -228,8 +228,8 @@ def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[s
                 "note": "ours = MATLAB-bicubic upscaling of each paper's test LR; see dynsr.experiments.bicubic"}
     write_table(published, "baselines/bicubic", profile=profile.name, metadata=metadata)
     write_table(standard, "baselines/bicubic_standard", profile=profile.name, metadata=metadata)
-    shown = published[published["headline"].astype(bool)]
-    figure = gap_plot(shown, title=f"Bicubic baselines, ours − paper (headline protocol per cell, profile {profile.name})")
+    shown = published[published["headline"].astype(bool) & published["metric"].eq("PSNR")]
+    figure = gap_plot(shown, title=f"Bicubic baselines, PSNR ours − paper in dB (headline protocol per cell, profile {profile.name})")
     save_figure(figure, profile_results_dir(profile.name) / "figures" / "bicubic_gap.png")
     write_text_atomic(profile_results_dir(profile.name) / "baselines" / "README.md", bicubic_report(published, standard, profile))
     return {"published": published, "standard": standard}
