@@ -1,0 +1,73 @@
+"""SRMD and SRMDNF (Zhang, Zuo & Zhang, CVPR 2018): the non-blind baseline UDVD compares against.
+
+SRMD (§3, Fig. 2 of the SRMD paper) super-resolves an LR image given its degradation: the blur
+kernel's PCA code (t = 15 dimensions, :mod:`dynsr.degradations.pca`) and the noise level, stretched
+into a degradation map of ``t + 1`` channels the size of the LR image and concatenated to it.
+SRMDNF is the noise-free variant (``t`` channels, no noise channel).
+
+Architecture (12 convolution layers, 128 channels, about 1.5 M parameters):
+3x3 conv (3 + t [+ 1] -> 128) + ReLU, 10 x [3x3 conv (128 -> 128) + ReLU], 3x3 conv (128 -> 3 s²),
+pixel shuffle. The MatConvNet original trains with batch normalisation and merges it into the
+convolutions for testing; this module is the merged (test-time) form, which is also the layout of
+KAIR's PyTorch SRMD (``models/network_srmd.py``, ``act_mode='R'``): the layers live in one
+``nn.Sequential`` with convolutions at even indices 0, 2, ..., 22, so KAIR's state dict loads after
+renaming ``model.`` to ``body.`` (:func:`load_kair_srmd_state_dict`).
+
+Noise channel: σ / 255 for σ on the 0-255 scale (KAIR's convention).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+__all__ = ["SRMD", "degradation_map", "load_kair_srmd_state_dict"]
+
+
+class SRMD(nn.Module):
+    """SRMD (``noise_channel=True``) or SRMDNF (``noise_channel=False``).
+
+    Args:
+        scale: upscaling factor (2, 3 or 4).
+        noise_channel: append the noise level to the degradation map (SRMD) or not (SRMDNF).
+        pca_dim: kernel PCA dimensions t (15 in SRMD and UDVD).
+        channels: feature channels (128).
+        num_layers: convolution layers in total (12).
+    """
+
+    def __init__(self, *, scale: int, noise_channel: bool = True, pca_dim: int = 15, channels: int = 128, num_layers: int = 12) -> None:
+        super().__init__()
+        if scale < 1 or num_layers < 2:
+            raise ValueError(f"need scale >= 1 and num_layers >= 2; got scale={scale}, num_layers={num_layers}")
+        self.scale = scale
+        self.map_channels = pca_dim + int(noise_channel)
+        layers: list[nn.Module] = [nn.Conv2d(3 + self.map_channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
+        for _ in range(num_layers - 2):
+            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(channels, 3 * scale * scale, 3, padding=1), nn.PixelShuffle(scale)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, lr: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
+        """``lr`` (B, 3, h, w) in [0, 1]; ``degradation`` (B, t[+1]) per image or (B, t[+1], h, w) per pixel."""
+        if degradation.dim() == 2:
+            degradation = degradation[:, :, None, None].expand(-1, -1, *lr.shape[-2:])  # (B, t[+1], h, w)
+        if degradation.shape[1] != self.map_channels or degradation.shape[-2:] != lr.shape[-2:]:
+            raise ValueError(f"degradation map must be (B, {self.map_channels}) or (B, {self.map_channels}, {lr.shape[-2]}, {lr.shape[-1]}); got {tuple(degradation.shape)}")
+        return self.body(torch.cat([lr, degradation.to(lr)], dim=1))  # (B, 3, s·h, s·w)
+
+
+def degradation_map(kernel_code: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
+    """The per-image SRMD input vector (B, t[+1]): PCA codes (B, t) and, for SRMD, noise σ (B,) on the 0-255 scale."""
+    if noise is None:
+        return kernel_code
+    return torch.cat([kernel_code, (noise / 255.0)[:, None].to(kernel_code)], dim=1)
+
+
+def load_kair_srmd_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Map a KAIR ``network_srmd.SRMD`` state dict (keys ``model.<i>.weight``) onto :class:`SRMD`'s keys."""
+    renamed = {}
+    for key, value in state_dict.items():
+        if not key.startswith("model."):
+            raise KeyError(f"{key!r} is not a KAIR SRMD key (expected 'model.<index>.weight|bias'); is this an SRMD checkpoint?")
+        renamed["body." + key[len("model.") :]] = value
+    return renamed
