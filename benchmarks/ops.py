@@ -36,7 +36,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +44,7 @@ import torch
 import torch.nn.functional as F
 
 from dynsr import ops
+from dynsr.fileio import write_json_atomic
 from dynsr.ops import reference
 
 REPO = Path(__file__).resolve().parents[1]
@@ -413,14 +413,6 @@ def check_targets(rows: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
-def write_atomically(path: Path, payload: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        json.dump(payload, handle, indent=2)
-        handle.write("\n")
-    os.replace(handle.name, path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 timed repeats instead of 5")
@@ -462,7 +454,7 @@ def main() -> None:
         "targets": check_targets(rows),
         "wall_time_s": time.perf_counter() - started,
     }
-    write_atomically(OUTPUT, payload)
+    write_json_atomic(OUTPUT, payload)
     machine = payload["machine"]  # now with the end-of-run load average
     print(
         f"{machine['cpu_model']}, {machine['torch_threads']} torch thread(s) ({threads_reason}), torch {machine['torch_version']}; "
