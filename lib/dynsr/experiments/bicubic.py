@@ -23,7 +23,7 @@ the protocol each cell is judged by: ``y_only`` for noise-free cells, ``rgb`` fo
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,11 +35,11 @@ from dynsr.data.images import modcrop
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.pipelines import Degradation, degrade, image_noise_rng
 from dynsr.degradations.testsets import TestSetting, dasr_table2, gldfn_table2, udvd_table5
+from dynsr.fileio import write_text_atomic
 from dynsr.metrics import psnr, rgb_to_y, ssim, to_uint8
 from dynsr.papers import dasr as dasr_paper
 from dynsr.papers import gldfn as gldfn_paper
 from dynsr.papers import udvd as udvd_paper
-from dynsr.fileio import write_text_atomic
 from dynsr.papers.records import PaperValue
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
@@ -104,7 +104,7 @@ def _tolerance(setting: TestSetting, metric: str) -> float:
     return TOLERANCES["blurred"] if setting.degradation.kernel is not None else TOLERANCES["unblurred"]
 
 
-def _cells(settings: list[TestSetting], paper_values: list[PaperValue], cell_of: callable) -> list[tuple[PaperValue, list[TestSetting]]]:
+def _cells(settings: list[TestSetting], paper_values: list[PaperValue], cell_of: Callable[[TestSetting], tuple]) -> list[tuple[PaperValue, list[TestSetting]]]:
     """Pair each published value with the test settings whose scores it averages."""
     grouped: dict[tuple, list[TestSetting]] = {}
     for setting in settings:
