@@ -8,7 +8,7 @@ PROFILE ?= cpu
 
 setup:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
-	$(PYTHON) -m pip install --quiet --no-deps -e .
+	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 
 test: setup
 	$(PYTHON) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider

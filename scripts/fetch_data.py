@@ -12,13 +12,16 @@ root's).
     python scripts/fetch_data.py                        # every set it can fetch
     python scripts/fetch_data.py --dry-run              # list URLs, download nothing
 
-Re-encoded PNGs (BSD100, T91) can differ byte-wise under another Pillow/zlib build even when the
-pixels are equal; those files are then verified by pixels against the source decode and reported.
-Two folders are not automated because their sources were renamed by hand (``real/SRMD``,
-``motionblur``); the script says where to get them (see MANIFEST.md). The tests never run this.
+Set names are those of ``dynsr.data.root.DATASETS``. Re-encoded PNGs (BSD100, T91) are made with
+the pinned Pillow (13.0.0, as at staging); under another Pillow/zlib build their bytes can differ
+even though the pixels are the source's, and then they fail the checksum: the script reports it
+and exits non-zero. Two sets are not automated because their files were renamed by hand at staging
+(``RealSRMD``, ``MotionBlur``); the script says where to get them (see MANIFEST.md). The tests
+never run this script.
 
-DIV2K and Flickr2K (``--only DF2K``, for the ``paper`` training profile) come from their official
-pages; their checksums are not known here, so they are recorded on first download.
+DIV2K and Flickr2K (``--only DF2K``, for the ``paper`` training profile) are large archives from
+their official pages with no published checksums; the script prints where to get them and does
+not download them.
 """
 
 from __future__ import annotations
@@ -58,17 +61,22 @@ SOURCES = {
     "KAIRKernels": Source("kernels/kair", "cszn/KAIR", "fc1732f4a4514e42ce15e5b3a1e18c828af47a1e", "kernels/"),
     "SRMDKernels": Source("kernels/srmd", "cszn/SRMD", "c83995140baecd43f9f426710bf6330b3678746f", "TrainingCodes/kernels/"),
     "DIV2KRK": Source("kernels/DIV2KRK", "Fangzhenxuan/UncertaintySR", "33f01e75a9a14533b07c2ec94c6fa9135d3eb8d3", "datasets/DIV2KRK/"),
-    "PCABases/dan": Source("kernels/pca/dan", "greatlog/DAN", "4c4de00714e2a3ea541071da182a4e792128d128", "pca_matrix/"),
-    "PCABases/manet": Source("kernels/pca/manet", "JingyunLiang/MANet", "34f90ba8888f4a1dd2a1127b97c2ec3706f06598", "codes/"),
+    "PCABases/DAN": Source("kernels/pca/dan", "greatlog/DAN", "4c4de00714e2a3ea541071da182a4e792128d128", "pca_matrix/"),
+    "PCABases/MANet": Source("kernels/pca/manet", "JingyunLiang/MANet", "34f90ba8888f4a1dd2a1127b97c2ec3706f06598", "codes/"),
 }
 MANUAL = {
-    "real/SRMD": "cszn/SRMD @ c83995140baecd43f9f426710bf6330b3678746f, testsets/*/ (see MANIFEST.md, real/)",
-    "motionblur": "DeepDeblur_release, DeblurGAN-tf, NTIRE2019_deblur (renamed; see the table in MANIFEST.md, motionblur/)",
+    "RealSRMD": "real/SRMD from cszn/SRMD @ c83995140baecd43f9f426710bf6330b3678746f, testsets/*/ (see MANIFEST.md, real/)",
+    "MotionBlur": "motionblur/ from DeepDeblur_release, DeblurGAN-tf, NTIRE2019_deblur (renamed; see the table in MANIFEST.md)",
 }
 DF2K = {
     "DF2K/DIV2K_train_HR.zip": "https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_train_HR.zip",
     "DF2K/Flickr2K.tar": "https://cv.snu.ac.kr/research/EDSR/Flickr2K.tar",
 }
+
+
+def known_names() -> list[str]:
+    """Set names accepted by ``--only``: dynsr's data-set names, plus DF2K."""
+    return sorted({key.split("/")[0] for key in SOURCES} | set(MANUAL)) + ["DF2K"]
 
 
 def read_checksums() -> dict[str, str]:
@@ -136,16 +144,17 @@ def fetch(root: Path, names: list[str], dry_run: bool) -> int:
         if source.source_suffix:
             data = convert_to_png(data)
         if sha256(data) != checksums[relative]:
-            note = " (re-encoded PNG: pixels come from the pinned source; bytes depend on the zlib build)" if source.source_suffix else ""
-            print(f"checksum mismatch: {relative}{note}", file=sys.stderr)
-            failures += 0 if source.source_suffix else 1
+            note = " (re-encoded PNG: use the pinned Pillow 13.0.0; another zlib build changes the bytes)" if source.source_suffix else ""
+            print(f"checksum mismatch, not written: {relative}{note}", file=sys.stderr)
+            failures += 1
+            continue
         write_atomic(destination, data)
         print(f"ok {relative}")
     if not dry_run:
         write_atomic(root / "SHA256SUMS", CHECKSUMS.read_bytes())
-    for folder, where in MANUAL.items():
-        if not names or folder.split("/")[0] in names:
-            print(f"not automated: {folder}: fetch by hand from {where}")
+    for name, where in MANUAL.items():
+        if not names or name in names:
+            print(f"not automated: {name}: fetch by hand: {where}")
     return 1 if failures else 0
 
 
@@ -153,12 +162,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default_root = os.environ.get("DYNSR_DATA_ROOT") or str(SCRIPT_DIR.parent.parent / "shared" / "data")
     parser.add_argument("--root", default=default_root, help="data root to fill (default: %(default)s)")
-    parser.add_argument("--only", nargs="*", default=[], help=f"sets: {', '.join(sorted({k.split('/')[0] for k in SOURCES}))}, DF2K")
+    parser.add_argument("--only", nargs="*", default=[], help=f"sets (default: all): {', '.join(known_names())}")
     parser.add_argument("--dry-run", action="store_true", help="print the URLs and destinations only")
     arguments = parser.parse_args()
+    unknown = sorted(set(arguments.only) - set(known_names()))
+    if unknown:
+        print(f"unknown set(s) {unknown}; known: {', '.join(known_names())}", file=sys.stderr)
+        return 1
     if "DF2K" in arguments.only:
         for relative, url in DF2K.items():
-            print(f"DF2K (paper profile): download {url} to {Path(arguments.root) / relative} and unpack; checksums are recorded on first download")
+            print(f"DF2K (paper profile): download {url} by hand and unpack it under {Path(arguments.root) / relative.split('/')[0]}")
     names = [name for name in arguments.only if name != "DF2K"]
     if arguments.only and not names:
         return 0

@@ -78,3 +78,5 @@ def test_blurred_cells_are_reported_as_outside_tolerance(published) -> None:
     """The unresolved discrepancy stays visible: blurred published bicubic cells are below ours."""
     blurred = published[(published["source"] == "GLDFN Table II") & published["headline"] & (published["metric"] == "PSNR")]
     assert len(blurred) == 12 and (~blurred["within_tolerance"].astype(bool)).all() and (blurred["gap"] > 1.0).all()
+    dasr = published[(published["source"] == "DASR Table 2") & published["headline"] & (published["degradation"] != "σ=0")]
+    assert len(dasr) == 36 and (dasr["gap"] > 0.03).all() and int(dasr["within_tolerance"].astype(bool).sum()) == 3

@@ -40,14 +40,24 @@ def test_forward_shapes_and_spatial_maps() -> None:
 
 def test_kair_layout_loads_unchanged() -> None:
     """A checkpoint in KAIR's layout (convs at model.0, model.2, ..., model.22) loads and gives identical outputs."""
-    reference = SRMD(scale=2).eval()
-    kair = {"model." + key[len("body.") :]: value.clone() for key, value in reference.state_dict().items()}
+    # KAIR's network_srmd.SRMD(in_nc=19, nc=128, nb=12, upscale=2, act_mode='R'), rebuilt here from its
+    # description: B.sequential flattens head (conv, ReLU), 10 x body (conv, ReLU), tail (conv, PixelShuffle).
+    torch.manual_seed(1)
+    layers = [torch.nn.Conv2d(19, 128, 3, padding=1), torch.nn.ReLU()]
+    for _ in range(10):
+        layers += [torch.nn.Conv2d(128, 128, 3, padding=1), torch.nn.ReLU()]
+    layers += [torch.nn.Conv2d(128, 12, 3, padding=1), torch.nn.PixelShuffle(2)]
+    kair_model = torch.nn.Module()
+    kair_model.model = torch.nn.Sequential(*layers)
+    kair_model.eval()
+    kair = kair_model.state_dict()
     assert sorted({int(k.split(".")[1]) for k in kair}) == list(range(0, 24, 2))
     loaded = SRMD(scale=2).eval()
     loaded.load_state_dict(load_kair_srmd_state_dict(kair), strict=True)
     lr, vector = torch.rand(1, 3, 8, 8), torch.rand(1, 16)
     with torch.no_grad():
-        torch.testing.assert_close(loaded(lr, vector), reference(lr, vector), rtol=0, atol=0)
+        expected = kair_model.model(torch.cat([lr, vector[:, :, None, None].expand(-1, -1, 8, 8)], dim=1))
+        torch.testing.assert_close(loaded(lr, vector), expected, rtol=0, atol=0)
     with pytest.raises(KeyError, match="not a KAIR SRMD key"):
         load_kair_srmd_state_dict({"encoder.0.weight": torch.zeros(1)})
 

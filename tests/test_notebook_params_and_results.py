@@ -52,6 +52,13 @@ def test_unknown_profile_is_an_error() -> None:
         notebook_params(_namespace('profile = "gpu"'), _Params)
 
 
+def test_rerunning_the_parameters_cell_in_jupyterlab_is_accepted() -> None:
+    """In JupyterLab the history also holds earlier runs of the notebook: only the parameter cells just before count."""
+    history = ["", 'profile = "smoke"', "params = notebook_params(globals(), Params)", "outputs = run(params)", 'profile = "cpu"\nscale = 2']
+    namespace = {"In": [*history, "params = notebook_params(globals(), Params)"], "profile": "cpu", "scale": 2}
+    assert notebook_params(namespace, _Params) == _Params(profile="cpu", scale=2)
+
+
 def test_assigned_names_ignores_imports_and_magics() -> None:
     assert assigned_names(["import os\nx = 1\ny: int = 2", "%matplotlib inline", "x = 3\nz, w = 1, 2"]) == ["x", "y"]
 
@@ -99,7 +106,8 @@ def test_cli_reproduce_rejects_unknown_profile_and_notebook(capsys) -> None:
         cli_main(["reproduce", "--only", "nonexistent"])
 
 
-def test_cli_data_verify(capsys) -> None:
+def test_cli_data_verify(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_CACHE_DIR", str(tmp_path))
     assert cli_main(["data", "verify", "Set5"]) == 0
     assert cli_main(["data", "verify", "NoSuchSet"]) == 1
     assert "FAILED   NoSuchSet" in capsys.readouterr().out

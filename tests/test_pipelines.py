@@ -231,7 +231,7 @@ def test_cached_lr_writes_then_loads(tmp_path, monkeypatch) -> None:
     degradation = Degradation(scale=4, kernel=GaussianKernel(1.3, 15), noise=15.0)
 
     lr = testsets.cached_lr("Fake", image, degradation)
-    path = tmp_path / "lr" / degradation.key() / "Fake" / "odd.npy"
+    path = tmp_path / "lr" / f"v{testsets.LR_CACHE_VERSION}-{degradation.key()}" / "Fake" / "odd.npy"
     assert path.is_file()
     assert [p.name for p in path.parent.iterdir()] == ["odd.npy"]  # no temporary file left
     assert lr.dtype == np.float32 and lr.shape == (9, 11, 3)  # HR modcropped to 36x44

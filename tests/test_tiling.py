@@ -15,7 +15,7 @@ def model() -> SRMD:
     return SRMD(scale=2, channels=8).eval()  # 12 3x3 layers: receptive-field radius 12 LR pixels
 
 
-@pytest.mark.parametrize(("tile", "overlap"), [(7, 12), (16, 12), (10, 20), (64, 0)])
+@pytest.mark.parametrize(("tile", "overlap"), [(7, 12), (16, 12), (10, 20)])
 def test_seamless_when_overlap_covers_the_receptive_field(model: SRMD, tile: int, overlap: int) -> None:
     lr, maps = torch.rand(1, 3, 23, 30), torch.rand(1, 16, 23, 30)
     with torch.no_grad():

@@ -10,13 +10,13 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from dynsr.data.root import DATASETS, DataNotFoundError, verify_dataset
-from dynsr.fileio import atomic_path
 from dynsr.paths import profile_results_dir, repo_root
 from dynsr.profiles import PROFILES
 
@@ -40,15 +40,23 @@ def _reproduce(arguments: argparse.Namespace) -> int:
     for notebook in _notebooks(arguments.only):
         started = time.monotonic()
         print(f"[dynsr reproduce] {notebook.name} (profile {arguments.profile}) ...", flush=True)
-        with atomic_path(output_folder / notebook.name) as temporary:
+        output_folder.mkdir(parents=True, exist_ok=True)
+        running = output_folder / f".{notebook.stem}.running.ipynb"  # papermill saves it after every cell
+        try:
             papermill.execute_notebook(
                 str(notebook),
-                str(temporary),
+                str(running),
                 parameters={"profile": arguments.profile, "progress": arguments.progress},
                 kernel_name="python3",
                 cwd=str(notebook.parent),
                 progress_bar=False,
             )
+        except papermill.PapermillExecutionError as error:
+            failed = output_folder / f"{notebook.stem}.failed.ipynb"
+            os.replace(running, failed)
+            print(f"[dynsr reproduce] {notebook.name} FAILED: {error.ename}: {error.evalue}\n  executed copy with the traceback: {failed}", file=sys.stderr)
+            return 1
+        os.replace(running, output_folder / notebook.name)  # the complete notebook replaces the previous one at once
         print(f"[dynsr reproduce] {notebook.name} done in {time.monotonic() - started:.0f} s", flush=True)
     return 0
 

@@ -8,7 +8,6 @@ or ``results/baselines/``; the JSON holds the same rows plus metadata.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pandas as pd
 from dynsr.fileio import atomic_path, write_json_atomic
 from dynsr.paths import profile_results_dir
 
-__all__ = ["REQUIRED_COLUMNS", "write_table", "read_table", "within_tolerance"]
+__all__ = ["REQUIRED_COLUMNS", "write_table", "read_table"]
 
 REQUIRED_COLUMNS = ("dataset", "scale", "degradation", "metric", "paper", "ours", "gap", "profile", "steps", "seeds")
 
@@ -47,10 +46,3 @@ def write_table(table: pd.DataFrame, relative_stem: str, *, profile: str, metada
 def read_table(relative_stem: str, *, profile: str) -> pd.DataFrame:
     """Read a table written by :func:`write_table`."""
     return pd.read_csv(profile_results_dir(profile) / f"{relative_stem}.csv")
-
-
-def within_tolerance(gap: float, tolerance: float) -> bool | None:
-    """``|gap| <= tolerance`` (with a 1e-9 allowance for rounding), or None when there is no paper value."""
-    if gap is None or (isinstance(gap, float) and math.isnan(gap)):
-        return None
-    return abs(gap) <= tolerance + 1e-9

@@ -56,17 +56,15 @@ class DataNotFoundError(FileNotFoundError):
     """A named data set is missing or does not match its checksums."""
 
 
-def _fetch_advice(name: str) -> str:
-    return (
-        f"Set DYNSR_DATA_ROOT to the folder that holds it (now {data_root()}), or download it with "
-        f"`python scripts/fetch_data.py --only {name}`."
-    )
+def _fetch_advice(name: str | None) -> str:
+    command = "python scripts/fetch_data.py" + (f" --only {name}" if name else "")
+    return f"Set DYNSR_DATA_ROOT to the folder that holds it (now {data_root()}), or download it with `{command}`."
 
 
 def _read_checksums(root: Path) -> dict[str, str]:
     sums_file = root / "SHA256SUMS"
     if not sums_file.is_file():
-        raise DataNotFoundError(f"the data root {root} has no SHA256SUMS file. {_fetch_advice('all')}")
+        raise DataNotFoundError(f"the data root {root} has no SHA256SUMS file. {_fetch_advice(None)}")
     checksums = {}
     for line in sums_file.read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -47,7 +47,8 @@ def split_into_bands(matrix: np.ndarray, rows_per_band: int = DEFAULT_BAND_ROWS)
     for row0 in range(0, matrix.shape[0], rows_per_band):
         row1 = min(row0 + rows_per_band, matrix.shape[0])
         nonzero_cols = np.flatnonzero(np.any(matrix[row0:row1] != 0, axis=0))
-        col0, col1 = int(nonzero_cols[0]), int(nonzero_cols[-1]) + 1
+        # An all-zero band (zero padding of a tiny image) reads nothing: an empty block gives zeros.
+        col0, col1 = (int(nonzero_cols[0]), int(nonzero_cols[-1]) + 1) if nonzero_cols.size else (0, 0)
         block = torch.from_numpy(np.array(matrix[row0:row1, col0:col1], dtype=np.float64))
         bands.append(Band(row0, row1, col0, col1, block))
     return tuple(bands)

@@ -125,12 +125,13 @@ def matlab_bicubic_resize(image, scale, *, antialias=True):
 
     Returns:
         float64 array or tensor of the same layout, not rounded or clipped (bicubic overshoots).
+        Not differentiable (degradations build data, they are not part of a model).
     """
     scale = float(scale)
     if isinstance(image, np.ndarray):
         if image.ndim not in (2, 3):
             raise ValueError(f"numpy images must be (H, W) or (H, W, C); got shape {image.shape}")
-        array = np.asarray(image, dtype=np.float64)  # (H, W[, C]); only read, never written
+        array = np.ascontiguousarray(image, dtype=np.float64)  # (H, W[, C]); a view when already float64 C-order
         x = torch.from_numpy(array if array.flags.writeable else array.copy())
         out = _resize_axis(_resize_axis(x, 0, scale, antialias), 1, scale, antialias)
         return np.ascontiguousarray(out.numpy())
@@ -139,6 +140,6 @@ def matlab_bicubic_resize(image, scale, *, antialias=True):
             raise ValueError(f"tensors must be (..., H, W); got shape {tuple(image.shape)}")
         if image.is_complex() or image.dtype == torch.bool:
             raise TypeError(f"cannot resize a tensor of dtype {image.dtype}")
-        x = image.to(torch.float64)
+        x = image.detach().to(torch.float64)
         return _resize_axis(_resize_axis(x, -2, scale, antialias), -1, scale, antialias).contiguous()
     raise TypeError(f"expected a numpy array or a torch tensor, got {type(image).__name__}")

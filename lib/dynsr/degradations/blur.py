@@ -47,7 +47,8 @@ def pad_image(x: torch.Tensor, pad: tuple[int, int, int, int], padding: PaddingM
     height, width = x.shape[-2:]
     rows = _source_index(np.arange(-top, height + bottom), height, padding)
     cols = _source_index(np.arange(-left, width + right), width, padding)
-    out = x.index_select(-2, torch.from_numpy(np.maximum(rows, 0))).index_select(-1, torch.from_numpy(np.maximum(cols, 0)))
+    row_index, col_index = (torch.from_numpy(np.maximum(i, 0)).to(x.device) for i in (rows, cols))
+    out = x.index_select(-2, row_index).index_select(-1, col_index)
     if padding == "zero":
         mask = torch.from_numpy(((rows >= 0)[:, None] & (cols >= 0)[None, :]).astype(np.float64)).to(x)  # (H', W')
         out = out * mask
@@ -130,5 +131,5 @@ def blur(image, kernel: np.ndarray, *, padding: PaddingMode, flip: bool = False)
     if isinstance(image, torch.Tensor):
         if image.ndim != 4:
             raise ValueError(f"tensors must be (N, C, H, W); got shape {tuple(image.shape)}")
-        return _blur_nchw(image.to(torch.float64), kernel, padding)
+        return _blur_nchw(image.detach().to(torch.float64), kernel, padding)
     raise TypeError(f"expected a numpy array or a torch tensor, got {type(image).__name__}")

@@ -30,7 +30,11 @@ def add_gaussian_noise(image: np.ndarray, sigma: float, *, rng: np.random.Genera
 
 
 def add_gaussian_noise_torch(image: torch.Tensor, sigma: float | torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
-    """Torch version for batches ``(N, C, H, W)``; ``sigma`` a number or a per-sample tensor ``(N,)`` (0-255 scale)."""
+    """Torch version for batches ``(N, C, H, W)``; ``sigma`` a number or a per-sample tensor ``(N,)`` (0-255 scale).
+
+    Always draws one normal sample per pixel (also where σ = 0), so that the generator advances by
+    the same amount whatever the levels: a batch's noise does not depend on the other samples' σ.
+    """
     sigma = torch.as_tensor(sigma, dtype=image.dtype, device=image.device)
     if torch.any(sigma < 0):
         raise ValueError("noise levels must be non-negative")

@@ -8,9 +8,10 @@ saved beside results. :func:`degrade` applies one record to an HR image.
 Named orders (``Degradation.order``):
 
 * ``"blur_bicubic_noise"``: blur, MATLAB bicubic ``imresize(1/s)``, AWGN. SRMD, UDVD (Eq. 1),
-  DMSR (Eq. 1), DASR (Eq. 1, "following [42, 12]"), GLDFN settings 1-2 via DCLS, ArcSR (GoPro).
+  DMSR (Eq. 1), DASR (Eq. 1, "following [42, 12]"), GLDFN setting 1 via DCLS, ArcSR (GoPro).
 * ``"blur_subsample_noise"``: blur, direct s-fold subsampling ``x[::s, ::s]`` (from offset 0),
-  AWGN. KAIR's ``classical_degradation``; DMBSR and hence GLDFN setting 3.
+  AWGN. KAIR's ``classical_degradation``; DIV2KRK (KernelGAN, GLDFN setting 2) and DMBSR (GLDFN
+  setting 3).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class Degradation:
         clip: clip the noisy LR to [0, 1].
         quantize: round the noisy LR to 8-bit levels (implies clipping), as DASR's code does.
         noise_seed: base seed; each image's noise generator is seeded with (noise_seed, image name).
+        flip_kernel: convolve (flip the kernel) instead of correlating; see :mod:`dynsr.degradations.blur`.
     """
 
     scale: int

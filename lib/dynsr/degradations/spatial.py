@@ -71,7 +71,6 @@ class SpatiallyVaryingDegradation:
     noise: Varying
     kernel_size: int = 15
     padding: PaddingMode = "replicate"
-    noise_seed: int = 0
 
 
 def _value_map(value: Varying, height: int, width: int, u: np.ndarray) -> np.ndarray:
@@ -103,7 +102,7 @@ def spatially_varying_blur(image: np.ndarray, widths: np.ndarray, *, kernel_size
         row1 = min(row0 + strip, height)
         kernels = torch.from_numpy(bank[index[row0 : row1 + 2 * radius]]).permute(2, 0, 1)[None]  # (1, k², rows + 2r, W + 2r)
         window = padded[:, :, row0 : row1 + 2 * radius]  # (1, C, rows + 2r, W + 2r)
-        out[:, :, row0:row1] = per_pixel_conv2d(window, kernels)[:, :, radius:-radius, radius:-radius]
+        out[:, :, row0:row1] = per_pixel_conv2d(window, kernels)[:, :, radius : radius + row1 - row0, radius : radius + width]
     return np.ascontiguousarray(out[0].permute(1, 2, 0).numpy())
 
 

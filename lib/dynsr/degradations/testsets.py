@@ -231,15 +231,23 @@ def arcsr_motion() -> list[TestSetting]:
 
 # --- LR cache ------------------------------------------------------------------------------------
 
+# Bump when a change to the degradation code changes LR images, so that cached LRs are regenerated.
+LR_CACHE_VERSION = 1
+
+
 def _cache_path(dataset: str, image: NamedImage, degradation: Degradation) -> Path:
-    return cache_dir() / "lr" / degradation.key() / dataset / f"{image.name}.npy"
+    return cache_dir() / "lr" / f"v{LR_CACHE_VERSION}-{degradation.key()}" / dataset / f"{image.name}.npy"
 
 
 def cached_lr(dataset: str, image: NamedImage, degradation: Degradation) -> np.ndarray:
     """The LR test image of ``image`` (modcropped to the scale) under ``degradation``, float32 ``(h, w, 3)``.
 
     Generated once, deterministically, and stored as ``.npy`` (float32 keeps 1e-5 of an 8-bit level).
+    Spatially varying settings (UDVD Table 3) are generated with
+    :func:`dynsr.degradations.spatial.degrade_spatially_varying` and are not cached here.
     """
+    if not isinstance(degradation, Degradation):
+        raise TypeError(f"cached_lr takes a Degradation; got {type(degradation).__name__} (use degrade_spatially_varying)")
     path = _cache_path(dataset, image, degradation)
     if path.is_file():
         return np.load(path)
