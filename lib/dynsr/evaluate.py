@@ -1,0 +1,68 @@
+"""Evaluate a super-resolver on a paper's test settings: per-image and mean PSNR/SSIM.
+
+The LR inputs come from :func:`dynsr.degradations.testsets.cached_lr` (deterministic, cached); the
+output is quantised to 8 bits and scored with :mod:`dynsr.metrics` against the modcropped HR:
+Y channel (BT.601), crop = scale. A grayscale HR image (Set14 ``bridge``) is given to the model as
+three equal channels and scored on the Y of both RGB images, as DASR's (EDSR-derived) code does;
+the classic MATLAB protocol of the bicubic rows instead scores the gray channel itself (1.32 dB
+lower on ``bridge``), see :mod:`dynsr.experiments.bicubic`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from dynsr.data.benchmarks import load_benchmark
+from dynsr.data.images import modcrop
+from dynsr.degradations.testsets import TestSetting, cached_lr
+from dynsr.metrics import psnr, ssim, to_uint8
+
+__all__ = ["METRIC_CONVENTION", "Upscaler", "evaluate", "mean_scores"]
+
+METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM = ssim_index.m; data-set score = mean over images"
+
+# ``upscale(lr, setting)``: LR float (h, w, 3) in [0, 1] -> SR float (s·h, s·w, 3); it may use the
+# setting's degradation (non-blind models such as SRMD read the kernel and noise level from it).
+Upscaler = Callable[[np.ndarray, TestSetting], np.ndarray]
+
+
+def evaluate(upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, with_ssim: bool = True) -> pd.DataFrame:
+    """Score ``upscale`` on every image of every setting; one row per (setting, image).
+
+    Columns: paper, table, dataset, setting, scale, image, PSNR, SSIM (if ``with_ssim``). The
+    metric convention is in ``DataFrame.attrs["metric_convention"]``.
+    """
+    images: dict[str, list] = {}
+    rows = []
+    for setting in settings:
+        if setting.dataset not in images:
+            images[setting.dataset] = load_benchmark(setting.dataset, limit=image_limit)
+        scale = setting.degradation.scale
+        for image in images[setting.dataset]:
+            hr = modcrop(image.pixels, scale)
+            sr = upscale(cached_lr(setting.dataset, image, setting.degradation).astype(np.float64), setting)
+            if sr.shape != hr.shape:
+                raise ValueError(f"the upscaler returned {sr.shape} for {setting.dataset}/{image.name}; expected {hr.shape}")
+            sr = to_uint8(sr)
+            row = {"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
+                   "scale": scale, "image": image.name, "PSNR": psnr(sr, hr, crop=scale)}
+            if with_ssim:
+                row["SSIM"] = ssim(sr, hr, crop=scale)
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs["metric_convention"] = METRIC_CONVENTION
+    return table
+
+
+def mean_scores(per_image: pd.DataFrame) -> pd.DataFrame:
+    """Mean over images per (paper, table, dataset, setting, scale), with the image count."""
+    keys = ["paper", "table", "dataset", "setting", "scale"]
+    metrics = [m for m in ("PSNR", "SSIM") if m in per_image]
+    means = per_image.groupby(keys, sort=False)[metrics].mean()
+    means["n_images"] = per_image.groupby(keys, sort=False)["image"].count()
+    table = means.reset_index()
+    table.attrs["metric_convention"] = METRIC_CONVENTION
+    return table
