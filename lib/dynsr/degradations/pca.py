@@ -11,7 +11,7 @@ bases** of nearly the same subspace. Their 15 principal angles have mean squared
 manifest's "overlap ≈ 0.78"; see ``tests/test_degradations_pca.py``.
 
 * ``"kair_srmd"``: ``kernels/kair/srmd_pca_matlab.mat`` (key ``P``), which KAIR ``main_test_srmd.py``
-  loads. KAIR's official PyTorch SRMD weights were trained with it. This is the default.
+  loads to feed the official PyTorch SRMD weights. This is the default.
 * ``"srmd_matconvnet"``: ``kernels/srmd/PCA_P.mat`` (key ``P``), which SRMD's MatConvNet training and
   test demos use.
 
