@@ -111,3 +111,23 @@ def test_cli_data_verify(capsys, tmp_path, monkeypatch) -> None:
     assert cli_main(["data", "verify", "Set5"]) == 0
     assert cli_main(["data", "verify", "NoSuchSet"]) == 1
     assert "FAILED   NoSuchSet" in capsys.readouterr().out
+
+
+def test_reproduce_keeps_a_failed_notebook_aside_and_exits_nonzero(tmp_path, monkeypatch, capsys) -> None:
+    import nbformat
+
+    import dynsr.cli
+
+    notebooks = tmp_path / "repo" / "notebooks"
+    notebooks.mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell('profile = "smoke"\nprogress = False', metadata={"tags": ["parameters"]}),
+                      nbformat.v4.new_code_cell("raise RuntimeError('boom')")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, notebooks / "99_fails.ipynb")
+    monkeypatch.setattr(dynsr.cli, "repo_root", lambda: tmp_path / "repo")
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path / "results"))
+    assert cli_main(["reproduce", "--profile", "smoke"]) == 1
+    output = tmp_path / "results" / "smoke" / "notebooks"
+    assert (output / "99_fails.failed.ipynb").is_file() and not (output / "99_fails.ipynb").exists()
+    assert "RuntimeError: boom" in capsys.readouterr().err
