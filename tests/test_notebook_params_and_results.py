@@ -11,6 +11,7 @@ import pytest
 
 from dynsr.cli import main as cli_main
 from dynsr.notebook import assigned_names, notebook_params
+from dynsr.config import ConfigError
 from dynsr.profiles import PROFILES, ParameterError, Profile, get_profile
 from dynsr.results import read_table, write_table
 
@@ -66,8 +67,10 @@ def test_assigned_names_ignores_imports_and_magics() -> None:
 def test_profiles_reject_unknown_keys() -> None:
     assert get_profile("cpu").benchmark_image_limit is None
     assert PROFILES["smoke"].benchmark_image_limit == 2
-    with pytest.raises(ParameterError, match="unknown Profile keys"):
+    with pytest.raises(ConfigError, match="unknown Profile keys"):
         Profile.from_dict({"name": "x", "benchmark_image_limit": 1, "steps": 3})
+    with pytest.raises(ConfigError, match="benchmark_image_limit"):
+        Profile.from_dict({"name": "x", "benchmark_image_limit": "all"})
 
 
 def _table(**overrides) -> pd.DataFrame:

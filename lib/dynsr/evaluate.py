@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from dynsr.data.benchmarks import load_benchmark
+from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.data.images import modcrop
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.metrics import psnr, ssim, to_uint8
 
-__all__ = ["METRIC_CONVENTION", "Upscaler", "evaluate", "mean_scores"]
+__all__ = ["METRIC_CONVENTION", "Upscaler", "center_crop", "evaluate", "mean_scores"]
 
 METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM = ssim_index.m; data-set score = mean over images"
 
@@ -29,17 +29,30 @@ METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM =
 Upscaler = Callable[[np.ndarray, TestSetting], np.ndarray]
 
 
-def evaluate(upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, with_ssim: bool = True) -> pd.DataFrame:
+def center_crop(image: NamedImage, side: int) -> NamedImage:
+    """The central ``side`` x ``side`` part (whole image where smaller), renamed ``<name>@c<side>`` (its own LR cache and noise)."""
+    height, width = image.pixels.shape[:2]
+    top, left = max((height - side) // 2, 0), max((width - side) // 2, 0)
+    pixels = image.pixels[top : top + side, left : left + side]
+    return NamedImage(f"{image.name}@c{side}", np.ascontiguousarray(pixels), image.was_grayscale)
+
+
+def evaluate(
+    upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, crop: int | None = None, with_ssim: bool = True
+) -> pd.DataFrame:
     """Score ``upscale`` on every image of every setting; one row per (setting, image).
 
-    Columns: paper, table, dataset, setting, scale, image, PSNR, SSIM (if ``with_ssim``). The
-    metric convention is in ``DataFrame.attrs["metric_convention"]``.
+    ``image_limit`` keeps the first images of each set and ``crop`` their central ``crop``² part (the
+    ``smoke`` profile's fast check; see :class:`dynsr.profiles.Profile`). Columns: paper, table,
+    dataset, setting, scale, image, PSNR, SSIM (if ``with_ssim``). The metric convention is in
+    ``DataFrame.attrs["metric_convention"]``.
     """
     images: dict[str, list] = {}
     rows = []
     for setting in settings:
         if setting.dataset not in images:
-            images[setting.dataset] = load_benchmark(setting.dataset, limit=image_limit)
+            loaded = load_benchmark(setting.dataset, limit=image_limit)
+            images[setting.dataset] = [center_crop(image, crop) for image in loaded] if crop else loaded
         scale = setting.degradation.scale
         for image in images[setting.dataset]:
             hr = modcrop(image.pixels, scale)

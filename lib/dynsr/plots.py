@@ -76,3 +76,22 @@ def gap_plot(table: pd.DataFrame, *, title: str, group: str = "source") -> plt.F
     axis.set_title(title, fontsize=10)
     axis.legend(fontsize=7, ncol=4)
     return figure
+
+
+def training_curves(logs: dict[str, pd.DataFrame], *, title: str) -> plt.Figure:
+    """Training loss and validation PSNR against step, one line per run (``{label: log}``, columns of :mod:`dynsr.training.trainer`)."""
+    figure, (loss_axis, psnr_axis) = plt.subplots(1, 2, figsize=(10, 3.4))
+    for label, log in logs.items():
+        losses = log.dropna(subset=["loss"])
+        loss_axis.plot(losses["step"], losses["loss"], label=label, linewidth=1)
+        scores = log.dropna(subset=["val_psnr"])
+        psnr_axis.plot(scores["step"], scores["val_psnr"], marker="o", label=label)
+    loss_axis.set_yscale("log")
+    loss_axis.set_xlabel("step")
+    loss_axis.set_ylabel("training loss")
+    psnr_axis.set_xlabel("step")
+    psnr_axis.set_ylabel("validation PSNR (dB)")
+    for axis in (loss_axis, psnr_axis):
+        axis.legend(fontsize=7)
+    figure.suptitle(title, fontsize=10)
+    return figure

@@ -9,8 +9,10 @@ Notebook parameters are validated by :mod:`dynsr.notebook`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
+
+from dynsr.config import ConfigError, config_from_dict
 
 __all__ = ["Profile", "PROFILES", "get_profile", "ParameterError"]
 
@@ -22,29 +24,28 @@ class Profile:
     Attributes:
         name: ``smoke``, ``cpu`` or ``paper``.
         benchmark_image_limit: images used per benchmark set (None = all).
+        benchmark_crop: evaluate models on the central ``crop``² part of each HR image (None = whole
+            images; ``smoke`` only, so that notebooks that run networks finish in seconds).
     """
 
     name: str
     benchmark_image_limit: int | None
+    benchmark_crop: int | None = None
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Profile:
         """Build from a dictionary, rejecting unknown keys."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ParameterError(f"unknown Profile keys {unknown}; known: {sorted(known)}")
-        return cls(**values)
+        return config_from_dict(cls, values)
 
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile(name="smoke", benchmark_image_limit=2),
+    "smoke": Profile(name="smoke", benchmark_image_limit=2, benchmark_crop=96),
     "cpu": Profile(name="cpu", benchmark_image_limit=None),
     "paper": Profile(name="paper", benchmark_image_limit=None),
 }
 
 
-class ParameterError(ValueError):
+class ParameterError(ConfigError):
     """A notebook or CLI parameter that does not exist or has the wrong type."""
 
 

@@ -17,6 +17,8 @@ Defaults where a paper is silent, each a field of :class:`~dynsr.degradations.pi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,7 @@ __all__ = [
     "gldfn_table6",
     "ARCSR_TEST_NOISE",
     "arcsr_motion",
+    "TEST_TABLES",
     "cached_lr",
 ]
 
@@ -227,6 +230,15 @@ def arcsr_motion() -> list[TestSetting]:
     synthetic kernel). Noise on the 0-255 scale, float LR (clipping is unstated; not clipped).
     """
     return [TestSetting("ArcSR", "Table 2", "MotionBlur", f"x4 noise {noise:g}", Degradation(scale=4, noise=noise)) for noise in ARCSR_TEST_NOISE]
+
+
+# Every table above by name (``dynsr eval --table NAME``).
+TEST_TABLES: dict[str, Callable[[], list[TestSetting]]] = {
+    "dasr_table1": dasr_table1, "dasr_table2": dasr_table2, "dasr_table3": dasr_table3,
+    "udvd_table1": udvd_table1, "udvd_table2": udvd_table2, "udvd_table3": udvd_table3, "udvd_table4": udvd_table4, "udvd_table5": udvd_table5,
+    "dmsr_table1": dmsr_table1, "gldfn_table2": gldfn_table2, "gldfn_table3": gldfn_table3, "gldfn_table6": gldfn_table6,
+    "arcsr_motion": arcsr_motion,
+}
 
 
 # --- LR cache ------------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ from functools import partial
 
 import torch.nn as nn
 
+from dynsr.models.bicubic import Bicubic
 from dynsr.models.srmd import SRMD
 
-__all__ = ["MODELS", "build_model", "SRMD"]
+__all__ = ["MODELS", "build_model", "Bicubic", "SRMD"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
+    "bicubic": Bicubic,
     "srmd": partial(SRMD, noise_channel=True),
     "srmdnf": partial(SRMD, noise_channel=False),
 }

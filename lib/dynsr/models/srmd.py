@@ -18,6 +18,8 @@ Noise channel: σ / 255 for σ on the 0-255 scale (KAIR's convention).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 import torch.nn as nn
 
@@ -35,11 +37,14 @@ class SRMD(nn.Module):
         num_layers: convolution layers in total (12).
     """
 
+    conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
+
     def __init__(self, *, scale: int, noise_channel: bool = True, pca_dim: int = 15, channels: int = 128, num_layers: int = 12) -> None:
         super().__init__()
         if scale < 1 or num_layers < 2:
             raise ValueError(f"need scale >= 1 and num_layers >= 2; got scale={scale}, num_layers={num_layers}")
         self.scale = scale
+        self.noise_channel = noise_channel
         self.map_channels = pca_dim + int(noise_channel)
         layers: list[nn.Module] = [nn.Conv2d(3 + self.map_channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
         for _ in range(num_layers - 2):

@@ -1,0 +1,59 @@
+"""Typed configuration dataclasses that reject unknown keys and survive a JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, TypeVar
+
+__all__ = ["ConfigError", "config_from_dict", "config_to_dict"]
+
+ConfigT = TypeVar("ConfigT")
+
+
+class ConfigError(ValueError):
+    """A configuration key that does not exist, or a value of the wrong type."""
+
+
+def _coerce(name: str, value: Any, annotation: Any) -> Any:
+    """JSON gives lists for tuples and ints for floats; convert those, reject other type mismatches."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _coerce(name, value, option)
+            except ConfigError as error:
+                errors.append(str(error))
+        raise ConfigError("; ".join(errors))
+    if origin is typing.Literal:
+        if value not in typing.get_args(annotation):
+            raise ConfigError(f"{name}={value!r}; choose one of {list(typing.get_args(annotation))}")
+        return value
+    if origin is tuple and isinstance(value, (list, tuple)):
+        return tuple(value)
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    simple = {int: int, float: float, str: str, bool: bool}.get(annotation)
+    if simple is not None and (not isinstance(value, simple) or (simple is int and isinstance(value, bool))):
+        raise ConfigError(f"{name}={value!r} has type {type(value).__name__}; expected {simple.__name__}")
+    return value
+
+
+def config_from_dict(cls: type[ConfigT], values: dict[str, Any]) -> ConfigT:
+    """Build the dataclass ``cls`` from ``values``; unknown keys and wrongly typed values raise :class:`ConfigError`."""
+    known = {field.name for field in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown {cls.__name__} keys {unknown}; known: {sorted(known)}")
+    hints = typing.get_type_hints(cls)
+    return cls(**{name: _coerce(name, value, hints[name]) for name, value in values.items()})
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """The dataclass as a plain JSON-compatible dictionary (tuples become lists)."""
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in dataclasses.asdict(config).items()}

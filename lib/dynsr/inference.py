@@ -1,0 +1,148 @@
+"""Running a model: what it is given (blind, or the degradation map of a non-blind model), tiled, on any device.
+
+A model's ``conditioning`` class attribute says what it needs besides the LR image:
+
+* ``"blind"`` (default): ``model(lr)``;
+* ``"degradation_vector"`` (SRMD, SRMDNF): ``model(lr, d)`` with ``d`` = the blur kernel's PCA code
+  (t = 15) and, if ``model.noise_channel``, the noise level / 255 (:func:`dynsr.models.srmd.degradation_map`).
+
+:func:`model_upscaler` turns a model into the ``upscale(lr, setting)`` callable of :mod:`dynsr.evaluate`,
+reading the kernel and noise level of each test setting (non-blind models are given the true degradation,
+as SRMD and UDVD are evaluated in their papers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from dynsr.checkpoints import CheckpointError, load_weights
+from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.testsets import TestSetting
+from dynsr.models import MODELS, build_model
+from dynsr.models.srmd import degradation_map, load_kair_srmd_state_dict
+from dynsr.tiling import tiled_upscale
+
+__all__ = ["OFFICIAL_LOADERS", "load_model", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "super_resolve", "model_upscaler"]
+
+
+# Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
+OFFICIAL_LOADERS: dict[str, Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
+    "srmd": load_kair_srmd_state_dict,
+    "srmdnf": load_kair_srmd_state_dict,
+}
+
+
+def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Module:
+    """``name`` at ``scale`` with the weights of ``checkpoint``, in eval mode.
+
+    ``checkpoint`` is a dynsr weights file or training checkpoint (its model and scale must match), or
+    a plain state dict in the official layout of a model that has a loader in :data:`OFFICIAL_LOADERS`
+    (e.g. KAIR's ``srmd_x4.pth``). Parameter-free models (``bicubic``) take ``None``.
+    """
+    if name not in MODELS:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}")
+    if checkpoint is None:
+        model = build_model(name, scale=scale)
+        if any(True for _ in model.parameters()):
+            raise ValueError(f"{name} has parameters: give it a checkpoint")
+        return model.eval()
+    try:
+        model, payload = load_weights(checkpoint)
+    except CheckpointError as error:
+        if "is not a dynsr checkpoint" not in str(error) or name not in OFFICIAL_LOADERS:
+            raise
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        model = build_model(name, scale=scale)
+        try:
+            model.load_state_dict(OFFICIAL_LOADERS[name](state))
+        except (KeyError, RuntimeError) as mismatch:
+            raise CheckpointError(f"{checkpoint} is neither a dynsr checkpoint nor an official {name} x{scale} state dict: {mismatch}") from None
+        return model.eval()
+    stored = payload["config"]["model"] if payload["format"] == "dynsr.train" else payload["model"]
+    if stored != name or model.scale != scale:
+        raise CheckpointError(f"{checkpoint} holds {stored} x{model.scale}, not {name} x{scale}; pass the matching --model/--scale or another checkpoint")
+    return model
+
+
+def conditioning_of(model: nn.Module) -> str:
+    """``"blind"`` or ``"degradation_vector"`` (see the module docstring); looks through DDP wrappers."""
+    return getattr(getattr(model, "module", model), "conditioning", "blind")
+
+
+def forward_model(model: nn.Module, lr: torch.Tensor, *, kernel_code: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
+    """One forward pass on a batch ``lr`` (B, 3, h, w); ``kernel_code`` (B, t) and ``noise`` (B,) for non-blind models."""
+    kind = conditioning_of(model)
+    if kind == "blind":
+        return model(lr)
+    if kind == "degradation_vector":
+        if kernel_code is None or noise is None:
+            raise ValueError(f"{type(getattr(model, 'module', model)).__name__} is non-blind: give it the kernel's PCA code and the noise level")
+        with_noise = getattr(model, "module", model).noise_channel
+        return model(lr, degradation_map(kernel_code, noise if with_noise else None))
+    raise ValueError(f"unknown conditioning {kind!r}")
+
+
+def delta_kernel(size: int) -> np.ndarray:
+    """The identity blur (a centred 1 in a ``size`` x ``size`` kernel): the degradation map of "no blur"."""
+    kernel = np.zeros((size, size))
+    kernel[size // 2, size // 2] = 1.0
+    return kernel
+
+
+def setting_kernel_code(setting: TestSetting, basis: np.ndarray) -> np.ndarray:
+    """The PCA code of a test setting's (spatially uniform) blur kernel; no blur = the delta kernel."""
+    degradation = setting.degradation
+    if not hasattr(degradation, "kernel"):
+        raise ValueError(f"{setting.label}: spatially varying degradations need a per-pixel map (UDVD Table 3), not one code")
+    side = int(round(np.sqrt(basis.shape[1])))
+    kernel = delta_kernel(side) if degradation.kernel is None else degradation.kernel.build()
+    return kernel_pca_code(kernel, basis)
+
+
+def super_resolve(
+    model: nn.Module,
+    lr: np.ndarray,
+    *,
+    kernel_code: np.ndarray | None = None,
+    noise: float | None = None,
+    tile: int = 128,
+    overlap: int = 16,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """Super-resolve one float image ``lr`` (h, w, 3) in [0, 1]; returns float (s·h, s·w, 3), not clipped.
+
+    Tiled (:func:`dynsr.tiling.tiled_upscale`): memory is bounded by ``(tile + 2·overlap)²`` LR pixels.
+    """
+    module = getattr(model, "module", model)
+    scale = module.scale
+    x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
+    with torch.no_grad():
+        if conditioning_of(model) == "blind":
+            out = tiled_upscale(model, x, scale=scale, tile=tile, overlap=overlap)
+        else:
+            if kernel_code is None or noise is None:
+                raise ValueError(f"{type(module).__name__} is non-blind: pass the kernel code (or width) and the noise level")
+            vector = degradation_map(torch.as_tensor(kernel_code, dtype=torch.float32)[None], torch.tensor([float(noise)]) if module.noise_channel else None)
+            spatial = vector.to(device)[:, :, None, None].expand(-1, -1, *x.shape[-2:])  # (1, t[+1], h, w)
+            out = tiled_upscale(model, x, spatial, scale=scale, tile=tile, overlap=overlap)
+    return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)
+
+
+def model_upscaler(model: nn.Module, *, pca_basis: str = "kair_srmd", tile: int = 128, overlap: int = 16, device: str = "cpu") -> Callable[[np.ndarray, TestSetting], np.ndarray]:
+    """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation."""
+    model = model.to(device).eval()
+    blind = conditioning_of(model) == "blind"
+    basis = None if blind else load_pca_basis(pca_basis)
+
+    def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
+        if blind:
+            return super_resolve(model, lr, tile=tile, overlap=overlap, device=device)
+        code = setting_kernel_code(setting, basis)
+        return super_resolve(model, lr, kernel_code=code, noise=setting.degradation.noise, tile=tile, overlap=overlap, device=device)
+
+    return upscale

@@ -1,0 +1,135 @@
+"""Training pairs made on the fly: random HR crops, degraded by the paper's recipe.
+
+Sample ``i`` of a run is a pure function of ``(config.seed, i)``: its generator is
+``numpy.random.default_rng([seed, i])``, which picks the image, the crop, the flips/rotation, the
+kernel width, the noise level and the noise. Batch ``b`` holds samples ``b·B … b·B + B − 1``. So a
+run's data does not depend on the number of data-loading workers, on distributed ranks (each rank
+takes its share of the same indices) or on where a run was interrupted: resuming at step ``b`` needs
+no sampler state beyond ``b``.
+
+Degradation (UDVD §3.1 Eq. 1 and §4.1; SRMD's ``degradation_model.m``): isotropic Gaussian blur of a
+uniform width → MATLAB bicubic downsampling → (optionally) 8-bit quantisation → AWGN of a uniform
+level, not clipped. The blur pads the HR *patch* (replicate by default), as SRMD degrades cropped
+patches.
+
+Training images: ``T91`` and ``BSD200`` (50 images) in the shared data, held in memory; ``DF2K`` (the
+papers' DIV2K + Flickr2K, not in the shared data) is read from ``<data root>/DF2K`` per sample.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from dynsr.data.benchmarks import load_image_folder
+from dynsr.data.images import GrayscaleImageWarning, load_rgb
+from dynsr.data.root import DATASETS, DataNotFoundError, dataset_dir
+from dynsr.degradations.bicubic import matlab_bicubic_resize
+from dynsr.degradations.blur import blur
+from dynsr.degradations.kernels import isotropic_gaussian_kernel
+from dynsr.degradations.noise import add_gaussian_noise, quantize
+from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.paths import data_root
+from dynsr.training.config import TrainConfig
+
+__all__ = ["TrainingPatches", "DF2K_FOLDER", "batch_indices"]
+
+DF2K_FOLDER = "DF2K"
+_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def batch_indices(step: int, batch_size: int, *, rank: int = 0, world_size: int = 1) -> list[int]:
+    """The sample indices of optimiser step ``step`` that process ``rank`` of ``world_size`` computes."""
+    if batch_size % world_size:
+        raise ValueError(f"batch_size {batch_size} is not divisible by the {world_size} processes")
+    first = step * batch_size
+    return list(range(first + rank, first + batch_size, world_size))
+
+
+def _df2k_paths() -> list[Path]:
+    folder = data_root() / DF2K_FOLDER
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in _SUFFIXES) if folder.is_dir() else []
+    if not paths:
+        raise DataNotFoundError(
+            f"no DF2K training images under {folder}; the paper profile trains on DIV2K + Flickr2K: "
+            f"run `python scripts/fetch_data.py --only DF2K` and unpack the archives there, or train with "
+            f"train_sets=('T91', 'BSD200') (the cpu profile)"
+        )
+    return paths
+
+
+class TrainingPatches(Dataset):
+    """``dataset[i]`` is the training pair of sample ``i`` (see the module docstring).
+
+    Each item is a dict of float32 tensors: ``lr`` (3, p, p), ``hr`` (3, s·p, s·p), ``kernel_code``
+    (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` ().
+    """
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.hr_patch = config.lr_patch * config.scale
+        self.basis = load_pca_basis(config.pca_basis)
+        self._images: list[np.ndarray] | None = None
+        self._paths: list[Path] | None = None
+        unknown = [name for name in config.train_sets if name != DF2K_FOLDER and name not in DATASETS]
+        if unknown:
+            raise DataNotFoundError(f"unknown training set(s) {unknown}; use T91, BSD200 or DF2K")
+        if DF2K_FOLDER in config.train_sets:
+            if len(config.train_sets) > 1:
+                raise ValueError("train on DF2K alone (the papers' set) or on the shared sets, not a mix")
+            self._paths = _df2k_paths()
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", GrayscaleImageWarning)
+                images = [image.pixels for name in config.train_sets for image in load_image_folder(dataset_dir(name))]
+            self._images = [image for image in images if min(image.shape[:2]) >= self.hr_patch]
+            if not self._images:
+                raise ValueError(f"no training image is at least {self.hr_patch}x{self.hr_patch}; lower lr_patch")
+
+    @property
+    def num_images(self) -> int:
+        return len(self._images) if self._images is not None else len(self._paths)
+
+    def __len__(self) -> int:
+        return self.config.steps * self.config.batch_size
+
+    def _image(self, index: int) -> np.ndarray:
+        if self._images is not None:
+            return self._images[index]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GrayscaleImageWarning)
+            image = load_rgb(self._paths[index], allow_grayscale=True)
+        if min(image.shape[:2]) < self.hr_patch:
+            raise ValueError(f"training image {self._paths[index]} is smaller than the {self.hr_patch}² HR patch")
+        return image
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        config = self.config
+        rng = np.random.default_rng([config.seed, index])
+        image = self._image(int(rng.integers(self.num_images)))
+        top = int(rng.integers(image.shape[0] - self.hr_patch + 1))
+        left = int(rng.integers(image.shape[1] - self.hr_patch + 1))
+        hr = image[top : top + self.hr_patch, left : left + self.hr_patch].astype(np.float64) / 255.0  # (P, P, 3)
+        flip_rows, flip_columns, transpose = rng.integers(2, size=3)
+        if config.augment:
+            hr = hr[::-1] if flip_rows else hr
+            hr = hr[:, ::-1] if flip_columns else hr
+            hr = hr.transpose(1, 0, 2) if transpose else hr  # with the flips: all 8 rotations/reflections
+        width = float(rng.uniform(*config.width_range))
+        noise = float(rng.uniform(*config.noise_range))
+        kernel = isotropic_gaussian_kernel(config.kernel_size, width)
+        lr = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
+        if config.quantize_before_noise:
+            lr = quantize(lr)
+        lr = add_gaussian_noise(lr, noise, rng=rng)
+        return {
+            "lr": torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32)),  # (3, p, p)
+            "hr": torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32)),  # (3, s·p, s·p)
+            "kernel_code": torch.from_numpy(kernel_pca_code(kernel, self.basis).astype(np.float32)),
+            "noise": torch.tensor(noise, dtype=torch.float32),
+            "width": torch.tensor(width, dtype=torch.float32),
+        }

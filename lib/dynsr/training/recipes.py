@@ -1,0 +1,105 @@
+"""Each model's training recipe per profile (``smoke`` / ``cpu`` / ``paper``), and where its weights live.
+
+A recipe maps ``(profile, scale, seed)`` to a :class:`~dynsr.training.config.TrainConfig`. The
+architecture is always full size; profiles change only the data, patch, batch, step count and
+logging, so that a ``cpu`` number is the paper's network trained less, never a smaller network.
+
+SRMD / SRMDNF use the recipe UDVD trains with and compares against (UDVD §4.1, guide A.3): L2 loss,
+Adam 1e-4 halved every 2·10⁵ steps, 48² LR patches, batch 32, isotropic Gaussian 15x15 widths
+U[0.2, 3], AWGN U[0, 75] (SRMDNF: no noise), replicate blur padding, LR quantised before the noise
+(SRMD's ``degradation_model.m``). UDVD does not state the number of steps; ``paper`` uses 10⁶ (five
+halvings; guide A.3 "8e5 to 1e6 typical").
+
+``cpu`` (the committed results): T91 + 50 BSD200 images instead of DF2K, 24² LR patches, batch 16,
+1,500 steps (≈ 15 min per model on 2 cores); the learning rate and its schedule are the paper's (so it
+never halves). ``smoke``: 4 steps of batch 2, 12² patches, for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dynsr.paths import cache_dir, profile_results_dir
+from dynsr.profiles import get_profile
+from dynsr.training.config import TrainConfig
+
+__all__ = ["RECIPES", "recipe", "run_dir", "weights_path", "trained_weights", "PROFILE_SCHEDULES"]
+
+# What each profile changes (the architecture never).
+PROFILE_SCHEDULES: dict[str, dict[str, Any]] = {
+    "smoke": {"train_sets": ("T91", "BSD200"), "lr_patch": 12, "batch_size": 2, "steps": 4, "log_every": 2, "checkpoint_every": 2,
+              "validate_every": 0, "validation_images": 1},
+    "cpu": {"train_sets": ("T91", "BSD200"), "lr_patch": 24, "batch_size": 16, "steps": 1500, "log_every": 25, "checkpoint_every": 100,
+            "validate_every": 500, "validation_images": 5},
+    "paper": {"train_sets": ("DF2K",), "lr_patch": 48, "batch_size": 32, "steps": 1_000_000, "log_every": 100, "checkpoint_every": 5000,
+              "validate_every": 10_000, "validation_images": 5, "num_workers": 8},
+}
+
+
+def _srmd(profile: str, scale: int, seed: int, *, noise_free: bool) -> TrainConfig:
+    return TrainConfig(
+        model="srmdnf" if noise_free else "srmd",
+        scale=scale,
+        seed=seed,
+        learning_rate=1e-4,
+        lr_halving_steps=200_000,
+        loss="l2",
+        kernel_size=15,
+        width_range=(0.2, 3.0),
+        noise_range=(0.0, 0.0) if noise_free else (0.0, 75.0),
+        validation_noise=0.0 if noise_free else 15.0,
+        **PROFILE_SCHEDULES[profile],
+    )
+
+
+RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {
+    "srmd": lambda profile, scale, seed: _srmd(profile, scale, seed, noise_free=False),
+    "srmdnf": lambda profile, scale, seed: _srmd(profile, scale, seed, noise_free=True),
+}
+
+
+def recipe(model: str, profile: str, *, scale: int, seed: int = 0) -> TrainConfig:
+    """The training configuration of ``model`` at ``scale`` for a profile."""
+    get_profile(profile)
+    if model not in RECIPES:
+        raise KeyError(f"no training recipe for model {model!r}; models with one: {', '.join(sorted(RECIPES))}")
+    return RECIPES[model](profile, scale, seed)
+
+
+def run_dir(config: TrainConfig, profile: str) -> Path:
+    """The resumable run folder (not committed): ``.cache/runs/<profile>/<model>_x<scale>_seed<seed>``."""
+    return cache_dir() / "runs" / profile / f"{config.model}_x{config.scale}_seed{config.seed}"
+
+
+def weights_path(model: str, scale: int, profile: str, seed: int = 0) -> Path:
+    """Exported weights: ``results/checkpoints/<model>_x<scale>[_seed<n>].pt`` (``results/<profile>/…`` off ``cpu``)."""
+    suffix = "" if seed == 0 else f"_seed{seed}"
+    return profile_results_dir(profile) / "checkpoints" / f"{model}_x{scale}{suffix}.pt"
+
+
+def trained_weights(model: str, profile: str, *, scale: int, seed: int = 0, retrain: bool = False, progress: bool = False) -> Path:
+    """The exported weights of a recipe's run, training (or resuming) it first when needed.
+
+    Without ``retrain``, existing exported weights are used as they are (the committed ``cpu`` weights).
+    With ``retrain``, they are regenerated from the run folder: an interrupted run resumes, a finished
+    one is re-exported (delete ``.cache/runs/<profile>/…`` to train from step 0).
+    """
+    import torch  # noqa: PLC0415  (keep this module light to import)
+
+    from dynsr.checkpoints import export_weights, load_checkpoint
+    from dynsr.training.trainer import train
+
+    destination = weights_path(model, scale, profile, seed)
+    if destination.exists() and not retrain:
+        return destination
+    config = recipe(model, profile, scale=scale, seed=seed)
+    result = train(config, run_dir(config, profile), progress=progress)
+    state = load_checkpoint(result.checkpoint)
+    provenance = {"profile": profile, "steps": result.step, "seed": seed, "train_seconds": round(result.seconds, 1),
+                  "torch": str(torch.__version__), "threads": torch.get_num_threads(), "config": config.to_dict(),
+                  "log": state["log"]}
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    return export_weights(destination, model_name=config.model, model_kwargs={**config.model_kwargs, "scale": scale},
+                          state_dict=state["model"], provenance=provenance)
