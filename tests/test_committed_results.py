@@ -16,7 +16,7 @@ import pytest
 from dynsr.paths import repo_root
 from dynsr.results import REQUIRED_COLUMNS
 
-BASELINES = repo_root() / "results" / "baselines"
+BASELINES = repo_root() / "results" / "baselines" / "tables"
 
 
 @pytest.fixture(scope="module")

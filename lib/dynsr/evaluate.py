@@ -20,7 +20,7 @@ from dynsr.data.images import modcrop
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.metrics import psnr, ssim, to_uint8
 
-__all__ = ["METRIC_CONVENTION", "Upscaler", "center_crop", "evaluate", "mean_scores"]
+__all__ = ["METRIC_CONVENTION", "Upscaler", "center_crop", "evaluate", "mean_scores", "score_grid"]
 
 METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM = ssim_index.m; data-set score = mean over images"
 
@@ -35,6 +35,22 @@ def center_crop(image: NamedImage, side: int) -> NamedImage:
     top, left = max((height - side) // 2, 0), max((width - side) // 2, 0)
     pixels = image.pixels[top : top + side, left : left + side]
     return NamedImage(f"{image.name}@c{side}", np.ascontiguousarray(pixels), image.was_grayscale)
+
+
+def _grid_coordinates(setting: TestSetting) -> dict[str, float]:
+    """Kernel width and noise level of a uniform Gaussian setting (NaN otherwise), for heat-map grids."""
+    degradation = setting.degradation
+    if not hasattr(degradation, "kernel"):  # spatially varying: no single width or level
+        return {"kernel_width": np.nan, "noise": np.nan}
+    width = 0.0 if degradation.kernel is None else float(getattr(degradation.kernel, "sigma", np.nan))
+    return {"kernel_width": width, "noise": float(degradation.noise)}
+
+
+def score_grid(means: pd.DataFrame, *, metric: str = "PSNR") -> pd.DataFrame:
+    """A (kernel width x noise level) grid of one data set and scale's mean scores, for heat-maps."""
+    if means[["dataset", "scale"]].drop_duplicates().shape[0] != 1:
+        raise ValueError("score_grid takes the means of one data set at one scale; filter first")
+    return means.pivot_table(index="kernel_width", columns="noise", values=metric)
 
 
 def evaluate(
@@ -61,7 +77,7 @@ def evaluate(
                 raise ValueError(f"the upscaler returned {sr.shape} for {setting.dataset}/{image.name}; expected {hr.shape}")
             sr = to_uint8(sr)
             row = {"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
-                   "scale": scale, "image": image.name, "PSNR": psnr(sr, hr, crop=scale)}
+                   "scale": scale, **_grid_coordinates(setting), "image": image.name, "PSNR": psnr(sr, hr, crop=scale)}
             if with_ssim:
                 row["SSIM"] = ssim(sr, hr, crop=scale)
             rows.append(row)
@@ -72,10 +88,10 @@ def evaluate(
 
 def mean_scores(per_image: pd.DataFrame) -> pd.DataFrame:
     """Mean over images per (paper, table, dataset, setting, scale), with the image count."""
-    keys = ["paper", "table", "dataset", "setting", "scale"]
+    keys = ["paper", "table", "dataset", "setting", "scale", "kernel_width", "noise"]
     metrics = [m for m in ("PSNR", "SSIM") if m in per_image]
-    means = per_image.groupby(keys, sort=False)[metrics].mean()
-    means["n_images"] = per_image.groupby(keys, sort=False)["image"].count()
+    means = per_image.groupby(keys, sort=False, dropna=False)[metrics].mean()
+    means["n_images"] = per_image.groupby(keys, sort=False, dropna=False)["image"].count()
     table = means.reset_index()
     table.attrs["metric_convention"] = METRIC_CONVENTION
     return table

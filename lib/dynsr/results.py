@@ -3,7 +3,7 @@
 Every table dynsr writes has, per row, the published number (``paper``), ours, ``gap = ours -
 paper``, and the ``profile``, ``steps`` and ``seeds`` it was produced with, so that no reduced-scale
 number can be read as the paper's. Tables are written to ``results/<paper>/tables/<name>.{csv,json}``
-or ``results/baselines/``; the JSON holds the same rows plus metadata.
+(``results/baselines/tables/`` for the training-free baselines); the JSON holds the same rows plus metadata.
 """
 
 from __future__ import annotations

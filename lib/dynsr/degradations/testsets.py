@@ -51,6 +51,7 @@ __all__ = [
     "ARCSR_TEST_NOISE",
     "arcsr_motion",
     "TEST_TABLES",
+    "kernel_noise_grid",
     "cached_lr",
 ]
 
@@ -124,6 +125,11 @@ def _grid(paper: str, table: str, widths, noises, scales, datasets) -> list[Test
 
 
 _UDVD_SETS = ("Set5", "Set14", "BSD100")
+
+
+def kernel_noise_grid(dataset: str, scale: int, widths: tuple[float, ...], noises: tuple[float, ...], *, label: str = "grid") -> list[TestSetting]:
+    """Isotropic Gaussian widths x noise levels on one set with the SRMD/UDVD harness: the per-kernel PSNR heat-map grid."""
+    return _grid(label, "grid", widths, noises, (scale,), (dataset,))
 
 
 def udvd_table1() -> list[TestSetting]:

@@ -217,8 +217,8 @@ def _label_run(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[str, pd.DataFrame]:
     """Compute both bicubic tables for a profile and write them, with a gap figure, under ``results/baselines``.
 
-    Files (under :func:`dynsr.paths.profile_results_dir`): ``baselines/bicubic.{csv,json}``
-    (published cells), ``baselines/bicubic_standard.{csv,json}``, ``baselines/README.md`` (a
+    Files (under :func:`dynsr.paths.profile_results_dir`): ``baselines/tables/bicubic.{csv,json}``
+    (published cells), ``baselines/tables/bicubic_standard.{csv,json}``, ``baselines/README.md`` (a
     generated report), ``figures/bicubic_gap.png``. Returns ``{"published": ..., "standard": ...}``.
     """
     published, standard = bicubic_table(BicubicTableSpec(image_limit=profile.benchmark_image_limit), progress=progress)
@@ -226,11 +226,11 @@ def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[s
     metadata = {"profile": profile.name, "image_limit": profile.benchmark_image_limit, "protocols": list(PROTOCOLS),
                 "tolerances": TOLERANCES, "metric": "Y (BT.601), crop = scale, mean over images",
                 "note": "ours = MATLAB-bicubic upscaling of each paper's test LR; see dynsr.experiments.bicubic"}
-    write_table(published, "baselines/bicubic", profile=profile.name, metadata=metadata)
-    write_table(standard, "baselines/bicubic_standard", profile=profile.name, metadata=metadata)
+    write_table(published, "baselines/tables/bicubic", profile=profile.name, metadata=metadata)
+    write_table(standard, "baselines/tables/bicubic_standard", profile=profile.name, metadata=metadata)
     shown = published[published["headline"].astype(bool) & published["metric"].eq("PSNR")]
     figure = gap_plot(shown, title=f"Bicubic baselines, PSNR ours − paper in dB (headline protocol per cell, profile {profile.name})")
-    save_figure(figure, profile_results_dir(profile.name) / "figures" / "bicubic_gap.png")
+    save_figure(figure, profile_results_dir(profile.name) / "baselines" / "figures" / "bicubic_gap.png")
     write_text_atomic(profile_results_dir(profile.name) / "baselines" / "README.md", bicubic_report(published, standard, profile))
     return {"published": published, "standard": standard}
 

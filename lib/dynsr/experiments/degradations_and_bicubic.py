@@ -40,7 +40,7 @@ class Outputs:
 def run(params: Params) -> Outputs:
     """Write every figure and table of notebook 00 for ``params.profile`` and return them."""
     profile = get_profile(params.profile)
-    folder = profile_results_dir(profile.name) / "figures"
+    folder = profile_results_dir(profile.name) / "baselines" / "figures"
     figures = kernel_galleries(folder) + [degradation_examples(folder)]
     tables = run_bicubic_baselines(profile, progress=params.progress)
     figures.append(folder / "bicubic_gap.png")

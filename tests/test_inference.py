@@ -1,0 +1,115 @@
+"""Running models: conditioning, tiling through super_resolve, checkpoint resolution, the bicubic model, grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dynsr.checkpoints import CheckpointError, export_weights
+from dynsr.degradations.bicubic import matlab_bicubic_resize
+from dynsr.degradations.kernels import isotropic_gaussian_kernel
+from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.testsets import kernel_noise_grid, udvd_table2, udvd_table3
+from dynsr.evaluate import center_crop, evaluate, mean_scores, score_grid
+from dynsr.data.benchmarks import NamedImage
+from dynsr.inference import delta_kernel, forward_model, load_model, model_upscaler, setting_kernel_code, super_resolve
+from dynsr.models import build_model
+from dynsr.models.srmd import degradation_map
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _small_srmd(scale: int = 2, noise_channel: bool = True) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return build_model("srmd" if noise_channel else "srmdnf", scale=scale, channels=8, num_layers=3).eval()
+
+
+def test_forward_model_builds_the_srmd_degradation_vector() -> None:
+    model = _small_srmd()
+    lr, code, noise = torch.rand(2, 3, 6, 7), torch.rand(2, 15), torch.tensor([5.0, 50.0])
+    expected = model(lr, torch.cat([code, noise[:, None] / 255.0], dim=1))
+    torch.testing.assert_close(forward_model(model, lr, kernel_code=code, noise=noise), expected, rtol=0, atol=0)
+    nf = _small_srmd(noise_channel=False)
+    torch.testing.assert_close(forward_model(nf, lr, kernel_code=code, noise=noise), nf(lr, code), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="non-blind"):
+        forward_model(model, lr)
+
+
+def test_super_resolve_tiled_equals_one_pass() -> None:
+    model = _small_srmd(scale=3)
+    lr = np.random.default_rng(0).random((37, 29, 3))
+    code = np.random.default_rng(1).random(15)
+    whole = super_resolve(model, lr, kernel_code=code, noise=10.0, tile=1000, overlap=0)
+    tiled = super_resolve(model, lr, kernel_code=code, noise=10.0, tile=8, overlap=3)  # 3 convs: radius 3
+    assert whole.shape == (111, 87, 3)
+    np.testing.assert_allclose(tiled, whole, atol=1e-5, rtol=0)
+    with torch.no_grad():
+        direct = model(torch.from_numpy(lr.transpose(2, 0, 1)).float()[None], degradation_map(torch.from_numpy(code).float()[None], torch.tensor([10.0])))
+    np.testing.assert_allclose(whole, direct[0].permute(1, 2, 0).numpy(), atol=1e-6)
+
+
+def test_setting_kernel_code_uses_the_true_kernel_and_a_delta_for_no_blur() -> None:
+    basis = load_pca_basis("kair_srmd")
+    setting = [s for s in udvd_table2() if s.label == "x2 width 1.3 noise 15"][0]
+    np.testing.assert_allclose(setting_kernel_code(setting, basis), kernel_pca_code(isotropic_gaussian_kernel(15, 1.3), basis), atol=1e-12)
+    no_blur = kernel_noise_grid("Set5", 2, (0.0,), (0.0,))[0]
+    np.testing.assert_allclose(setting_kernel_code(no_blur, basis), kernel_pca_code(delta_kernel(15), basis), atol=1e-12)
+    assert delta_kernel(5)[2, 2] == 1.0 and delta_kernel(5).sum() == 1.0
+    with pytest.raises(ValueError, match="spatially varying"):
+        setting_kernel_code(udvd_table3()[0], basis)
+
+
+def test_bicubic_model_is_matlab_imresize() -> None:
+    lr = torch.rand(1, 3, 9, 11, dtype=torch.float64)
+    out = build_model("bicubic", scale=3)(lr)
+    torch.testing.assert_close(out, matlab_bicubic_resize(lr, 3.0), rtol=0, atol=0)
+    assert out.shape == (1, 3, 27, 33)
+    assert load_model("bicubic", 3, None).scale == 3
+    with pytest.raises(ValueError, match="has parameters"):
+        load_model("srmd", 2, None)
+
+
+def test_load_model_resolves_dynsr_weights_and_kair_state_dicts(tmp_path) -> None:
+    model = build_model("srmd", scale=2)
+    weights = export_weights(tmp_path / "w.pt", model_name="srmd", model_kwargs={"scale": 2}, state_dict=model.state_dict(), provenance={})
+    loaded = load_model("srmd", 2, weights)
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value.half().float(), rtol=0, atol=0)
+    with pytest.raises(CheckpointError, match="holds srmd x2, not srmd x3"):
+        load_model("srmd", 3, weights)
+    with pytest.raises(CheckpointError, match="holds srmd x2, not srmdnf x2"):
+        load_model("srmdnf", 2, weights)
+    kair = {"model." + key[len("body."):]: value for key, value in model.state_dict().items()}
+    torch.save(kair, tmp_path / "kair.pth")
+    from_kair = load_model("srmd", 2, tmp_path / "kair.pth")
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(from_kair.state_dict()[key], value, rtol=0, atol=0)
+    with pytest.raises(CheckpointError, match="neither a dynsr checkpoint nor an official srmd x4"):
+        load_model("srmd", 4, tmp_path / "kair.pth")  # x2 tensors do not fit x4
+    with pytest.raises(KeyError, match="unknown model"):
+        load_model("nosuch", 2, weights)
+
+
+def test_score_grid_and_grid_columns() -> None:
+    settings = kernel_noise_grid("Set5", 2, (0.0, 1.0), (0.0, 10.0))
+    per_image = evaluate(model_upscaler(build_model("bicubic", scale=2)), settings, image_limit=1, crop=32, with_ssim=False)
+    assert sorted(zip(per_image["kernel_width"], per_image["noise"])) == [(0.0, 0.0), (0.0, 10.0), (1.0, 0.0), (1.0, 10.0)]
+    grid = score_grid(mean_scores(per_image))
+    assert grid.shape == (2, 2) and list(grid.index) == [0.0, 1.0] and list(grid.columns) == [0.0, 10.0]
+    assert grid.loc[0.0, 0.0] > grid.loc[1.0, 0.0] and grid.loc[0.0, 0.0] > grid.loc[0.0, 10.0]
+    both = mean_scores(evaluate(model_upscaler(build_model("bicubic", scale=2)), kernel_noise_grid("Set14", 2, (1.0,), (0.0,)) + settings,
+                                image_limit=1, crop=32, with_ssim=False))
+    with pytest.raises(ValueError, match="one data set at one scale"):
+        score_grid(both)
+
+
+def test_center_crop_renames_and_crops() -> None:
+    image = NamedImage("x", np.arange(10 * 12 * 3, dtype=np.uint8).reshape(10, 12, 3))
+    cropped = center_crop(image, 4)
+    assert cropped.name == "x@c4" and cropped.pixels.shape == (4, 4, 3)
+    np.testing.assert_array_equal(cropped.pixels, image.pixels[3:7, 4:8])
+    assert center_crop(image, 50).pixels.shape == (10, 12, 3)
