@@ -19,3 +19,4 @@ reproduce: setup
 bench: setup
 	$(PYTHON) benchmarks/resize.py
 	$(PYTHON) benchmarks/ops.py
+	$(PYTHON) benchmarks/tiling.py

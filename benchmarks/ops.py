@@ -43,6 +43,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from _memory import read_status_kib, reset_peak_rss  # benchmarks/ is on sys.path when run as a script
+
 from dynsr import ops
 from dynsr.fileio import write_json_atomic
 from dynsr.ops import reference
@@ -193,25 +195,6 @@ CASES = [
     deform_case("arcsr_dmconv", "ArcSR §3.2.2", with_offsets=True),
     deform_case("arcsr_kgconv", "ArcSR §3.2.3", with_offsets=False),
 ]
-
-
-def read_status_kib(field: str) -> int:
-    """A 'kB' field of /proc/self/status, e.g. VmRSS or VmHWM."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def reset_peak_rss() -> bool:
-    """Reset VmHWM to the current RSS (Linux ≥ 4.0); False where that is not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:

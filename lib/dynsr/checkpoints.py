@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import torch.nn as nn
 
 from dynsr.fileio import atomic_path
 
-__all__ = ["CheckpointError", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights"]
+__all__ = ["CheckpointError", "ForeignCheckpointError", "read_torch_file", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights"]
 
 TRAIN_FORMAT = "dynsr.train"
 WEIGHTS_FORMAT = "dynsr.weights"
@@ -46,34 +45,48 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     return path
 
 
-def load_checkpoint(path: str | os.PathLike[str], *, expected_format: str | None = None) -> dict[str, Any]:
-    """Load a dynsr checkpoint with ``weights_only=True``; check its format tag.
+def read_torch_file(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(path, weights_only=True)`` on CPU; every way it can fail becomes :class:`CheckpointError`.
 
-    Raises:
-        FileNotFoundError: no such file.
-        CheckpointError: truncated/corrupt, foreign (no dynsr format tag) or of another format.
+    ``weights_only=True`` refuses files that would run code on load (pickled classes, functions).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        if "Weights only load failed" not in str(error):
-            raise CheckpointError(f"cannot read checkpoint {path}: it is corrupt ({error}). Delete it, or use an intact copy.") from None
+        if "Unsupported global" in str(error):
+            raise CheckpointError(
+                f"{path} holds pickled Python objects other than tensors and plain values; it is not loaded "
+                f"(weights_only=True refuses to run code from a file). Convert it to a state dict where you trust it."
+            ) from None
+        raise CheckpointError(f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file. Delete it, or use an intact copy.") from None
+    except Exception as error:  # noqa: BLE001 - torch.load raises many types (RuntimeError, EOFError, KeyError, ...) on bad bytes
+        first_line = str(error).splitlines()[0] if str(error) else ""
         raise CheckpointError(
-            f"{path} holds Python objects other than tensors and plain values, so it is not a dynsr checkpoint and is not "
-            f"loaded (weights_only=True refuses to run code from a file). Convert it to a state dict where you trust it."
+            f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file ({type(error).__name__}: {first_line}). "
+            f"Delete it to start over, or use an intact copy."
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}). Delete it to start over, or use an intact copy."
-        ) from None
+
+
+class ForeignCheckpointError(CheckpointError):
+    """A readable torch file that is not a dynsr checkpoint (e.g. another project's state dict)."""
+
+
+def load_checkpoint(path: str | os.PathLike[str], *, expected_format: str | None = None) -> dict[str, Any]:
+    """Load a dynsr checkpoint with ``weights_only=True``; check its format tag.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: truncated/corrupt/unsafe, or of another dynsr format than ``expected_format``.
+        ForeignCheckpointError: readable, but not a dynsr checkpoint (no dynsr format tag).
+    """
+    payload = read_torch_file(path)
     if not isinstance(payload, dict) or payload.get("format") not in (TRAIN_FORMAT, WEIGHTS_FORMAT):
-        keys = sorted(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
-        raise CheckpointError(
-            f"{path} is not a dynsr checkpoint (no 'format' tag; top-level keys {keys}). Official weights of other "
+        keys = sorted(map(str, payload))[:5] if isinstance(payload, dict) else type(payload).__name__
+        raise ForeignCheckpointError(
+            f"{path} is not a dynsr checkpoint (no dynsr 'format' tag; top-level keys {keys}). Official weights of other "
             f"projects load through the model's own loader (e.g. dynsr sr --model srmd --checkpoint KAIR_srmd_x4.pth)."
         )
     if payload.get("version", 0) > FORMAT_VERSION:

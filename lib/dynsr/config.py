@@ -34,8 +34,17 @@ def _coerce(name: str, value: Any, annotation: Any) -> Any:
         if value not in typing.get_args(annotation):
             raise ConfigError(f"{name}={value!r}; choose one of {list(typing.get_args(annotation))}")
         return value
-    if origin is tuple and isinstance(value, (list, tuple)):
-        return tuple(value)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{name}={value!r} must be a list or tuple, e.g. {name}=[...]")
+        arguments = typing.get_args(annotation)
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            items = [(f"{name}[{i}]", item, arguments[0]) for i, item in enumerate(value)]
+        elif len(arguments) != len(value):
+            raise ConfigError(f"{name}={value!r} must have {len(arguments)} items")
+        else:
+            items = [(f"{name}[{i}]", item, kind) for i, (item, kind) in enumerate(zip(value, arguments))]
+        return tuple(_coerce(label, item, kind) for label, item, kind in items)
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     simple = {int: int, float: float, str: str, bool: bool}.get(annotation)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open", "write_text_atomic", "write_json_atomic"]
+__all__ = ["remove_stale_temporaries", "atomic_path", "atomic_open", "write_text_atomic", "write_json_atomic"]
 
 
 def _current_umask() -> int:
@@ -43,6 +43,21 @@ def atomic_path(destination: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(temporary_path, destination)
     finally:
         temporary_path.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(destination: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files that :func:`atomic_path` left for ``destination`` when a process was killed mid-write.
+
+    Only call this where no other process may be writing ``destination`` now (e.g. when a training
+    run resumes in its own folder). Returns the removed paths.
+    """
+    destination = Path(destination)
+    if not destination.parent.is_dir():
+        return []
+    stale = sorted(destination.parent.glob(f".{destination.stem}.*.tmp{destination.suffix}"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 @contextlib.contextmanager

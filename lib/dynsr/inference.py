@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from dynsr.checkpoints import CheckpointError, load_weights
+from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.testsets import TestSetting
 from dynsr.models import MODELS, build_model
@@ -53,15 +53,18 @@ def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Modul
         return model.eval()
     try:
         model, payload = load_weights(checkpoint)
-    except CheckpointError as error:
-        if "is not a dynsr checkpoint" not in str(error) or name not in OFFICIAL_LOADERS:
+    except ForeignCheckpointError:
+        if name not in OFFICIAL_LOADERS:
             raise
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        state = read_torch_file(checkpoint)
         model = build_model(name, scale=scale)
         try:
+            if not isinstance(state, dict):
+                raise KeyError(f"it holds a {type(state).__name__}, not a state dict")
             model.load_state_dict(OFFICIAL_LOADERS[name](state))
         except (KeyError, RuntimeError) as mismatch:
-            raise CheckpointError(f"{checkpoint} is neither a dynsr checkpoint nor an official {name} x{scale} state dict: {mismatch}") from None
+            detail = mismatch.args[0] if isinstance(mismatch, KeyError) else str(mismatch).splitlines()[0]
+            raise CheckpointError(f"{checkpoint} is neither a dynsr checkpoint nor an official {name} x{scale} state dict: {detail}") from None
         return model.eval()
     stored = payload["config"]["model"] if payload["format"] == "dynsr.train" else payload["model"]
     if stored != name or model.scale != scale:

@@ -96,6 +96,8 @@ def trained_weights(model: str, profile: str, *, scale: int, seed: int = 0, retr
         return destination
     config = recipe(model, profile, scale=scale, seed=seed)
     result = train(config, run_dir(config, profile), progress=progress)
+    if torch.distributed.is_initialized() and torch.distributed.get_rank() != 0:
+        return destination  # rank 0 exports
     state = load_checkpoint(result.checkpoint)
     provenance = {"profile": profile, "steps": result.step, "seed": seed, "train_seconds": round(result.seconds, 1),
                   "torch": str(torch.__version__), "threads": torch.get_num_threads(), "config": config.to_dict(),

@@ -41,7 +41,7 @@ from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, loa
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
 from dynsr.evaluate import evaluate
-from dynsr.fileio import atomic_path, write_json_atomic
+from dynsr.fileio import atomic_path, remove_stale_temporaries, write_json_atomic
 from dynsr.inference import forward_model, model_upscaler
 from dynsr.models import build_model
 from dynsr.training.config import TrainConfig
@@ -160,9 +160,20 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
     run_dir = Path(run_dir)
     rank, world_size = _distributed()
     device = _device(config)
+    deterministic_before = torch.are_deterministic_algorithms_enabled()
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
+    try:
+        return _train(config, run_dir, rank, world_size, device, progress, stop_at_step)
+    finally:
+        torch.use_deterministic_algorithms(deterministic_before)
+
+
+def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, device: torch.device, progress: bool, stop_at_step: int | None) -> TrainResult:
     checkpoint_path = run_dir / CHECKPOINT_NAME
+    if rank == 0:
+        for name in (CHECKPOINT_NAME, "log.csv", "log.json", "config.json"):
+            remove_stale_temporaries(run_dir / name)  # left by a process killed while writing
 
     torch.manual_seed(config.seed)
     random.seed(config.seed)
@@ -171,6 +182,7 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, betas=config.adam_betas)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
     step, log, loss_sum, loss_count, seconds = 0, [], 0.0, 0, 0.0
+    saved_step: int | None = None  # the step of the checkpoint on disk
     if checkpoint_path.exists():
         saved = load_checkpoint(checkpoint_path, expected_format=TRAIN_FORMAT)
         _check_resumable(saved["config"], config, checkpoint_path)
@@ -180,6 +192,7 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
         _set_rng_state(saved["rng"])
         step, log, seconds = saved["step"], list(saved["log"]), saved["seconds"]
         loss_sum, loss_count = saved["running_loss"]
+        saved_step = step
     elif rank == 0:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(run_dir / "config.json", config.to_dict())
@@ -190,6 +203,8 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
     dataset = TrainingPatches(config)
 
     def save() -> None:
+        nonlocal saved_step
+        saved_step = step
         if rank != 0:
             return
         payload = {
@@ -212,9 +227,9 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
             reported /= world_size
         value = float(reported)
         if not np.isfinite(value):
+            kept = f"the checkpoint of step {saved_step} in {run_dir} is kept" if saved_step is not None else "no checkpoint was written yet"
             raise TrainingDivergedError(
-                f"the loss became {value} at step {step + 1}; the checkpoint of step {step - step % max(config.checkpoint_every, 1)} "
-                f"in {run_dir} is kept. Lower learning_rate (now {config.learning_rate:g}) or check the training data."
+                f"the loss became {value} at step {step + 1}; {kept}. Lower learning_rate (now {config.learning_rate:g}) or check the training data."
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -239,4 +254,6 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
     bar.close()
     if step == last_step and not checkpoint_path.exists():
         save()  # a run resumed at its last step (nothing to do) still leaves a checkpoint
+    if world_size > 1:
+        dist.barrier()  # the other ranks return once rank 0's final checkpoint is on disk
     return TrainResult(run_dir, checkpoint_path, step, step >= config.steps, pd.DataFrame(log), seconds)
