@@ -100,7 +100,7 @@ def trained_weights(model: str, profile: str, *, scale: int, seed: int = 0, retr
         return destination  # rank 0 exports
     state = load_checkpoint(result.checkpoint)
     provenance = {"profile": profile, "steps": result.step, "seed": seed, "train_seconds": round(result.seconds, 1),
-                  "torch": str(torch.__version__), "threads": torch.get_num_threads(), "config": config.to_dict(),
+                  "torch": str(torch.__version__), "threads": state.get("threads", torch.get_num_threads()), "config": config.to_dict(),
                   "log": state["log"]}
     destination.parent.mkdir(parents=True, exist_ok=True)
     return export_weights(destination, model_name=config.model, model_kwargs={**config.model_kwargs, "scale": scale},

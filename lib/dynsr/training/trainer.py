@@ -210,7 +210,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         payload = {
             "format": TRAIN_FORMAT, "version": FORMAT_VERSION, "config": config.to_dict(), "step": step,
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "rng": _rng_state(), "log": log, "running_loss": (loss_sum, loss_count), "seconds": seconds,
+            "rng": _rng_state(), "log": log, "running_loss": (loss_sum, loss_count), "seconds": seconds, "threads": torch.get_num_threads(),
         }
         save_checkpoint(checkpoint_path, payload)
         _write_log(run_dir, log)
