@@ -46,6 +46,9 @@ def _values(series: pd.Series) -> str:
 
 
 def _gap_summary(table: pd.DataFrame) -> str:
+    """Per metric: cells with a published value, mean gap, largest |gap| (headline rows only where a table marks them)."""
+    if "headline" in table.columns:
+        table = table[table["headline"].astype(bool)]
     parts = []
     for metric, rows in table.dropna(subset=["paper", "ours"]).groupby("metric", sort=False):
         gaps = rows["gap"].astype(float)
