@@ -288,3 +288,17 @@ def test_results_index_of_another_profile_and_an_unpublished_table(tmp_path: Pat
     assert "| [srmd/tables/ours_only.csv](srmd/tables/ours_only.csv) | 2 | cpu | 1500 | 1 | no published counterpart |" in index
     assert "`dynsr reproduce --profile smoke`" in index
     assert "| [" not in results_index("cpu")  # results/smoke is not part of the cpu index
+
+
+def test_sr_accepts_grayscale_with_a_note_and_rejects_a_zero_tile(dirs, tmp_path: Path) -> None:
+    from PIL import Image
+
+    source, output = tmp_path / "gray.png", tmp_path / "out" / "gray_x2.png"
+    Image.fromarray(np.arange(256, dtype=np.uint8).reshape(16, 16), mode="L").save(source)
+    done = dynsr("sr", str(source), str(output), "--model", "bicubic", "--scale", "2", dirs=dirs)
+    assert done.returncode == 0, done.stderr
+    assert "is grayscale; it is super-resolved as three equal RGB channels" in done.stderr
+    with Image.open(output) as image:
+        assert image.mode == "RGB" and image.size == (32, 32)
+    bad = dynsr("sr", str(source), str(tmp_path / "never.png"), "--model", "bicubic", "--scale", "2", "--tile", "0", dirs=dirs)
+    assert bad.returncode == 2 and "--tile must be >= 1, got 0" in bad.stderr and not (tmp_path / "never.png").exists()

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def _sr(arguments: argparse.Namespace) -> int:
     import torch
 
     from dynsr.checkpoints import CheckpointError
-    from dynsr.data.images import ImageFormatError, load_rgb, save_rgb
+    from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, load_rgb, save_rgb
     from dynsr.degradations.kernels import isotropic_gaussian_kernel
     from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
     from dynsr.inference import conditioning_of, delta_kernel, load_model, super_resolve
@@ -171,9 +172,15 @@ def _sr(arguments: argparse.Namespace) -> int:
     try:
         jobs = _sr_jobs(Path(arguments.input), Path(arguments.output))
         checkpoint = _checkpoint(arguments.model, arguments.scale, arguments.checkpoint)
+        if arguments.tile < 1:
+            raise ValueError(f"--tile must be >= 1, got {arguments.tile}")
         images = []
         for source, _ in jobs:  # read and check every input before writing anything
-            image = load_rgb(source)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", GrayscaleImageWarning)
+                image = load_rgb(source, allow_grayscale=True)
+            if caught:
+                print(f"note: {source} is grayscale; it is super-resolved as three equal RGB channels", file=sys.stderr)
             if min(image.shape[:2]) < MIN_LR_SIDE:
                 raise ImageFormatError(f"{source} is {image.shape[0]}x{image.shape[1]}; LR inputs need at least {MIN_LR_SIDE} pixels a side")
             images.append(image)

@@ -18,7 +18,6 @@ import pandas as pd
 from dynsr.checkpoints import load_weights
 from dynsr.degradations.testsets import udvd_table2
 from dynsr.evaluate import evaluate, mean_scores
-from dynsr.fileio import atomic_path
 from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.papers.udvd import table2
@@ -76,20 +75,23 @@ def run(params: Params) -> Outputs:
     for scale in SCALES:
         model, payload = load_weights(trained_weights("srmd", profile.name, scale=scale, retrain=params.retrain, progress=params.progress))
         provenance = payload["provenance"]
+        seeds = f"seed={provenance['seed']}"
         settings = [setting for setting in udvd_table2() if setting.degradation.scale == scale]
         srmd = mean_scores(evaluate(model_upscaler(model), settings, image_limit=profile.benchmark_image_limit, crop=profile.benchmark_crop, with_ssim=False))
         bicubic = mean_scores(evaluate(model_upscaler(build_model("bicubic", scale=scale)), settings, image_limit=profile.benchmark_image_limit, crop=profile.benchmark_crop, with_ssim=False))
-        seeds = f"seed={provenance['seed']}"
         rows += _rows(srmd, "SRMD", paper, profile.name, provenance["steps"], seeds)
         rows += _rows(bicubic, "Bicubic", {}, profile.name, 0, "noise_seed=0")
         log = pd.DataFrame(provenance["log"])
         logs[f"x{scale}"] = log
+        config = provenance["config"]
+        validation = f"x{scale} width {config['validation_width']:g} noise {config['validation_noise']:g}"
+        published = paper.get((config["validation_set"], scale, validation), float("nan"))
+        final_psnr = float(log["val_psnr"].dropna().iloc[-1])
         training.append({
-            "model": "srmd", "scale": scale, "parameters": sum(p.numel() for p in model.parameters()), "profile": profile.name,
-            "steps": provenance["steps"], "seed": provenance["seed"], "train_seconds": provenance["train_seconds"],
-            "threads": provenance["threads"], "final_val_psnr": log["val_psnr"].dropna().iloc[-1],
-            "train_sets": "+".join(provenance["config"]["train_sets"]), "lr_patch": provenance["config"]["lr_patch"],
-            "batch_size": provenance["config"]["batch_size"],
+            "dataset": config["validation_set"], "scale": scale, "degradation": validation, "metric": "PSNR (validation at the end of training)",
+            "paper": published, "ours": final_psnr, "gap": final_psnr - published, "profile": profile.name, "steps": provenance["steps"],
+            "seeds": seeds, "model": "srmd", "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": provenance["train_seconds"],
+            "threads": provenance["threads"], "train_sets": "+".join(config["train_sets"]), "lr_patch": config["lr_patch"], "batch_size": config["batch_size"],
         })
     table = pd.DataFrame(rows)
     training_table = pd.DataFrame(training)
@@ -101,9 +103,8 @@ def run(params: Params) -> Outputs:
         save_figure(training_curves(logs, title=f"SRMD training ({profile.name} profile)"), figures_dir / "training_curves.png"),
         save_figure(gap_plot(table[table["method"] == "SRMD"], title="SRMD, ours − UDVD Table 2 (PSNR, dB)", group="dataset"), figures_dir / "udvd_table2_gap.png"),
     ]
-    csv_path = profile_results_dir(profile.name) / "srmd" / "tables" / "training.csv"
-    with atomic_path(csv_path) as temporary:
-        training_table.to_csv(temporary, index=False, float_format="%.6g")
+    write_table(training_table, "srmd/tables/training", profile=profile.name,
+                metadata={"note": "validation PSNR of the float32 weights at the last step (full validation set); paper = UDVD Table 2's SRMD cell of that setting"})
     srmd_rows = table[table["method"] == "SRMD"]
     summary = {
         "parameters": " / ".join(f"x{row.scale} {row.parameters:,}" for row in training_table.itertuples()),
