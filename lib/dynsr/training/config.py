@@ -7,6 +7,7 @@ error. Each paper's recipe builds one per profile (``smoke`` / ``cpu`` / ``paper
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -94,6 +95,18 @@ class TrainConfig:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
         if not self.train_sets:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
+        self._check_model()
+
+    def _check_model(self) -> None:
+        """The model exists and takes every key of ``model_kwargs`` (its constructor is keyword-only)."""
+        from dynsr.models import MODELS  # the registry imports every model; only needed here
+
+        if self.model not in MODELS:
+            raise ConfigError(f"unknown model {self.model!r}; available: {', '.join(sorted(MODELS))}")
+        accepted = set(inspect.signature(MODELS[self.model]).parameters) - {"scale"}
+        unknown = sorted(set(self.model_kwargs) - accepted)
+        if unknown:
+            raise ConfigError(f"model_kwargs {unknown} are not arguments of {self.model}; it takes {sorted(accepted)} (scale is set by 'scale')")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
