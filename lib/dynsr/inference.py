@@ -24,7 +24,8 @@ from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weig
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.testsets import TestSetting
 from dynsr.models import MODELS, build_model
-from dynsr.models.srmd import degradation_map, load_kair_srmd_state_dict
+from dynsr.models.degradation_map import degradation_map
+from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
 
 __all__ = ["OFFICIAL_LOADERS", "load_model", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "super_resolve", "model_upscaler"]

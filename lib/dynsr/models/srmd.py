@@ -23,6 +23,8 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
+from dynsr.models.degradation_map import degradation_map, stretch_degradation_map
+
 __all__ = ["SRMD", "degradation_map", "load_kair_srmd_state_dict"]
 
 
@@ -54,18 +56,7 @@ class SRMD(nn.Module):
 
     def forward(self, lr: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
         """``lr`` (B, 3, h, w) in [0, 1]; ``degradation`` (B, t[+1]) per image or (B, t[+1], h, w) per pixel."""
-        if degradation.dim() == 2:
-            degradation = degradation[:, :, None, None].expand(-1, -1, *lr.shape[-2:])  # (B, t[+1], h, w)
-        if degradation.shape[1] != self.map_channels or degradation.shape[-2:] != lr.shape[-2:]:
-            raise ValueError(f"degradation map must be (B, {self.map_channels}) or (B, {self.map_channels}, {lr.shape[-2]}, {lr.shape[-1]}); got {tuple(degradation.shape)}")
-        return self.body(torch.cat([lr, degradation.to(lr)], dim=1))  # (B, 3, s·h, s·w)
-
-
-def degradation_map(kernel_code: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
-    """The per-image SRMD input vector (B, t[+1]): PCA codes (B, t) and, for SRMD, noise σ (B,) on the 0-255 scale."""
-    if noise is None:
-        return kernel_code
-    return torch.cat([kernel_code, (noise / 255.0)[:, None].to(kernel_code)], dim=1)
+        return self.body(torch.cat([lr, stretch_degradation_map(lr, degradation, self.map_channels)], dim=1))  # (B, 3, s·h, s·w)
 
 
 def load_kair_srmd_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
