@@ -9,13 +9,15 @@ import torch.nn as nn
 
 from dynsr.models.bicubic import Bicubic
 from dynsr.models.srmd import SRMD
+from dynsr.models.udvd import UDVD
 
-__all__ = ["MODELS", "build_model", "Bicubic", "SRMD"]
+__all__ = ["MODELS", "build_model", "Bicubic", "SRMD", "UDVD"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "bicubic": Bicubic,
     "srmd": partial(SRMD, noise_channel=True),
     "srmdnf": partial(SRMD, noise_channel=False),
+    "udvd": UDVD,
 }
 
 

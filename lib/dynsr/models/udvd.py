@@ -1,0 +1,195 @@
+"""UDVD (Xu, Tseng, Tai & Tang, CVPR 2020): unified dynamic convolutional network for variational degradations.
+
+Map of the paper (guide ``targets-udvd-arcsr.md`` part A; every unstated choice is a constructor switch):
+
+* **Input** (§3.2): LR image ⊕ degradation map D = PCA code of the blur kernel (t = 15, SRMD's basis)
+  ⊕ noise / 255, stretched per pixel (spatially varying maps pass through as they are);
+  :mod:`dynsr.models.degradation_map`. ``noise_channel=False`` drops the noise entry (18 channels, as
+  SRMDNF) for the noise-free model of Table 4 (register #14).
+* **Feature extraction** (§3.2, §4.2): head 3×3 conv (19 → 128), N = 15 residual blocks (3×3 conv,
+  ReLU, 3×3 conv, identity; EDSR-like, no BN, register #5), giving F at LR resolution; optional EDSR
+  tail conv + global skip (``feature_tail``, default off).
+* **Dynamic blocks** (§3.2-3.3, Figs. 2-3), one per letter of ``blocks``: image branch I^{m-1} →
+  3×3 convs 16, 16, 32 (+ ReLU each, register #6) ⊕ F (at the block's resolution) → path 1: 3×3 conv
+  predicting k² (D, Eq. 2) or k²·r² (U, Eq. 3, typo corrected) per-pixel kernels, normalised by a
+  softmax over the k² taps (DUF, register #3; ``kernel_normalization="none"`` for raw kernels),
+  applied to I^{m-1} by :func:`dynsr.ops.per_pixel_conv2d` / :func:`~dynsr.ops.per_pixel_conv2d_upsample`
+  (zero padding, register #10; kernels shared across channels, the paper's default) → O^m; path 2:
+  3×3 convs 16 (+ ReLU) and 3·r², pixel shuffle r → R^m; I^m = O^m + R^m.
+* **Configurations** (§4.2, Table 1): ``blocks`` = "" (Baseline: features + sub-pixel conv), "U",
+  "DU", "UD", "UDD" (default for ×2, ×3); ×4 "UDD (two separated upsampling steps)" is read as "UUDD"
+  with r = 2, 2 (register #1). The U factors multiply to the scale.
+* **F at HR-resolution blocks** (register #2, unstated): ``feature_alignment="subpixel"`` (default:
+  a 3×3 conv 128 → 128·r² + pixel shuffle per U step that a later block needs, shared by the blocks at
+  that resolution), ``"nearest"`` or ``"bilinear"`` (no parameters; the guide's parameter estimates
+  assume this).
+* **Multistage loss** (§3.4, Eq. 4) needs every stage: ``forward(..., return_stages=True)`` returns
+  [I^1, ..., I^M]; the loss lives in the trainer.
+
+Kernel tap order: the ops use cross-correlation order; Eq. 2's flipped indexing is a relabelling of
+learned kernels (see :mod:`dynsr.ops.per_pixel`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from dynsr.models.degradation_map import stretch_degradation_map
+from dynsr.ops import per_pixel_conv2d, per_pixel_conv2d_upsample
+
+__all__ = ["UDVD", "DEFAULT_BLOCKS", "upsampling_factors"]
+
+# §4.2: UDD for x2 and x3; "two separated upsampling steps" for x4, read as UUDD (register #1).
+DEFAULT_BLOCKS: dict[int, str] = {2: "UDD", 3: "UDD", 4: "UUDD"}
+
+KernelNormalization = Literal["softmax", "none"]
+FeatureAlignment = Literal["subpixel", "nearest", "bilinear"]
+
+
+def conv3x3(in_channels: int, out_channels: int) -> nn.Conv2d:
+    return nn.Conv2d(in_channels, out_channels, 3, padding=1)
+
+
+def upsampling_factors(blocks: str, scale: int) -> list[int]:
+    """The factor r of each letter (1 for D); the U factors are equal and multiply to ``scale``."""
+    if set(blocks) - {"U", "D"}:
+        raise ValueError(f"blocks must be a string of 'U' and 'D' letters (e.g. 'UDD'); got {blocks!r}")
+    ups = blocks.count("U")
+    if ups == 0:
+        if blocks:
+            raise ValueError(f"blocks {blocks!r} has no U block, so it cannot upsample by {scale}; add a 'U'")
+        return []
+    factor = round(scale ** (1.0 / ups))
+    if factor**ups != scale or factor < 2:
+        raise ValueError(f"{ups} U blocks cannot share the upsampling x{scale} equally; use one U, or two for x4")
+    return [factor if letter == "U" else 1 for letter in blocks]
+
+
+class ResidualBlock(nn.Module):
+    """conv 3×3 → ReLU → conv 3×3, plus the identity (no BN, no scaling)."""
+
+    def __init__(self, *, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(conv3x3(channels, channels), nn.ReLU(inplace=True), conv3x3(channels, channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class DynamicBlock(nn.Module):
+    """One D (``factor=1``, Eq. 2) or U (``factor=r``, Eq. 3) block of Fig. 3."""
+
+    def __init__(self, *, feature_channels: int, factor: int, kernel_size: int, kernel_normalization: KernelNormalization) -> None:
+        super().__init__()
+        self.factor, self.kernel_size, self.kernel_normalization = factor, kernel_size, kernel_normalization
+        self.image_branch = nn.Sequential(
+            conv3x3(3, 16), nn.ReLU(inplace=True), conv3x3(16, 16), nn.ReLU(inplace=True), conv3x3(16, 32), nn.ReLU(inplace=True)
+        )
+        joint = 32 + feature_channels
+        self.kernel_path = conv3x3(joint, kernel_size * kernel_size * factor * factor)  # tap-major: channel t·r² + s
+        self.residual_path = nn.Sequential(conv3x3(joint, 16), nn.ReLU(inplace=True), conv3x3(16, 3 * factor * factor), nn.PixelShuffle(factor))
+
+    def forward(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """``image`` I^{m-1} (B, 3, h, w), ``features`` F at the same resolution (B, C, h, w) → I^m (B, 3, r·h, r·w)."""
+        joint = torch.cat([self.image_branch(image), features], dim=1)  # (B, 32 + C, h, w)
+        kernels = self.kernel_path(joint)  # (B, k²·r², h, w)
+        if self.kernel_normalization == "softmax":
+            batch, _, height, width = kernels.shape
+            taps = self.kernel_size * self.kernel_size
+            kernels = kernels.view(batch, taps, self.factor * self.factor, height, width).softmax(dim=1)  # (B, k², r², h, w)
+            kernels = kernels.reshape(batch, taps * self.factor * self.factor, height, width)  # (B, k²·r², h, w)
+        if self.factor == 1:
+            filtered = per_pixel_conv2d(image, kernels)
+        else:
+            filtered = per_pixel_conv2d_upsample(image, kernels, scale=self.factor)
+        return filtered + self.residual_path(joint)
+
+
+class UDVD(nn.Module):
+    """UDVD (and its Baseline / U / DU / UD / UDD / UUDD configurations); see the module docstring.
+
+    Args:
+        scale: super-resolution factor.
+        blocks: the dynamic blocks, in order (``None`` = the paper's default for the scale, ``""`` = Baseline).
+        pca_dim: kernel PCA dimensions t.
+        noise_channel: the degradation map carries the noise level (19 input channels) or not (18).
+        channels: feature channels (128).
+        num_residual_blocks: N (15).
+        kernel_size: dynamic kernel size k (5).
+        kernel_normalization: ``"softmax"`` over the k² taps (DUF) or ``"none"``.
+        feature_alignment: how F reaches blocks after a U block: ``"subpixel"``, ``"nearest"`` or ``"bilinear"``.
+        feature_tail: an EDSR tail conv and global skip after the residual blocks.
+    """
+
+    conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
+
+    def __init__(
+        self,
+        *,
+        scale: int,
+        blocks: str | None = None,
+        pca_dim: int = 15,
+        noise_channel: bool = True,
+        channels: int = 128,
+        num_residual_blocks: int = 15,
+        kernel_size: int = 5,
+        kernel_normalization: KernelNormalization = "softmax",
+        feature_alignment: FeatureAlignment = "subpixel",
+        feature_tail: bool = False,
+    ) -> None:
+        super().__init__()
+        if blocks is None:
+            if scale not in DEFAULT_BLOCKS:
+                raise ValueError(f"UDVD has no default configuration for x{scale}; pass blocks (e.g. 'UDD')")
+            blocks = DEFAULT_BLOCKS[scale]
+        if kernel_normalization not in ("softmax", "none") or feature_alignment not in ("subpixel", "nearest", "bilinear"):
+            raise ValueError(f"unknown kernel_normalization {kernel_normalization!r} or feature_alignment {feature_alignment!r}")
+        self.scale, self.blocks, self.noise_channel = scale, blocks, noise_channel
+        self.map_channels = pca_dim + int(noise_channel)
+        self.feature_alignment = feature_alignment
+        self.factors = upsampling_factors(blocks, scale)
+        self.head = conv3x3(3 + self.map_channels, channels)
+        self.residual_blocks = nn.Sequential(*[ResidualBlock(channels=channels) for _ in range(num_residual_blocks)])
+        self.tail = conv3x3(channels, channels) if feature_tail else None
+        if not blocks:  # Baseline (§4.2): features + sub-pixel layer
+            self.upsampler = nn.Sequential(conv3x3(channels, 3 * scale * scale), nn.PixelShuffle(scale))
+            return
+        self.dynamic_blocks = nn.ModuleList(
+            DynamicBlock(feature_channels=channels, factor=factor, kernel_size=kernel_size, kernel_normalization=kernel_normalization)
+            for factor in self.factors
+        )
+        # F must reach every resolution a block works at: one sub-pixel step per U block followed by any block.
+        needed_steps = [factor for index, factor in enumerate(self.factors) if factor > 1 and index < len(self.factors) - 1]
+        self.feature_upsamplers = nn.ModuleList(
+            nn.Sequential(conv3x3(channels, channels * factor * factor), nn.PixelShuffle(factor)) for factor in needed_steps
+        ) if feature_alignment == "subpixel" else nn.ModuleList()
+
+    def extract_features(self, lr: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
+        """F (B, C, h, w) from the LR image and its degradation map."""
+        head = self.head(torch.cat([lr, stretch_degradation_map(lr, degradation, self.map_channels)], dim=1))  # (B, C, h, w)
+        features = self.residual_blocks(head)
+        return head + self.tail(features) if self.tail is not None else features
+
+    def _align(self, features: torch.Tensor, step: int, factor: int) -> torch.Tensor:
+        if self.feature_alignment == "subpixel":
+            return self.feature_upsamplers[step](features)
+        return F.interpolate(features, scale_factor=factor, mode=self.feature_alignment)
+
+    def forward(self, lr: torch.Tensor, degradation: torch.Tensor, *, return_stages: bool = False) -> torch.Tensor | list[torch.Tensor]:
+        """``lr`` (B, 3, h, w); ``degradation`` (B, t[+1]) or (B, t[+1], h, w) → SR (B, 3, s·h, s·w), or every stage I^1..I^M."""
+        features = self.extract_features(lr, degradation)
+        if not self.blocks:
+            output = self.upsampler(features)
+            return [output] if return_stages else output
+        image, stages, step = lr, [], 0
+        for index, (block, factor) in enumerate(zip(self.dynamic_blocks, self.factors)):
+            image = block(image, features)
+            stages.append(image)
+            if factor > 1 and index < len(self.factors) - 1:
+                features = self._align(features, step, factor)
+                step += 1
+        return stages if return_stages else stages[-1]
