@@ -155,3 +155,14 @@ def test_srmd_training_table(srmd_table2) -> None:
     # the same cells of the Table 2 run, from the exported float16 weights: within 0.01 dB of the float32 validation
     table2 = srmd_table2[(srmd_table2["method"] == "SRMD") & (srmd_table2["dataset"] == "Set5")].set_index("degradation")["ours"]
     np.testing.assert_allclose(table2.loc[list(training["degradation"])], training["ours"], atol=0.01)
+
+
+def test_srmd_side_by_side_view(srmd_table2) -> None:
+    from dynsr.experiments.srmd_baseline import gap_by_dataset, side_by_side
+
+    view = side_by_side(srmd_table2)
+    assert view.shape == (54, 8) and list(view.columns) == ["dataset", "scale", "degradation", "paper", "ours", "gap", "bicubic", "n_images"]
+    first = view.iloc[0]
+    assert (first["dataset"], first["scale"], first["degradation"]) == ("Set5", 2, "x2 width 0.2 noise 15")
+    assert first["bicubic"] == pytest.approx(29.15, abs=0.005) and first["ours"] == pytest.approx(27.81, abs=0.005)
+    np.testing.assert_allclose(gap_by_dataset(srmd_table2).loc[["Set5", "Set14", "BSD100"], "mean"], [-2.30, -1.87, -1.33], atol=0.005)

@@ -26,7 +26,7 @@ import torch.nn as nn
 
 from dynsr.fileio import atomic_path
 
-__all__ = ["CheckpointError", "ForeignCheckpointError", "read_torch_file", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights"]
+__all__ = ["CheckpointError", "ForeignCheckpointError", "read_torch_file", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights", "stored_model"]
 
 TRAIN_FORMAT = "dynsr.train"
 WEIGHTS_FORMAT = "dynsr.weights"
@@ -121,16 +121,20 @@ def export_weights(
     return save_checkpoint(path, payload)
 
 
+def stored_model(payload: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, torch.Tensor]]:
+    """``(model name, constructor keywords incl. scale, state dict)`` of a loaded training checkpoint or weights file."""
+    if payload["format"] == TRAIN_FORMAT:
+        config = payload["config"]
+        return config["model"], {**config["model_kwargs"], "scale": config["scale"]}, payload["model"]
+    return payload["model"], payload["model_kwargs"], payload["state_dict"]
+
+
 def load_weights(path: str | os.PathLike[str]) -> tuple[nn.Module, dict[str, Any]]:
     """Build the model stored in a weights file or a training checkpoint; returns ``(model in eval mode, payload)``."""
     from dynsr.models import build_model  # the registry imports every model; only needed here
 
     payload = load_checkpoint(path)
-    if payload["format"] == TRAIN_FORMAT:
-        config = payload["config"]
-        name, kwargs, state = config["model"], {**config["model_kwargs"], "scale": config["scale"]}, payload["model"]
-    else:
-        name, kwargs, state = payload["model"], payload["model_kwargs"], payload["state_dict"]
+    name, kwargs, state = stored_model(payload)
     model = build_model(name, **kwargs)
     try:
         model.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})

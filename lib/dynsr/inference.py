@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file
+from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file, stored_model
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.testsets import TestSetting
 from dynsr.models import MODELS, build_model
@@ -28,7 +28,7 @@ from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "super_resolve", "model_upscaler"]
+__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "super_resolve", "model_upscaler"]
 
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
@@ -67,7 +67,7 @@ def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Modul
             detail = mismatch.args[0] if isinstance(mismatch, KeyError) else str(mismatch).splitlines()[0]
             raise CheckpointError(f"{checkpoint} is neither a dynsr checkpoint nor an official {name} x{scale} state dict: {detail}") from None
         return model.eval()
-    stored = payload["config"]["model"] if payload["format"] == "dynsr.train" else payload["model"]
+    stored = stored_model(payload)[0]
     if stored != name or model.scale != scale:
         raise CheckpointError(f"{checkpoint} holds {stored} x{model.scale}, not {name} x{scale}; pass the matching --model/--scale or another checkpoint")
     return model
@@ -80,15 +80,19 @@ def conditioning_of(model: nn.Module) -> str:
 
 def forward_model(model: nn.Module, lr: torch.Tensor, *, kernel_code: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
     """One forward pass on a batch ``lr`` (B, 3, h, w); ``kernel_code`` (B, t) and ``noise`` (B,) for non-blind models."""
-    kind = conditioning_of(model)
-    if kind == "blind":
+    if conditioning_of(model) == "blind":
         return model(lr)
-    if kind == "degradation_vector":
-        if kernel_code is None or noise is None:
-            raise ValueError(f"{type(getattr(model, 'module', model)).__name__} is non-blind: give it the kernel's PCA code and the noise level")
-        with_noise = getattr(model, "module", model).noise_channel
-        return model(lr, degradation_map(kernel_code, noise if with_noise else None))
-    raise ValueError(f"unknown conditioning {kind!r}")
+    return model(lr, degradation_vector(model, kernel_code, noise))
+
+
+def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise: torch.Tensor | None) -> torch.Tensor:
+    """The (B, t[+1]) input vector of a ``"degradation_vector"`` model: PCA codes (B, t) ⊕ noise (B,) / 255 if it has a noise channel."""
+    module = getattr(model, "module", model)
+    if conditioning_of(model) != "degradation_vector":
+        raise ValueError(f"{type(module).__name__} has conditioning {conditioning_of(model)!r}; it takes no degradation vector")
+    if kernel_code is None or noise is None:
+        raise ValueError(f"{type(module).__name__} is non-blind: give it the kernel's PCA code and the noise level")
+    return degradation_map(kernel_code, noise if module.noise_channel else None)
 
 
 def delta_kernel(size: int) -> np.ndarray:
@@ -129,9 +133,8 @@ def super_resolve(
         if conditioning_of(model) == "blind":
             out = tiled_upscale(model, x, scale=scale, tile=tile, overlap=overlap)
         else:
-            if kernel_code is None or noise is None:
-                raise ValueError(f"{type(module).__name__} is non-blind: pass the kernel code (or width) and the noise level")
-            vector = degradation_map(torch.as_tensor(kernel_code, dtype=torch.float32)[None], torch.tensor([float(noise)]) if module.noise_channel else None)
+            code = None if kernel_code is None else torch.as_tensor(kernel_code, dtype=torch.float32)[None]  # (1, t)
+            vector = degradation_vector(model, code, None if noise is None else torch.tensor([float(noise)]))  # (1, t[+1])
             spatial = vector.to(device)[:, :, None, None].expand(-1, -1, *x.shape[-2:])  # (1, t[+1], h, w)
             out = tiled_upscale(model, x, spatial, scale=scale, tile=tile, overlap=overlap)
     return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)

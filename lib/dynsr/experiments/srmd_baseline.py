@@ -27,7 +27,7 @@ from dynsr.profiles import get_profile
 from dynsr.results import write_table
 from dynsr.training.recipes import trained_weights
 
-__all__ = ["Params", "Outputs", "run", "SCALES"]
+__all__ = ["Params", "Outputs", "run", "SCALES", "side_by_side", "gap_by_dataset"]
 
 SCALES = (2, 3, 4)
 
@@ -65,6 +65,19 @@ def _rows(means: pd.DataFrame, method: str, paper: dict[tuple[str, int, str], fl
             "profile": profile, "steps": steps, "seeds": seeds, "n_images": int(cell["n_images"]),
         })
     return rows
+
+
+def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """SRMD rows (paper | ours | gap) with the bicubic score of the same cell beside them."""
+    keys = ["dataset", "scale", "degradation"]
+    srmd = table[table["method"] == "SRMD"]
+    bicubic = table[table["method"] == "Bicubic"].set_index(keys)["ours"].rename("bicubic")
+    return srmd.join(bicubic, on=keys)[keys + ["paper", "ours", "gap", "bicubic", "n_images"]].reset_index(drop=True)
+
+
+def gap_by_dataset(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean, smallest and largest SRMD gap (ours − paper) per data set."""
+    return table[table["method"] == "SRMD"].groupby("dataset", sort=False)["gap"].agg(["mean", "min", "max"])
 
 
 def run(params: Params) -> Outputs:
