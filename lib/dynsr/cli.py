@@ -102,7 +102,7 @@ def _train(arguments: argparse.Namespace) -> int:
             print(f"[dynsr train] weights: {path} ({time.monotonic() - started:.0f} s this session)")
             return 0
         config = config.replace(**overrides)
-        folder = Path(arguments.run_dir) if arguments.run_dir else run_dir(config, arguments.profile)
+        folder = Path(arguments.run_dir) if arguments.run_dir else run_dir(arguments.model, config, arguments.profile)
         result = train(config, folder, progress=not arguments.quiet)
         print(f"[dynsr train] {folder}: step {result.step}/{config.steps} ({time.monotonic() - started:.0f} s this session)")
         return 0

@@ -3,8 +3,9 @@
 A model's ``conditioning`` class attribute says what it needs besides the LR image:
 
 * ``"blind"`` (default): ``model(lr)``;
-* ``"degradation_vector"`` (SRMD, SRMDNF): ``model(lr, d)`` with ``d`` = the blur kernel's PCA code
-  (t = 15) and, if ``model.noise_channel``, the noise level / 255 (:func:`dynsr.models.srmd.degradation_map`).
+* ``"degradation_vector"`` (SRMD, SRMDNF, UDVD): ``model(lr, d)`` with ``d`` = the blur kernel's PCA
+  code (t = 15) and, if ``model.noise_channel``, the noise level / 255, per image (B, t[+1]) or per
+  pixel (B, t[+1], h, w) (:func:`dynsr.models.degradation_map.degradation_map`).
 
 :func:`model_upscaler` turns a model into the ``upscale(lr, setting)`` callable of :mod:`dynsr.evaluate`,
 reading the kernel and noise level of each test setting (non-blind models are given the true degradation,
@@ -21,14 +22,16 @@ import torch
 import torch.nn as nn
 
 from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file, stored_model
+from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
 from dynsr.models import MODELS, build_model
 from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "super_resolve", "model_upscaler"]
+__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
 
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
@@ -78,11 +81,17 @@ def conditioning_of(model: nn.Module) -> str:
     return getattr(getattr(model, "module", model), "conditioning", "blind")
 
 
-def forward_model(model: nn.Module, lr: torch.Tensor, *, kernel_code: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
-    """One forward pass on a batch ``lr`` (B, 3, h, w); ``kernel_code`` (B, t) and ``noise`` (B,) for non-blind models."""
+def forward_model(
+    model: nn.Module, lr: torch.Tensor, *, kernel_code: torch.Tensor | None = None, noise: torch.Tensor | None = None, return_stages: bool = False
+) -> torch.Tensor | list[torch.Tensor]:
+    """One forward pass on a batch ``lr`` (B, 3, h, w); ``kernel_code`` (B, t) and ``noise`` (B,) for non-blind models.
+
+    ``return_stages`` (models with intermediate outputs, e.g. UDVD) returns every stage, for a multistage loss.
+    """
+    extra = {"return_stages": True} if return_stages else {}
     if conditioning_of(model) == "blind":
-        return model(lr)
-    return model(lr, degradation_vector(model, kernel_code, noise))
+        return model(lr, **extra)
+    return model(lr, degradation_vector(model, kernel_code, noise), **extra)
 
 
 def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise: torch.Tensor | None) -> torch.Tensor:
@@ -112,36 +121,70 @@ def setting_kernel_code(setting: TestSetting, basis: np.ndarray) -> np.ndarray:
     return kernel_pca_code(kernel, basis)
 
 
+def setting_pixel_degradation(setting: TestSetting, basis: np.ndarray, lr_height: int, lr_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The true per-pixel degradation of a spatially varying setting's LR image (h, w): PCA codes (t, h, w) and noise levels (h, w).
+
+    UDVD Table 3 and SRMD's spatially variant mode: each LR pixel carries the code of its own
+    Gaussian kernel (:func:`dynsr.degradations.spatial.degradation_maps`).
+    """
+    degradation = setting.degradation
+    if not isinstance(degradation, SpatiallyVaryingDegradation):
+        raise ValueError(f"{setting.label}: a spatially uniform setting has one code; use setting_kernel_code")
+    widths, noise = degradation_maps(degradation, lr_height, lr_width)
+    distinct, inverse = np.unique(widths, return_inverse=True)
+    codes = np.stack([kernel_pca_code(isotropic_gaussian_kernel(degradation.kernel_size, w), basis) for w in distinct], axis=1)  # (t, n)
+    return codes[:, inverse.reshape(-1)].reshape(-1, lr_height, lr_width), noise  # (t, h, w), (h, w)
+
+
+def receptive_radius(model: nn.Module) -> int:
+    """LR pixels of context a model's output pixel depends on (``model.receptive_radius``; 16 if it does not say)."""
+    return int(getattr(getattr(model, "module", model), "receptive_radius", 16))
+
+
 def super_resolve(
     model: nn.Module,
     lr: np.ndarray,
     *,
     kernel_code: np.ndarray | None = None,
-    noise: float | None = None,
+    noise: float | np.ndarray | None = None,
     tile: int = 128,
-    overlap: int = 16,
+    overlap: int | None = None,
     device: torch.device | str = "cpu",
 ) -> np.ndarray:
     """Super-resolve one float image ``lr`` (h, w, 3) in [0, 1]; returns float (s·h, s·w, 3), not clipped.
 
-    Tiled (:func:`dynsr.tiling.tiled_upscale`): memory is bounded by ``(tile + 2·overlap)²`` LR pixels.
+    Non-blind models take ``kernel_code`` (t,) and ``noise`` (a level on the 0-255 scale), or per-pixel
+    ``kernel_code`` (t, h, w) and ``noise`` (h, w) for spatially varying degradations.
+    Tiled (:func:`dynsr.tiling.tiled_upscale`): memory is bounded by ``(tile + 2·overlap)²`` LR pixels;
+    ``overlap`` defaults to the model's receptive radius, so tiling does not change the output.
     """
     module = getattr(model, "module", model)
     scale = module.scale
+    overlap = receptive_radius(model) if overlap is None else overlap
     x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
+    height, width = x.shape[-2:]
     with torch.no_grad():
         if conditioning_of(model) == "blind":
             out = tiled_upscale(model, x, scale=scale, tile=tile, overlap=overlap)
         else:
-            code = None if kernel_code is None else torch.as_tensor(kernel_code, dtype=torch.float32)[None]  # (1, t)
-            vector = degradation_vector(model, code, None if noise is None else torch.tensor([float(noise)]))  # (1, t[+1])
-            spatial = vector.to(device)[:, :, None, None].expand(-1, -1, *x.shape[-2:])  # (1, t[+1], h, w)
-            out = tiled_upscale(model, x, spatial, scale=scale, tile=tile, overlap=overlap)
+            code = None if kernel_code is None else torch.as_tensor(np.asarray(kernel_code), dtype=torch.float32)
+            level = None if noise is None else torch.as_tensor(np.asarray(noise, dtype=np.float32))
+            if code is not None and code.dim() == 1:
+                code = code[:, None, None].expand(-1, height, width)  # (t, h, w)
+            if level is not None and level.dim() == 0:
+                level = level.expand(height, width)  # (h, w)
+            if code is not None and code.shape[-2:] != (height, width) or level is not None and level.shape != (height, width):
+                raise ValueError(f"per-pixel kernel codes and noise levels must match the LR size {height}x{width}")
+            spatial = degradation_vector(model, None if code is None else code[None], None if level is None else level[None])  # (1, t[+1], h, w)
+            out = tiled_upscale(model, x, spatial.to(device), scale=scale, tile=tile, overlap=overlap)
     return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)
 
 
-def model_upscaler(model: nn.Module, *, pca_basis: str = "kair_srmd", tile: int = 128, overlap: int = 16, device: str = "cpu") -> Callable[[np.ndarray, TestSetting], np.ndarray]:
-    """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation."""
+def model_upscaler(
+    model: nn.Module, *, pca_basis: str = "kair_srmd", tile: int = 256, overlap: int | None = None, device: str = "cpu"
+) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
+    """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
+    (per pixel for spatially varying settings)."""
     model = model.to(device).eval()
     blind = conditioning_of(model) == "blind"
     basis = None if blind else load_pca_basis(pca_basis)
@@ -149,7 +192,10 @@ def model_upscaler(model: nn.Module, *, pca_basis: str = "kair_srmd", tile: int 
     def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
         if blind:
             return super_resolve(model, lr, tile=tile, overlap=overlap, device=device)
-        code = setting_kernel_code(setting, basis)
-        return super_resolve(model, lr, kernel_code=code, noise=setting.degradation.noise, tile=tile, overlap=overlap, device=device)
+        if isinstance(setting.degradation, SpatiallyVaryingDegradation):
+            code, noise = setting_pixel_degradation(setting, basis, *lr.shape[:2])
+        else:
+            code, noise = setting_kernel_code(setting, basis), setting.degradation.noise
+        return super_resolve(model, lr, kernel_code=code, noise=noise, tile=tile, overlap=overlap, device=device)
 
     return upscale

@@ -20,7 +20,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import PaddingMode, blur
 from dynsr.degradations.kernels import AnisotropicConvention, anisotropic_gaussian_kernel, isotropic_gaussian_kernel
 from dynsr.degradations.noise import add_gaussian_noise, clip_unit, quantize
+
+if TYPE_CHECKING:
+    from dynsr.degradations.spatial import SpatiallyVaryingDegradation
 
 __all__ = [
     "GaussianKernel",
@@ -184,7 +187,7 @@ class Degradation:
         return f"x{self.scale}, {kernel}, noise {self.noise:g}"
 
 
-def image_noise_rng(degradation: Degradation, image_name: str) -> np.random.Generator:
+def image_noise_rng(degradation: Degradation | SpatiallyVaryingDegradation, image_name: str) -> np.random.Generator:
     """The noise generator of one test image: seeded with ``(noise_seed, crc32(image_name))``."""
     return np.random.default_rng([degradation.noise_seed, zlib.crc32(image_name.encode("utf-8"))])
 

@@ -21,6 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import hashlib
+import json
+from dataclasses import asdict
+
 import numpy as np
 import torch
 
@@ -29,7 +33,7 @@ from dynsr.degradations.blur import PaddingMode, pad_image
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.ops import per_pixel_conv2d
 
-__all__ = ["LinearRamp", "Quadrants", "SpatiallyVaryingDegradation", "spatially_varying_blur", "degrade_spatially_varying"]
+__all__ = ["LinearRamp", "Quadrants", "SpatiallyVaryingDegradation", "spatially_varying_blur", "degradation_maps", "degrade_spatially_varying"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,12 @@ class SpatiallyVaryingDegradation:
     noise: Varying
     kernel_size: int = 15
     padding: PaddingMode = "replicate"
+    noise_seed: int = 0
+
+    def key(self) -> str:
+        """A short stable hash of every field (and the value types), for cache folder names."""
+        fields = {name: [type(value).__name__, value] for name, value in asdict(self).items()}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _value_map(value: Varying, height: int, width: int, u: np.ndarray) -> np.ndarray:
@@ -123,9 +133,16 @@ def degrade_spatially_varying(
         x, _value_map(degradation.width, height, width, u_hr), kernel_size=degradation.kernel_size, padding=degradation.padding
     )
     lr = matlab_bicubic_resize(blurred, 1.0 / s)
-    lr_height, lr_width = lr.shape[:2]
-    u_lr = ((np.arange(lr_width) + 0.5) * s - 0.5) / max(width - 1, 1)
-    width_map = _value_map(degradation.width, lr_height, lr_width, u_lr)
-    noise_map = _value_map(degradation.noise, lr_height, lr_width, u_lr)
+    width_map, noise_map = degradation_maps(degradation, *lr.shape[:2])
     lr = lr + (noise_map[:, :, None] / 255.0) * rng.standard_normal(lr.shape)
     return lr, width_map, noise_map
+
+
+def degradation_maps(degradation: SpatiallyVaryingDegradation, lr_height: int, lr_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel width and noise level (0-255) at each pixel of an LR image (h, w) made from a ``s·h × s·w`` HR image.
+
+    What a non-blind model is given for a spatially varying test image (the true per-pixel degradation).
+    """
+    s = degradation.scale
+    u_lr = ((np.arange(lr_width) + 0.5) * s - 0.5) / max(s * lr_width - 1, 1)
+    return _value_map(degradation.width, lr_height, lr_width, u_lr), _value_map(degradation.noise, lr_height, lr_width, u_lr)

@@ -27,7 +27,7 @@ import numpy as np
 from dynsr.data.benchmarks import NamedImage
 from dynsr.data.images import modcrop
 from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, FileKernel, GaussianKernel, degrade, image_noise_rng
-from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation
+from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degrade_spatially_varying
 from dynsr.fileio import atomic_path
 from dynsr.paths import cache_dir
 from dynsr.papers.dasr import TABLE2_SIGMAS
@@ -253,24 +253,30 @@ TEST_TABLES: dict[str, Callable[[], list[TestSetting]]] = {
 LR_CACHE_VERSION = 1
 
 
-def _cache_path(dataset: str, image: NamedImage, degradation: Degradation) -> Path:
-    return cache_dir() / "lr" / f"v{LR_CACHE_VERSION}-{degradation.key()}" / dataset / f"{image.name}.npy"
+def _cache_path(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> Path:
+    kind = "" if isinstance(degradation, Degradation) else "sv-"
+    return cache_dir() / "lr" / f"v{LR_CACHE_VERSION}-{kind}{degradation.key()}" / dataset / f"{image.name}.npy"
 
 
-def cached_lr(dataset: str, image: NamedImage, degradation: Degradation) -> np.ndarray:
+def cached_lr(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> np.ndarray:
     """The LR test image of ``image`` (modcropped to the scale) under ``degradation``, float32 ``(h, w, 3)``.
 
-    Generated once, deterministically, and stored as ``.npy`` (float32 keeps 1e-5 of an 8-bit level).
-    Spatially varying settings (UDVD Table 3) are generated with
-    :func:`dynsr.degradations.spatial.degrade_spatially_varying` and are not cached here.
+    Generated once, deterministically (noise seeded with ``(noise_seed, image name)``), and stored as
+    ``.npy`` (float32 keeps 1e-5 of an 8-bit level). Spatially varying settings (UDVD Table 3) go
+    through :func:`dynsr.degradations.spatial.degrade_spatially_varying`; their per-pixel maps are
+    :func:`~dynsr.degradations.spatial.degradation_maps` of the LR size.
     """
-    if not isinstance(degradation, Degradation):
-        raise TypeError(f"cached_lr takes a Degradation; got {type(degradation).__name__} (use degrade_spatially_varying)")
+    if not isinstance(degradation, (Degradation, SpatiallyVaryingDegradation)):
+        raise TypeError(f"cached_lr takes a Degradation or SpatiallyVaryingDegradation; got {type(degradation).__name__}")
     path = _cache_path(dataset, image, degradation)
     if path.is_file():
         return np.load(path)
     hr = modcrop(image.pixels, degradation.scale)
-    lr = degrade(hr, degradation, rng=image_noise_rng(degradation, image.name)).astype(np.float32)
+    rng = image_noise_rng(degradation, image.name)
+    if isinstance(degradation, Degradation):
+        lr = degrade(hr, degradation, rng=rng).astype(np.float32)
+    else:
+        lr = degrade_spatially_varying(hr, degradation, rng=rng)[0].astype(np.float32)
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as stream:
             np.save(stream, lr)

@@ -12,7 +12,8 @@ __all__ = ["degradation_map", "stretch_degradation_map"]
 
 
 def degradation_map(kernel_code: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
-    """The per-image input vector (B, t[+1]): PCA codes (B, t) and, for models with a noise channel, σ (B,) / 255 (SRMD's scale)."""
+    """The input: PCA codes (B, t) and, for models with a noise channel, σ (B,) / 255 (SRMD's scale) → (B, t[+1]);
+    or per pixel, codes (B, t, h, w) and σ (B, h, w) → (B, t[+1], h, w)."""
     if noise is None:
         return kernel_code
     return torch.cat([kernel_code, (noise / 255.0)[:, None].to(kernel_code)], dim=1)

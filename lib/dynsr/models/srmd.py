@@ -47,6 +47,7 @@ class SRMD(nn.Module):
             raise ValueError(f"need scale >= 1 and num_layers >= 2; got scale={scale}, num_layers={num_layers}")
         self.scale = scale
         self.noise_channel = noise_channel
+        self.receptive_radius = num_layers  # LR pixels of context: one per 3x3 conv (exact tiling, dynsr.inference)
         self.map_channels = pca_dim + int(noise_channel)
         layers: list[nn.Module] = [nn.Conv2d(3 + self.map_channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
         for _ in range(num_layers - 2):

@@ -152,6 +152,7 @@ class UDVD(nn.Module):
         self.map_channels = pca_dim + int(noise_channel)
         self.feature_alignment = feature_alignment
         self.factors = upsampling_factors(blocks, scale)
+        self.receptive_radius = self._receptive_radius(num_residual_blocks, feature_tail, kernel_size)
         self.head = conv3x3(3 + self.map_channels, channels)
         self.residual_blocks = nn.Sequential(*[ResidualBlock(channels=channels) for _ in range(num_residual_blocks)])
         self.tail = conv3x3(channels, channels) if feature_tail else None
@@ -167,6 +168,16 @@ class UDVD(nn.Module):
         self.feature_upsamplers = nn.ModuleList(
             nn.Sequential(conv3x3(channels, channels * factor * factor), nn.PixelShuffle(factor)) for factor in needed_steps
         ) if feature_alignment == "subpixel" else nn.ModuleList()
+
+    def _receptive_radius(self, num_residual_blocks: int, feature_tail: bool, kernel_size: int) -> int:
+        """An upper bound of the LR context of an output pixel (so that tiled inference is exact)."""
+        radius = 1 + 2 * num_residual_blocks + int(feature_tail) + 2  # head, residual convs, tail; F alignment and the block's first conv
+        block = 3 + max(1 + kernel_size // 2, 2)  # image branch, then the kernel path (conv + taps) or the residual path (two convs)
+        resolution = 1
+        for factor in self.factors:
+            radius += -(-block // resolution)  # the block works at `resolution` HR pixels per LR pixel
+            resolution *= factor
+        return radius + 1
 
     def extract_features(self, lr: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
         """F (B, C, h, w) from the LR image and its degradation map."""

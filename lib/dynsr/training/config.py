@@ -32,6 +32,11 @@ class TrainConfig:
         learning_rate, adam_betas: Adam.
         lr_halving_steps: the learning rate halves every this many steps (``StepLR``, gamma 0.5).
         loss: ``l2`` (mean squared error) or ``l1``.
+        multistage_loss: sum the loss over every stage the model returns with ``return_stages=True``
+            (UDVD Eq. 4, :func:`dynsr.training.losses.multistage_loss`); ``False`` = final output only
+            (UDVD Table 1 "w/o multistage loss", and every single-output model).
+        lower_stages: how the multistage loss treats a stage smaller than HR: ``skip`` it (guide
+            register #4) or compare it with the ``bicubic``-downsampled HR patch.
         kernel_size: side of the Gaussian blur kernel.
         width_range: training kernel widths (Gaussian standard deviation), sampled uniformly.
         noise_range: training AWGN levels on the 0-255 scale, sampled uniformly.
@@ -61,6 +66,8 @@ class TrainConfig:
     adam_betas: tuple[float, float] = (0.9, 0.999)
     lr_halving_steps: int = 200_000
     loss: Literal["l2", "l1"] = "l2"
+    multistage_loss: bool = False
+    lower_stages: Literal["skip", "bicubic"] = "skip"
     kernel_size: int = 15
     width_range: tuple[float, float] = (0.2, 3.0)
     noise_range: tuple[float, float] = (0.0, 75.0)
@@ -107,6 +114,8 @@ class TrainConfig:
         unknown = sorted(set(self.model_kwargs) - accepted)
         if unknown:
             raise ConfigError(f"model_kwargs {unknown} are not arguments of {self.model}; it takes {sorted(accepted)} (scale is set by 'scale')")
+        if self.multistage_loss and "return_stages" not in inspect.signature(MODELS[self.model].forward).parameters:
+            raise ConfigError(f"multistage_loss needs a model whose forward returns its stages; {self.model} has one output (set multistage_loss=False)")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:

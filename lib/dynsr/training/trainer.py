@@ -46,6 +46,7 @@ from dynsr.inference import forward_model, model_upscaler
 from dynsr.models import build_model
 from dynsr.training.config import TrainConfig
 from dynsr.training.data import TrainingPatches, batch_indices
+from dynsr.training.losses import multistage_loss, pixel_loss
 
 __all__ = ["train", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting"]
 
@@ -139,8 +140,12 @@ def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> fl
     return float(scores["PSNR"].mean())
 
 
-def _loss(name: str, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-    return torch.mean((sr - hr) ** 2) if name == "l2" else torch.mean(torch.abs(sr - hr))
+def _loss(network: nn.Module, batch: dict[str, torch.Tensor], config: TrainConfig) -> torch.Tensor:
+    if config.multistage_loss:
+        stages = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"], return_stages=True)
+        return multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages)
+    sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
+    return pixel_loss(config.loss, sr, batch["hr"])
 
 
 def _batches(dataset: TrainingPatches, config: TrainConfig, first_step: int, last_step: int, rank: int, world_size: int):
@@ -219,8 +224,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     started = time.monotonic() - seconds
     for batch in _batches(dataset, config, step, last_step, rank, world_size):
         batch = {key: value.to(device) for key, value in batch.items()}
-        sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
-        loss = _loss(config.loss, sr, batch["hr"])
+        loss = _loss(network, batch, config)
         reported = loss.detach().clone()
         if world_size > 1:
             dist.all_reduce(reported)  # every rank sees the same value, so all stop together on NaN

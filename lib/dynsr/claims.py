@@ -1,0 +1,51 @@
+"""Claim verdicts over seeds: does a paper's "A beats B" hold for models trained at our scale?
+
+A claim compares two trained configurations on the same test cell. With ``n`` seeds trained for
+each, the paired difference (A − B with the same seed) is computed per seed, and the verdict is
+
+* ``holds``: every seed's difference has the paper's sign;
+* ``does not hold at our scale``: every seed's difference has the opposite sign;
+* ``inconclusive at our scale (seeds disagree)``: the seeds disagree;
+* ``not checkable at our scale (one seed)``: fewer than two seeds, so no spread is known.
+
+The paper's own difference and our mean / min / max difference are reported beside the verdict, so
+a reader can see when a claim "holds" by a margin far from the paper's (e.g. early training favouring
+an architecture's inductive bias rather than its capacity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["HOLDS", "DOES_NOT_HOLD", "INCONCLUSIVE", "ONE_SEED", "paired_claim"]
+
+HOLDS = "holds"
+DOES_NOT_HOLD = "does not hold at our scale"
+INCONCLUSIVE = "inconclusive at our scale (seeds disagree)"
+ONE_SEED = "not checkable at our scale (one seed)"
+
+
+def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, float], *, paper_difference: float) -> dict:
+    """The verdict on "``better`` > ``worse``" (the paper's difference ``paper_difference`` > 0), paired by seed."""
+    if paper_difference <= 0:
+        raise ValueError(f"{claim}: the paper's difference must be positive (give the better configuration first); got {paper_difference}")
+    seeds = sorted(set(better) & set(worse))
+    differences = np.array([better[seed] - worse[seed] for seed in seeds], dtype=np.float64)
+    if len(seeds) < 2:
+        verdict = ONE_SEED
+    elif (differences > 0).all():
+        verdict = HOLDS
+    elif (differences < 0).all():
+        verdict = DOES_NOT_HOLD
+    else:
+        verdict = INCONCLUSIVE
+    nan = float("nan")
+    return {
+        "claim": claim, "paper_difference": paper_difference,
+        "ours_mean_difference": float(differences.mean()) if len(seeds) else nan,
+        "ours_min_difference": float(differences.min()) if len(seeds) else nan,
+        "ours_max_difference": float(differences.max()) if len(seeds) else nan,
+        "seeds": ",".join(str(seed) for seed in seeds), "verdict": verdict,
+    }
