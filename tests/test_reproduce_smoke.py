@@ -17,11 +17,21 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr[-3000:]
     smoke = results / "smoke"
     notebooks = sorted(p.name for p in (smoke / "notebooks").iterdir())
-    assert notebooks == ["00_degradations_and_bicubic.ipynb", "01_srmd_baseline.ipynb"]  # no .running or .failed copies
+    expected = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert len(expected) == 12 and notebooks == expected  # no .running or .failed copies
     table = pd.read_csv(smoke / "srmd" / "tables" / "udvd_table2.csv")
     assert len(table) == 108 and set(table["profile"]) == {"smoke"}
     assert set(table.loc[table["method"] == "SRMD", "steps"]) == {4}
-    assert sorted(p.name for p in (smoke / "checkpoints").iterdir()) == ["srmd_x2.pt", "srmd_x3.pt", "srmd_x4.pt"]
+    checkpoints = sorted(p.name for p in (smoke / "checkpoints").iterdir())
+    table1 = [f"udvd{suffix}_x3{seed}.pt" for suffix in ("", "_baseline", "_u", "_du", "_ud", "_single_loss") for seed in ("", "_seed1")]
+    udvd = [f"{name}_x{scale}.pt" for name in ("udvd", "udvdnf", "srmd", "srmdnf") for scale in (2, 3, 4)]
+    assert checkpoints == sorted(set(table1 + udvd))
+    for stem in ("table1", "table1_claims", "table2", "table3", "table4", "table5", "heatmap", "fig4_kernel_difference", "figs1_5_crops"):
+        table = pd.read_csv(smoke / "udvd" / "tables" / f"{stem}.csv")
+        assert set(table["profile"]) == {"smoke"}, stem
+    assert len(pd.read_csv(smoke / "udvd" / "tables" / "table2.csv").query("source == 'trained here'")) == 108
+    summary = (smoke / "udvd" / "README.md").read_text(encoding="utf-8")
+    assert "| UDVD_U > Baseline | +0.11 |" in summary and "not generated yet" not in summary
     index = (smoke / "README.md").read_text(encoding="utf-8")
     for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "srmd/tables/udvd_table2", "srmd/tables/training"):
         assert f"[{stem}.csv]({stem}.csv)" in index

@@ -101,7 +101,7 @@ def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise
         raise ValueError(f"{type(module).__name__} has conditioning {conditioning_of(model)!r}; it takes no degradation vector")
     if kernel_code is None or noise is None:
         raise ValueError(f"{type(module).__name__} is non-blind: give it the kernel's PCA code and the noise level")
-    return degradation_map(kernel_code, noise if module.noise_channel else None)
+    return degradation_map(kernel_code, noise if module.noise_channel else None, noise_scale=getattr(module, "noise_scale", 255.0))
 
 
 def delta_kernel(size: int) -> np.ndarray:
@@ -167,8 +167,8 @@ def super_resolve(
         if conditioning_of(model) == "blind":
             out = tiled_upscale(model, x, scale=scale, tile=tile, overlap=overlap)
         else:
-            code = None if kernel_code is None else torch.as_tensor(np.asarray(kernel_code), dtype=torch.float32)
-            level = None if noise is None else torch.as_tensor(np.asarray(noise, dtype=np.float32))
+            code = None if kernel_code is None else torch.from_numpy(np.array(kernel_code, dtype=np.float32))
+            level = None if noise is None else torch.from_numpy(np.array(noise, dtype=np.float32))
             if code is not None and code.dim() == 1:
                 code = code[:, None, None].expand(-1, height, width)  # (t, h, w)
             if level is not None and level.dim() == 0:

@@ -92,13 +92,13 @@ def wide(table: pd.DataFrame, *, metric: str = "PSNR", value: str = "ours") -> p
 def _summary(table: pd.DataFrame, pairs: pd.DataFrame, better: str, worse: str) -> dict[str, str]:
     trained = table[(table["source"] == "trained here") & table["gap"].notna()]
     means = trained.groupby("method", sort=False)["gap"].mean()
-    sizes = table[table["recipe"].isin(trained["recipe"].unique())].groupby("method", sort=False)["parameters"].max()
+    sizes = table[table["recipe"].isin(trained["recipe"].unique())].groupby(["method", "scale"], sort=False)["parameters"].max()
     paper_holds = int((pairs["paper_difference"] > 0).sum())
     ours_holds = int((pairs["ours_difference"] > 0).sum())
     return {
         "mean gap (ours - paper, PSNR)": ", ".join(f"{method} {gap:+.2f} dB" for method, gap in means.items()),
         f"{better} > {worse}": f"paper: {paper_holds} of {len(pairs)} cells; ours: {ours_holds} of {len(pairs)} cells (one seed each)",
-        "parameters": ", ".join(f"{method} {int(count):,}" for method, count in sizes.items()),
+        "parameters": ", ".join(f"{method} x{scale} {int(count):,}" for (method, scale), count in sizes.items()),
     }
 
 

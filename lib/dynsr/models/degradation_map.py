@@ -11,12 +11,12 @@ import torch
 __all__ = ["degradation_map", "stretch_degradation_map"]
 
 
-def degradation_map(kernel_code: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
-    """The input: PCA codes (B, t) and, for models with a noise channel, σ (B,) / 255 (SRMD's scale) → (B, t[+1]);
+def degradation_map(kernel_code: torch.Tensor, noise: torch.Tensor | None, *, noise_scale: float = 255.0) -> torch.Tensor:
+    """The input: PCA codes (B, t) and, for models with a noise channel, σ (B,) / ``noise_scale`` (SRMD: 255) → (B, t[+1]);
     or per pixel, codes (B, t, h, w) and σ (B, h, w) → (B, t[+1], h, w)."""
     if noise is None:
         return kernel_code
-    return torch.cat([kernel_code, (noise / 255.0)[:, None].to(kernel_code)], dim=1)
+    return torch.cat([kernel_code, (noise / noise_scale)[:, None].to(kernel_code)], dim=1)
 
 
 def stretch_degradation_map(lr: torch.Tensor, degradation: torch.Tensor, channels: int) -> torch.Tensor:

@@ -14,8 +14,10 @@ Map of the paper (guide ``targets-udvd-arcsr.md`` part A; every unstated choice 
   predicting k² (D, Eq. 2) or k²·r² (U, Eq. 3, typo corrected) per-pixel kernels, normalised by a
   softmax over the k² taps (DUF, register #3; ``kernel_normalization="none"`` for raw kernels),
   applied to I^{m-1} by :func:`dynsr.ops.per_pixel_conv2d` / :func:`~dynsr.ops.per_pixel_conv2d_upsample`
-  (zero padding, register #10; kernels shared across channels, the paper's default) → O^m; path 2:
-  3×3 convs 16 (+ ReLU) and 3·r², pixel shuffle r → R^m; I^m = O^m + R^m.
+  (zero padding, register #10, ``dynamic_padding``; kernels shared across channels, the paper's default)
+  → O^m; path 2: 3×3 convs 16 (+ ReLU) and 3·r², pixel shuffle r → R^m; I^m = O^m + R^m. The ReLUs of
+  the block are ``block_activation`` (register #6).
+* **Noise entry** σ / ``noise_scale`` (register #7: 255, SRMD's convention).
 * **Configurations** (§4.2, Table 1): ``blocks`` = "" (Baseline: features + sub-pixel conv), "U",
   "DU", "UD", "UDD" (default for ×2, ×3); ×4 "UDD (two separated upsampling steps)" is read as "UUDD"
   with r = 2, 2 (register #1). The U factors multiply to the scale.
@@ -48,6 +50,13 @@ DEFAULT_BLOCKS: dict[int, str] = {2: "UDD", 3: "UDD", 4: "UUDD"}
 
 KernelNormalization = Literal["softmax", "none"]
 FeatureAlignment = Literal["subpixel", "nearest", "bilinear"]
+DynamicPadding = Literal["zero", "replicate", "reflect"]
+BlockActivation = Literal["relu", "leaky_relu", "none"]
+
+
+def activation_layer(name: BlockActivation) -> nn.Module:
+    """The activation after the dynamic block's hidden convolutions (register #6)."""
+    return {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "none": nn.Identity}[name]()
 
 
 def conv3x3(in_channels: int, out_channels: int) -> nn.Conv2d:
@@ -83,30 +92,50 @@ class ResidualBlock(nn.Module):
 class DynamicBlock(nn.Module):
     """One D (``factor=1``, Eq. 2) or U (``factor=r``, Eq. 3) block of Fig. 3."""
 
-    def __init__(self, *, feature_channels: int, factor: int, kernel_size: int, kernel_normalization: KernelNormalization) -> None:
+    def __init__(self, *, feature_channels: int, factor: int, kernel_size: int, kernel_normalization: KernelNormalization,
+                 padding: DynamicPadding = "zero", activation: BlockActivation = "relu") -> None:
         super().__init__()
-        self.factor, self.kernel_size, self.kernel_normalization = factor, kernel_size, kernel_normalization
+        self.factor, self.kernel_size, self.kernel_normalization, self.padding = factor, kernel_size, kernel_normalization, padding
         self.image_branch = nn.Sequential(
-            conv3x3(3, 16), nn.ReLU(inplace=True), conv3x3(16, 16), nn.ReLU(inplace=True), conv3x3(16, 32), nn.ReLU(inplace=True)
+            conv3x3(3, 16), activation_layer(activation), conv3x3(16, 16), activation_layer(activation), conv3x3(16, 32), activation_layer(activation)
         )
         joint = 32 + feature_channels
         self.kernel_path = conv3x3(joint, kernel_size * kernel_size * factor * factor)  # tap-major: channel t·r² + s
-        self.residual_path = nn.Sequential(conv3x3(joint, 16), nn.ReLU(inplace=True), conv3x3(16, 3 * factor * factor), nn.PixelShuffle(factor))
+        self.residual_path = nn.Sequential(conv3x3(joint, 16), activation_layer(activation), conv3x3(16, 3 * factor * factor), nn.PixelShuffle(factor))
 
-    def forward(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """``image`` I^{m-1} (B, 3, h, w), ``features`` F at the same resolution (B, C, h, w) → I^m (B, 3, r·h, r·w)."""
-        joint = torch.cat([self.image_branch(image), features], dim=1)  # (B, 32 + C, h, w)
+    def predict_kernels(self, joint: torch.Tensor) -> torch.Tensor:
+        """Path 1: the per-pixel kernels (B, k²·r², h, w) from the joint features (tap-major, normalised as configured)."""
         kernels = self.kernel_path(joint)  # (B, k²·r², h, w)
         if self.kernel_normalization == "softmax":
             batch, _, height, width = kernels.shape
             taps = self.kernel_size * self.kernel_size
             kernels = kernels.view(batch, taps, self.factor * self.factor, height, width).softmax(dim=1)  # (B, k², r², h, w)
             kernels = kernels.reshape(batch, taps * self.factor * self.factor, height, width)  # (B, k²·r², h, w)
+        return kernels
+
+    def joint_features(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """The image branch of I^{m-1} concatenated with F: (B, 32 + C, h, w)."""
+        return torch.cat([self.image_branch(image), features], dim=1)
+
+    def forward(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """``image`` I^{m-1} (B, 3, h, w), ``features`` F at the same resolution (B, C, h, w) → I^m (B, 3, r·h, r·w)."""
+        joint = self.joint_features(image, features)  # (B, 32 + C, h, w)
+        return self.apply_kernels(image, self.predict_kernels(joint)) + self.residual_path(joint)
+
+    def apply_kernels(self, image: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+        """Eq. 2 (D) or Eq. 3 (U) with the block's border handling: the ops pad with zeros (register #10); for
+        ``replicate`` / ``reflect`` the image is padded by the kernel radius first and the result cropped back."""
+        if self.padding == "zero":
+            return per_pixel_conv2d(image, kernels) if self.factor == 1 else per_pixel_conv2d_upsample(image, kernels, scale=self.factor)
+        radius = self.kernel_size // 2
+        padded = F.pad(image, (radius,) * 4, mode=self.padding)  # (B, 3, h + 2r, w + 2r)
+        wide = F.pad(kernels, (radius,) * 4)  # (B, k²·r², h + 2r, w + 2r); the border kernels are cropped away
         if self.factor == 1:
-            filtered = per_pixel_conv2d(image, kernels)
+            out = per_pixel_conv2d(padded, wide)
         else:
-            filtered = per_pixel_conv2d_upsample(image, kernels, scale=self.factor)
-        return filtered + self.residual_path(joint)
+            out = per_pixel_conv2d_upsample(padded, wide, scale=self.factor)
+        crop = radius * self.factor
+        return out[..., crop : out.shape[-2] - crop, crop : out.shape[-1] - crop]
 
 
 class UDVD(nn.Module):
@@ -123,6 +152,12 @@ class UDVD(nn.Module):
         kernel_normalization: ``"softmax"`` over the k² taps (DUF) or ``"none"``.
         feature_alignment: how F reaches blocks after a U block: ``"subpixel"``, ``"nearest"`` or ``"bilinear"``.
         feature_tail: an EDSR tail conv and global skip after the residual blocks.
+        dynamic_padding: border handling of the dynamic convolutions (register #10): ``"zero"`` (default),
+            ``"replicate"`` or ``"reflect"``.
+        block_activation: after the image-branch convs (16, 16, 32) and the residual path's 16-channel conv
+            (register #6): ``"relu"`` (default), ``"leaky_relu"`` (slope 0.2) or ``"none"``.
+        noise_scale: the noise entry of the degradation map is σ / ``noise_scale`` (register #7: 255, SRMD's
+            σ/255 on the 0-255 scale; :func:`dynsr.inference.degradation_vector` reads it).
     """
 
     conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
@@ -140,15 +175,24 @@ class UDVD(nn.Module):
         kernel_normalization: KernelNormalization = "softmax",
         feature_alignment: FeatureAlignment = "subpixel",
         feature_tail: bool = False,
+        dynamic_padding: DynamicPadding = "zero",
+        block_activation: BlockActivation = "relu",
+        noise_scale: float = 255.0,
     ) -> None:
         super().__init__()
         if blocks is None:
             if scale not in DEFAULT_BLOCKS:
                 raise ValueError(f"UDVD has no default configuration for x{scale}; pass blocks (e.g. 'UDD')")
             blocks = DEFAULT_BLOCKS[scale]
-        if kernel_normalization not in ("softmax", "none") or feature_alignment not in ("subpixel", "nearest", "bilinear"):
-            raise ValueError(f"unknown kernel_normalization {kernel_normalization!r} or feature_alignment {feature_alignment!r}")
-        self.scale, self.blocks, self.noise_channel = scale, blocks, noise_channel
+        choices = {"kernel_normalization": (kernel_normalization, ("softmax", "none")),
+                   "feature_alignment": (feature_alignment, ("subpixel", "nearest", "bilinear")),
+                   "dynamic_padding": (dynamic_padding, ("zero", "replicate", "reflect")), "block_activation": (block_activation, ("relu", "leaky_relu", "none"))}
+        for name, (value, allowed) in choices.items():
+            if value not in allowed:
+                raise ValueError(f"unknown {name} {value!r}; choose one of {allowed}")
+        if not noise_scale > 0:
+            raise ValueError(f"noise_scale must be positive, got {noise_scale}")
+        self.scale, self.blocks, self.noise_channel, self.noise_scale = scale, blocks, noise_channel, float(noise_scale)
         self.map_channels = pca_dim + int(noise_channel)
         self.feature_alignment = feature_alignment
         self.factors = upsampling_factors(blocks, scale)
@@ -160,7 +204,8 @@ class UDVD(nn.Module):
             self.upsampler = nn.Sequential(conv3x3(channels, 3 * scale * scale), nn.PixelShuffle(scale))
             return
         self.dynamic_blocks = nn.ModuleList(
-            DynamicBlock(feature_channels=channels, factor=factor, kernel_size=kernel_size, kernel_normalization=kernel_normalization)
+            DynamicBlock(feature_channels=channels, factor=factor, kernel_size=kernel_size, kernel_normalization=kernel_normalization,
+                         padding=dynamic_padding, activation=block_activation)
             for factor in self.factors
         )
         # F must reach every resolution a block works at: one sub-pixel step per U block followed by any block.
@@ -196,11 +241,24 @@ class UDVD(nn.Module):
         if not self.blocks:
             output = self.upsampler(features)
             return [output] if return_stages else output
+        stages = self._run_blocks(lr, features)
+        return stages if return_stages else stages[-1]
+
+    def block_kernels(self, lr: torch.Tensor, degradation: torch.Tensor, block: int) -> torch.Tensor:
+        """The per-pixel kernels (B, k²·r², h_m, w_m) dynamic block ``block`` (0-based) predicts: UDVD Fig. 4 shows block 1 (the second)."""
+        if not 0 <= block < len(self.blocks):
+            raise ValueError(f"block must be in [0, {len(self.blocks)}) for configuration {self.blocks!r}; got {block}")
+        return self._run_blocks(lr, self.extract_features(lr, degradation), kernels_of=block)
+
+    def _run_blocks(self, lr: torch.Tensor, features: torch.Tensor, *, kernels_of: int | None = None):
+        """The stages I^1..I^M, or (``kernels_of``) the kernels that block predicts from its inputs."""
         image, stages, step = lr, [], 0
         for index, (block, factor) in enumerate(zip(self.dynamic_blocks, self.factors)):
+            if index == kernels_of:
+                return block.predict_kernels(block.joint_features(image, features))
             image = block(image, features)
             stages.append(image)
             if factor > 1 and index < len(self.factors) - 1:
                 features = self._align(features, step, factor)
                 step += 1
-        return stages if return_stages else stages[-1]
+        return stages

@@ -51,6 +51,8 @@ class TrainConfig:
             checkpoint always happen at the end).
         validation_set, validation_images, validation_width, validation_noise: the validation
             images (first ``validation_images`` of the set) and their degradation.
+        validation_crop: validate on the central ``validation_crop``² of each image (None = whole;
+            the ``smoke`` profile's fast check).
         num_workers: data-loading worker processes (0 = in the training process).
         device: ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     """
@@ -83,6 +85,7 @@ class TrainConfig:
     validation_images: int = 5
     validation_width: float = 1.3
     validation_noise: float = 15.0
+    validation_crop: int | None = None
     num_workers: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
@@ -114,7 +117,8 @@ class TrainConfig:
         unknown = sorted(set(self.model_kwargs) - accepted)
         if unknown:
             raise ConfigError(f"model_kwargs {unknown} are not arguments of {self.model}; it takes {sorted(accepted)} (scale is set by 'scale')")
-        if self.multistage_loss and "return_stages" not in inspect.signature(MODELS[self.model].forward).parameters:
+        model_class = getattr(MODELS[self.model], "func", MODELS[self.model])  # registry entries may be functools.partial
+        if self.multistage_loss and "return_stages" not in inspect.signature(model_class.forward).parameters:
             raise ConfigError(f"multistage_loss needs a model whose forward returns its stages; {self.model} has one output (set multistage_loss=False)")
 
     @classmethod

@@ -39,7 +39,7 @@ __all__ = ["RECIPES", "recipe", "run_dir", "weights_path", "trained_weights", "P
 # What each profile changes (the architecture never).
 PROFILE_SCHEDULES: dict[str, dict[str, Any]] = {
     "smoke": {"train_sets": ("T91", "BSD200"), "lr_patch": 12, "batch_size": 2, "steps": 4, "log_every": 2, "checkpoint_every": 2,
-              "validate_every": 0, "validation_images": 1},
+              "validate_every": 0, "validation_images": 1, "validation_crop": 48},
     "cpu": {"train_sets": ("T91", "BSD200"), "lr_patch": 16, "batch_size": 16, "steps": 1000, "log_every": 25, "checkpoint_every": 50,
             "validate_every": 250, "validation_images": 5},
     "paper": {"train_sets": ("DF2K",), "lr_patch": 48, "batch_size": 32, "steps": 1_000_000, "log_every": 100, "checkpoint_every": 5000,

@@ -135,7 +135,7 @@ def _write_log(run_dir: Path, log: list[dict[str, Any]]) -> None:
 def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
     model.eval()
     scores = evaluate(model_upscaler(model, pca_basis=config.pca_basis, device=str(device)), [validation_setting(config)],
-                      image_limit=config.validation_images, with_ssim=False)
+                      image_limit=config.validation_images, crop=config.validation_crop, with_ssim=False)
     model.train()
     return float(scores["PSNR"].mean())
 
