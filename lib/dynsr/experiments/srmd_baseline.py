@@ -5,7 +5,8 @@ BSD100) with the SRMD test harness (:func:`dynsr.degradations.testsets.udvd_tabl
 numbers come from the official SRMD weights (UDVD ran SRMD's code); ours are full-size SRMD networks
 trained with the recipe of :mod:`dynsr.training.recipes` at the run's profile, one seed, so the gap
 measures reduced-scale training, not the method. Bicubic has no row in UDVD Table 2; it is shown for
-reference (paper = NaN).
+reference (paper = NaN). Both are scored on the profile's network images (``cpu``: every image of Set5
+and Set14, the first 20 of BSD100; ``n_images`` in every row).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from dynsr.checkpoints import load_weights
 from dynsr.degradations.testsets import udvd_table2
 from dynsr.evaluate import evaluate, mean_scores
+from dynsr.experiments.udvd_common import compare_rows
 from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.papers.udvd import table2
@@ -55,18 +57,6 @@ class Outputs:
     summary: dict[str, str]
 
 
-def _rows(means: pd.DataFrame, method: str, paper: dict[tuple[str, int, str], float], profile: str, steps: int, seeds: str) -> list[dict]:
-    rows = []
-    for _, cell in means.iterrows():
-        published = paper.get((cell["dataset"], cell["scale"], cell["setting"]), float("nan"))
-        rows.append({
-            "method": method, "dataset": cell["dataset"], "scale": int(cell["scale"]), "degradation": cell["setting"], "metric": "PSNR",
-            "paper": published, "ours": cell["PSNR"], "gap": cell["PSNR"] - published,
-            "profile": profile, "steps": steps, "seeds": seeds, "n_images": int(cell["n_images"]),
-        })
-    return rows
-
-
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
     """SRMD rows (paper | ours | gap) with the bicubic score of the same cell beside them."""
     keys = ["dataset", "scale", "degradation"]
@@ -90,10 +80,11 @@ def run(params: Params) -> Outputs:
         provenance = payload["provenance"]
         seeds = f"seed={provenance['seed']}"
         settings = [setting for setting in udvd_table2() if setting.degradation.scale == scale]
-        srmd = mean_scores(evaluate(model_upscaler(model), settings, image_limit=profile.benchmark_image_limit, crop=profile.benchmark_crop, with_ssim=False))
-        bicubic = mean_scores(evaluate(model_upscaler(build_model("bicubic", scale=scale)), settings, image_limit=profile.benchmark_image_limit, crop=profile.benchmark_crop, with_ssim=False))
-        rows += _rows(srmd, "SRMD", paper, profile.name, provenance["steps"], seeds)
-        rows += _rows(bicubic, "Bicubic", {}, profile.name, 0, "noise_seed=0")
+        limit = profile.network_limit  # cpu: every image of Set5 / Set14, the first 20 of BSD100 (as the UDVD notebooks)
+        srmd = mean_scores(evaluate(model_upscaler(model), settings, image_limit=limit, crop=profile.benchmark_crop, with_ssim=False))
+        bicubic = mean_scores(evaluate(model_upscaler(build_model("bicubic", scale=scale)), settings, image_limit=limit, crop=profile.benchmark_crop, with_ssim=False))
+        rows += compare_rows(srmd, "SRMD", table2("SRMD"), profile=profile.name, steps=provenance["steps"], seeds=seeds)
+        rows += compare_rows(bicubic, "Bicubic", [], profile=profile.name, steps=0, seeds="noise_seed=0")
         log = pd.DataFrame(provenance["log"])
         logs[f"x{scale}"] = log
         config = provenance["config"]
