@@ -181,7 +181,7 @@ def run_kernels(params: Params, *, dataset: str = "Set14", image_name: str = "ze
         axis.set_title(label, fontsize=9)
         axis.axis("off")
     figure.suptitle(f"UDVD Fig. 4: per-pixel {size}x{size} kernels of the second dynamic block, {dataset} {image_name} x3 "
-                    f"({cells}x{cells} pixels, every {stride}th; {profile.name} profile)", fontsize=9)
+                    f"({cells}x{cells} pixels, {stride} pixels apart; {profile.name} profile)", fontsize=9)
     return table, [save_figure(figure, _figures_dir(profile.name) / "fig4_kernels.png")]
 
 

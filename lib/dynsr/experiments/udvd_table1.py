@@ -5,6 +5,10 @@ recipe at the run's profile, for every seed in ``seeds``; ours = the mean over s
 score beside it. The claims of §4.2 become paired-by-seed verdicts (:mod:`dynsr.claims`). The guide
 (A.6) expects the fine ordering U < DU < UD (0.02-0.03 dB in the paper) not to be resolvable at a
 reduced scale; it is reported with the same machinery rather than asserted.
+
+The multistage loss skips stages smaller than HR (register #4): for UDVD_DU the first stage is LR-sized,
+so its loss is the final output's alone; for U and Baseline there is one stage. Only UD and UDD have
+more than one HR-sized stage, and "UDD w/o multistage loss" isolates the loss for UDD.
 """
 
 from __future__ import annotations

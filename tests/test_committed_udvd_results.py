@@ -1,0 +1,90 @@
+"""The committed UDVD results (``cpu`` profile): read back with explicit tolerances, and recomputed from the
+committed weights where that takes seconds (so a table cannot drift from the weights it claims to come from)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dynsr.paths import repo_root
+from dynsr.results import REQUIRED_COLUMNS
+
+RESULTS = repo_root() / "results"
+TABLES = RESULTS / "udvd" / "tables"
+
+
+@pytest.fixture()
+def private_results(tmp_path: Path, monkeypatch) -> Path:
+    """A results folder holding copies of the committed weights, so recomputing never touches ``results/``."""
+    folder = tmp_path / "results"
+    shutil.copytree(RESULTS / "checkpoints", folder / "checkpoints")
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(folder))
+    return folder
+
+
+def test_fig4_kernel_difference_recomputes_from_the_committed_weights(private_results: Path) -> None:
+    from dynsr.experiments import udvd_figures
+    from dynsr.experiments.udvd_common import Params
+
+    committed = pd.read_csv(TABLES / "fig4_kernel_difference.csv")
+    assert set(REQUIRED_COLUMNS) <= set(committed.columns) and set(committed["profile"]) == {"cpu"} and set(committed["steps"]) == {1000}
+    values = committed["ours"].to_numpy()
+    assert values[0] < values[1] < values[2]  # the kernels move away from the uniform case as the degradation grows to the right
+    np.testing.assert_allclose(values, [0.4586, 0.8206, 1.0313], atol=5e-4)
+    table, _ = udvd_figures.run_kernels(Params(profile="cpu"))
+    np.testing.assert_allclose(table["ours"], values, rtol=1e-5)
+
+
+def test_table5_layout_bicubic_check_and_paper_error() -> None:
+    table = pd.read_csv(TABLES / "table5.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns)
+    trained = table[table["source"] == "trained here"]
+    assert set(trained["method"]) == {"UDVD*", "SRMD*"} and len(trained) == 24 and set(trained["steps"]) == {1000}
+    assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
+    quoted = table[table["source"] == "quoted from the paper"]
+    assert set(quoted["method"]) == {"SRCNN", "VDSR", "RDN", "RCAN"} and quoted["ours"].isna().all()
+    bicubic = table[table["method"] == "Bicubic"].set_index(["dataset", "degradation", "metric"])
+    # SRMD harness (RGB in, Y scored; Set14's gray bridge as RGB): Set5 / BSD100 BI within 0.02 dB of the paper;
+    # Set14 +0.098 dB is bridge (scored on its own gray channel in the classic protocol: notebook 00, within 0.01 dB).
+    np.testing.assert_allclose(bicubic.loc[[("Set5", "BI", "PSNR"), ("BSD100", "BI", "PSNR")], "gap"], [0.017, 0.005], atol=0.002)
+    assert bicubic.loc[("Set14", "BI", "PSNR"), "gap"] == pytest.approx(0.098, abs=0.002)
+    assert bicubic.loc[("BSD100", "BI", "PSNR"), "n_images"] == 100
+    bi_ssim = bicubic.xs(("BI", "SSIM"), level=("degradation", "metric"))
+    assert (bi_ssim["ours"] - bi_ssim["paper"] > 0.035).all()  # the paper prints BD SSIMs (documented error)
+    assert bi_ssim["note"].str.contains("BD-column").all()
+
+
+def test_table5_udvd_beats_srmd_and_recomputes(private_results: Path) -> None:
+    from dynsr.degradations.testsets import udvd_table5
+    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "table5.csv")
+    psnr = table[table["metric"] == "PSNR"].pivot_table(index=["dataset", "degradation"], columns="method", values="ours")
+    assert (psnr["UDVD*"] > psnr["SRMD*"] + 1.0).all()  # SRMD at 1,000 cpu steps is far behind (still below bicubic)
+    np.testing.assert_allclose(psnr.loc[("Set5", "BI"), ["UDVD*", "SRMD*"]], [30.619, 24.677], atol=0.002)
+    model = trained_model("udvd", Params(profile="cpu"), scale=3).model
+    setting = [s for s in udvd_table5() if s.dataset == "Set5" and s.label == "BI"]
+    recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(psnr.loc[("Set5", "BI"), "UDVD*"], abs=1e-6)
+
+
+def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path) -> None:
+    from dynsr.degradations.testsets import kernel_noise_grid
+    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "heatmap.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 96 and table["paper"].isna().all()
+    grid = table.pivot_table(index=["kernel_width", "noise"], columns="method", values="ours")
+    assert grid.shape == (48, 2) and (grid["UDVD"] > grid["SRMD"]).all()
+    difference = (grid["UDVD"] - grid["SRMD"]).unstack()
+    assert difference.loc[0.2, 0.0] == pytest.approx(5.94, abs=0.01) and difference.loc[3.0, 75.0] == pytest.approx(1.01, abs=0.01)
+    assert (difference.diff(axis=1).iloc[:, 1:] < 0).all().all()  # the advantage shrinks as the noise grows, at every width
+    model = trained_model("srmd", Params(profile="cpu"), scale=3).model
+    recomputed = score(model, kernel_noise_grid("Set5", 3, (1.4,), (15.0,)), get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(grid.loc[(1.4, 15.0), "SRMD"], abs=1e-6)
