@@ -118,7 +118,9 @@ def summary_text(profile_name: str) -> str:
         lines += ["", "## Checks that need no training (Table 5 bicubic row)", "",
                   "- PSNR, ours − paper: " + ", ".join(f"{r.dataset} {r.degradation} {r.gap:+.3f}" for r in psnr_rows.itertuples()),
                   "- BI SSIM, ours vs paper: " + ", ".join(f"{r.dataset} {r.ours:.4f} vs {r.paper:.4f}" for r in bi_ssim.itertuples())
-                  + ". Paper error (reported, not corrected): the BI SSIMs of its Bicubic / SRCNN / VDSR / RDN rows are RDN's BD-column SSIMs."]
+                  + ". Paper error (reported, not corrected): the BI SSIMs of its Bicubic / SRCNN / VDSR / RDN rows are RDN's BD-column SSIMs.",
+                  "- Scored with the SRMD harness the networks see (RGB in, Y scored; Set14's gray *bridge* as RGB, which adds about 0.09 dB to "
+                  "Set14); notebook 00 checks the classic Y-only protocol. The bicubic row uses every image (BSD100: 100), the networks the profile's."]
     kernels = _read(folder, "fig4_kernel_difference")
     if kernels is not None:
         values = kernels["ours"].to_numpy()
@@ -127,15 +129,17 @@ def summary_text(profile_name: str) -> str:
                   + " / ".join(f"{v:.4f}" for v in values) + f": it {trend} from left (light) to right (heavy degradation)."]
     lines += ["", "## Confound: model size", ""]
     sizes = []
-    for name in ("table2", "table4"):
+    for name in ("table2", "table4", "table5"):
         table = _read(folder, name)
         if table is not None and "parameters" in table:
             trained = table[table["source"] == "trained here"]
             sizes += [f"{method} ×{scale} {int(count):,}" for (method, scale), count in trained.groupby(["method", "scale"], sort=False)["parameters"].max().items()]
-    lines.append("- " + ("; ".join(sizes) if sizes else "parameter counts appear once Tables 2 and 4 are generated") +
+    sizes = list(dict.fromkeys(sizes))
+    lines.append("- " + ("; ".join(sizes) if sizes else "parameter counts appear once Tables 2, 4 or 5 are generated") +
                  ". UDVD has 3.5-4.1× SRMD's parameters (default sub-pixel feature alignment), so UDVD vs SRMD differences mix method and size.")
     total, runs = _training_time(profile.name)
-    lines += ["", "## Training time of this profile's weights", "", f"- {total / 3600:.2f} h in total" + (": " + "; ".join(runs) if runs else "")]
+    lines += ["", "## Training time of this profile's weights", "",
+              f"- {total / 3600:.2f} h of wall time in total (on 1-2 threads, partly shared with evaluations)" + (": " + "; ".join(runs) if runs else "")]
     lines += ["", "## Not checkable here", "",
               "- RDN, RCAN, IRCNN, ZSSR, SFTMD, SRCNN, VDSR: quoted from the paper (no weights; ZSSR trains per image).",
               "- Absolute agreement with Tables 1-5: needs the paper-scale training (`paper` profile, GPU-days)."]
