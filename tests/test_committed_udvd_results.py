@@ -88,3 +88,12 @@ def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path
     model = trained_model("srmd", Params(profile="cpu"), scale=3).model
     recomputed = score(model, kernel_noise_grid("Set5", 3, (1.4,), (15.0,)), get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(grid.loc[(1.4, 15.0), "SRMD"], abs=1e-6)
+
+
+def test_figs1_5_crops_table() -> None:
+    table = pd.read_csv(TABLES / "figs1_5_crops.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 18 and set(table["profile"]) == {"cpu"}
+    psnr = table.pivot_table(index=["figure", "region"], columns="method", values="ours")
+    assert (psnr["UDVD"] > psnr["SRMD"]).all()  # every crop of both figures, one seed each
+    assert psnr.loc[("Fig. 1", "blue (w 0.2, n 10)"), "UDVD"] == pytest.approx(39.93, abs=0.01)
+    assert (psnr.loc["Fig. 5", "UDVD"] > psnr.loc["Fig. 5", "Bicubic"]).all()

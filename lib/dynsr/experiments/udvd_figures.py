@@ -63,7 +63,7 @@ class HeatmapParams(Params):
     noises: tuple[float, ...] = (0.0, 5.0, 15.0, 30.0, 50.0, 75.0)
 
 
-def _heatmap_figure(grids: dict[str, pd.DataFrame], widths: tuple[float, ...], title: str) -> plt.Figure:
+def _heatmap_figure(grids: dict[str, pd.DataFrame], title: str) -> plt.Figure:
     figure, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 4.6))
     for axis, (label, grid) in zip(np.atleast_1d(axes), grids.items()):
         values = grid.T.to_numpy()  # (noise, width)
@@ -106,7 +106,7 @@ def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
     write_table(table, "udvd/tables/heatmap", profile=profile.name,
                 metadata={"note": "no published values (the paper has no heat-map); paper and gap are empty"})
     title = f"PSNR (dB) on {params.dataset} x{params.scale} per kernel width and noise level ({profile.name} profile, one seed)"
-    figure = save_figure(_heatmap_figure(grids, params.widths, title), _figures_dir(profile.name) / "heatmap_udvd_srmd.png")
+    figure = save_figure(_heatmap_figure(grids, title), _figures_dir(profile.name) / "heatmap_udvd_srmd.png")
     return table, [figure]
 
 

@@ -125,7 +125,7 @@ def summary_text(profile_name: str) -> str:
     if kernels is not None:
         values = kernels["ours"].to_numpy()
         trend = "grows" if values[0] < values[1] < values[2] else "does not grow monotonically"
-        lines += ["", "## Fig. 4", "", f"- Mean L1 difference of the block-2 kernels (uniform vs ramps) by third of the width: "
+        lines += ["", "## Fig. 4", "", "- Mean L1 difference of the block-2 kernels (uniform vs ramps) by third of the width: "
                   + " / ".join(f"{v:.4f}" for v in values) + f": it {trend} from left (light) to right (heavy degradation)."]
     lines += ["", "## Confound: model size", ""]
     sizes = []

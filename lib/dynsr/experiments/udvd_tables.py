@@ -22,7 +22,7 @@ import pandas as pd
 from dynsr.degradations.testsets import TestSetting, udvd_table2, udvd_table3, udvd_table4, udvd_table5
 from dynsr.experiments.udvd_common import Params, bicubic_scores, compare_rows, parameter_count, quoted_rows, score, trained_model
 from dynsr.papers.records import PaperValue
-from dynsr.papers.udvd import TABLE2, TABLE4, TABLE5, table2, table3, table4, table5
+from dynsr.papers.udvd import table2, table3, table4, table5
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
@@ -158,8 +158,3 @@ def run_table5(params: Params) -> Outputs:
     outputs.summary["bicubic BI SSIM vs paper (paper prints BD values)"] = ", ".join(f"{r.dataset} {r.ours:.4f} vs {r.paper:.4f}" for r in ssim_bi.itertuples())
     return outputs
 
-
-# The published rows each table quotes (for the notebooks' captions).
-QUOTED_METHODS = {"table2": [m for m in next(iter(TABLE2.values())) if m not in ("UDVD", "SRMD")],
-                  "table4": [m for m in next(iter(TABLE4.values())) if m not in ("UDVD", "SRMDNF")],
-                  "table5": [m for m in TABLE5 if m not in ("UDVD*", "SRMD*")]}
