@@ -45,7 +45,7 @@ def test_ramps_rise_left_to_right_and_noise_follows_the_map() -> None:
 
 
 def test_quadrants_layout() -> None:
-    grid = Quadrants(1.6, 0.2, 1.6, 0.2).grid(4, 6)
+    grid = Quadrants(1.6, 0.2, 1.6, 0.2).grid(np.arange(4), np.arange(6), 4, 6)
     assert grid[0, 0] == 1.6 and grid[0, 5] == 0.2 and grid[3, 2] == 1.6 and grid[3, 3] == 0.2
 
 

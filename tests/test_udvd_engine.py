@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dynsr.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, paired_claim
+from dynsr.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
 from dynsr.config import ConfigError
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.bicubic import matlab_bicubic_resize
@@ -133,6 +133,11 @@ def test_degradation_maps_match_the_degradation_itself() -> None:
     quadrants = SpatiallyVaryingDegradation(scale=2, width=Quadrants(1.6, 0.2, 1.6, 0.2), noise=Quadrants(0.0, 0.0, 10.0, 10.0))
     widths, noises = degradation_maps(quadrants, 4, 6)
     assert widths[0].tolist() == [1.6, 1.6, 1.6, 0.2, 0.2, 0.2] and noises[:, 0].tolist() == [0.0, 0.0, 10.0, 10.0]
+    # odd LR sizes: each LR pixel takes the quadrant of its centre in HR pixels, as the blur does per HR pixel
+    hr = np.random.default_rng(2).random((10, 14, 3))
+    _, widths, noises = degrade_spatially_varying(hr, quadrants, rng=np.random.default_rng(3))  # LR 5 x 7
+    assert widths[:, 3].tolist() == [1.6] * 5 and widths[:, 4].tolist() == [0.2] * 5  # centres at HR columns 6.5 (< 7) and 8.5
+    assert noises[:, 0].tolist() == [0.0, 0.0, 0.0, 10.0, 10.0]
 
 
 def test_cached_lr_of_a_spatially_varying_setting_is_deterministic() -> None:
@@ -206,14 +211,28 @@ def test_block_kernels_are_the_softmax_kernels_of_that_block() -> None:
 # --- claim verdicts --------------------------------------------------------------------------------------
 
 def test_paired_claim_verdicts() -> None:
-    assert paired_claim("a > b", {0: 30.2, 1: 30.1}, {0: 30.0, 1: 30.0}, paper_difference=0.1)["verdict"] == HOLDS
-    assert paired_claim("a > b", {0: 29.9, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1)["verdict"] == DOES_NOT_HOLD
+    assert paired_claim("a > b", {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}, paper_difference=0.1)["verdict"] == HOLDS
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, {0: 30.0, 1: 30.05}, paper_difference=0.1)["verdict"] == DOES_NOT_HOLD
     row = paired_claim("a > b", {0: 30.2, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1)
     assert row["verdict"] == INCONCLUSIVE and row["ours_min_difference"] == pytest.approx(-0.2) and row["ours_max_difference"] == pytest.approx(0.2)
-    assert row["seeds"] == "0,1" and row["ours_mean_difference"] == pytest.approx(0.0, abs=1e-12)
+    assert row["seeds"] == "0,1" and row["ours_mean_difference"] == pytest.approx(0.0, abs=1e-12) and row["seed_spread"] == pytest.approx(0.4)
+    # same sign in both seeds, but a 0.05 dB mean difference beside a 0.3 dB spread between seeds of one configuration
+    assert paired_claim("a > b", {0: 30.05, 1: 30.35}, {0: 30.0, 1: 30.3}, paper_difference=0.1)["verdict"] == WITHIN_SPREAD
+    assert paired_claim("a > b", {0: 30.0, 1: 30.1}, {0: 30.0, 1: 30.0}, paper_difference=0.1)["verdict"] == INCONCLUSIVE  # a tie
     assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1)["verdict"] == ONE_SEED
     with pytest.raises(ValueError, match="better configuration first"):
         paired_claim("a > b", {0: 1.0}, {0: 0.0}, paper_difference=-0.1)
+
+
+def test_unknown_loss_names_are_errors() -> None:
+    with pytest.raises(ConfigError, match="unknown values .*lower_stages.*bilinear"):
+        TrainConfig(model="udvd", scale=2, steps=1, lower_stages="bilinear")
+    with pytest.raises(ConfigError, match="unknown values .*'loss': 'mse'"):
+        TrainConfig(model="udvd", scale=2, steps=1, loss="mse")
+    with pytest.raises(ValueError, match="unknown loss 'L2'"):
+        pixel_loss("L2", torch.zeros(1), torch.zeros(1))
+    with pytest.raises(ValueError, match="unknown lower_stages 'nearest'"):
+        multistage_loss([torch.zeros(1, 3, 4, 4)], torch.zeros(1, 3, 4, 4), name="l2", lower_stages="nearest")
 
 
 # --- the published tables ---------------------------------------------------------------------------------

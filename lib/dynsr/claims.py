@@ -1,11 +1,15 @@
 """Claim verdicts over seeds: does a paper's "A beats B" hold for models trained at our scale?
 
 A claim compares two trained configurations on the same test cell. With ``n`` seeds trained for
-each, the paired difference (A − B with the same seed) is computed per seed, and the verdict is
+each, the paired difference (A − B with the same seed) is computed per seed, and the *seed spread* is
+the larger range (max − min over seeds) of the two configurations' own scores. The verdict is
 
-* ``holds``: every seed's difference has the paper's sign;
-* ``does not hold at our scale``: every seed's difference has the opposite sign;
-* ``inconclusive at our scale (seeds disagree)``: the seeds disagree;
+* ``holds``: every seed's difference has the paper's sign and the mean difference exceeds the seed spread;
+* ``does not hold at our scale``: every seed's difference has the opposite sign, beyond the seed spread;
+* ``inconclusive at our scale (within the seed spread)``: the signs agree but the mean difference is no
+  larger than the spread between seeds of one configuration (with two seeds, agreeing signs alone
+  happen by chance a quarter of the time);
+* ``inconclusive at our scale (seeds disagree)``: the signs differ between seeds, or a difference is zero;
 * ``not checkable at our scale (one seed)``: fewer than two seeds, so no spread is known.
 
 The paper's own difference and our mean / min / max difference are reported beside the verdict, so
@@ -19,11 +23,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["HOLDS", "DOES_NOT_HOLD", "INCONCLUSIVE", "ONE_SEED", "paired_claim"]
+__all__ = ["HOLDS", "DOES_NOT_HOLD", "INCONCLUSIVE", "WITHIN_SPREAD", "ONE_SEED", "paired_claim"]
 
 HOLDS = "holds"
 DOES_NOT_HOLD = "does not hold at our scale"
 INCONCLUSIVE = "inconclusive at our scale (seeds disagree)"
+WITHIN_SPREAD = "inconclusive at our scale (within the seed spread)"
 ONE_SEED = "not checkable at our scale (one seed)"
 
 
@@ -33,19 +38,20 @@ def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, fl
         raise ValueError(f"{claim}: the paper's difference must be positive (give the better configuration first); got {paper_difference}")
     seeds = sorted(set(better) & set(worse))
     differences = np.array([better[seed] - worse[seed] for seed in seeds], dtype=np.float64)
+    spread = max((np.ptp([scores[seed] for seed in seeds]) for scores in (better, worse)), default=float("nan")) if seeds else float("nan")
     if len(seeds) < 2:
         verdict = ONE_SEED
-    elif (differences > 0).all():
-        verdict = HOLDS
-    elif (differences < 0).all():
-        verdict = DOES_NOT_HOLD
-    else:
+    elif not ((differences > 0).all() or (differences < 0).all()):
         verdict = INCONCLUSIVE
+    elif abs(differences.mean()) <= spread:
+        verdict = WITHIN_SPREAD
+    else:
+        verdict = HOLDS if differences.mean() > 0 else DOES_NOT_HOLD
     nan = float("nan")
     return {
         "claim": claim, "paper_difference": paper_difference,
         "ours_mean_difference": float(differences.mean()) if len(seeds) else nan,
         "ours_min_difference": float(differences.min()) if len(seeds) else nan,
         "ours_max_difference": float(differences.max()) if len(seeds) else nan,
-        "seeds": ",".join(str(seed) for seed in seeds), "verdict": verdict,
+        "seed_spread": float(spread), "seeds": ",".join(str(seed) for seed in seeds), "verdict": verdict,
     }

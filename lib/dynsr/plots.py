@@ -78,8 +78,11 @@ def gap_plot(table: pd.DataFrame, *, title: str, group: str = "source") -> plt.F
     return figure
 
 
-def training_curves(logs: dict[str, pd.DataFrame], *, title: str) -> plt.Figure:
-    """Training loss and validation PSNR against step, one line per run (``{label: log}``, columns of :mod:`dynsr.training.trainer`)."""
+def training_curves(logs: dict[str, pd.DataFrame], *, title: str, loss_label: str = "training loss") -> plt.Figure:
+    """Training loss and validation PSNR against step, one line per run (``{label: log}``, columns of :mod:`dynsr.training.trainer`).
+
+    ``loss_label`` names what the logged loss is (e.g. a sum over stages, which differs between configurations).
+    """
     figure, (loss_axis, psnr_axis) = plt.subplots(1, 2, figsize=(10, 3.4))
     for label, log in logs.items():
         losses = log.dropna(subset=["loss"])
@@ -88,7 +91,7 @@ def training_curves(logs: dict[str, pd.DataFrame], *, title: str) -> plt.Figure:
         psnr_axis.plot(scores["step"], scores["val_psnr"], marker="o", label=label)
     loss_axis.set_yscale("log")
     loss_axis.set_xlabel("step")
-    loss_axis.set_ylabel("training loss")
+    loss_axis.set_ylabel(loss_label, fontsize=8)
     psnr_axis.set_xlabel("step")
     psnr_axis.set_ylabel("validation PSNR (dB)")
     for axis in (loss_axis, psnr_axis):

@@ -56,10 +56,10 @@ class Quadrants:
     bottom_left: float
     bottom_right: float
 
-    def grid(self, height: int, width: int) -> np.ndarray:
-        """``(height, width)`` map of the value at each pixel."""
-        top = np.arange(height)[:, None] < height / 2
-        left = np.arange(width)[None, :] < width / 2
+    def grid(self, rows: np.ndarray, columns: np.ndarray, height: int, width: int) -> np.ndarray:
+        """The value at each (row, column) position, in pixels of a ``height`` x ``width`` image (HR): top where row < height / 2."""
+        top = np.asarray(rows)[:, None] < height / 2
+        left = np.asarray(columns)[None, :] < width / 2
         return np.where(top, np.where(left, self.top_left, self.top_right), np.where(left, self.bottom_left, self.bottom_right))
 
 
@@ -83,13 +83,13 @@ class SpatiallyVaryingDegradation:
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _value_map(value: Varying, height: int, width: int, u: np.ndarray) -> np.ndarray:
-    """``(height, width)`` map of a varying value; ``u`` holds the horizontal position of each column."""
+def _value_map(value: Varying, rows: np.ndarray, columns: np.ndarray, hr_height: int, hr_width: int) -> np.ndarray:
+    """``(len(rows), len(columns))`` map of a varying value at the given positions (HR pixel coordinates of an HR image of that size)."""
     if isinstance(value, Quadrants):
-        return value.grid(height, width)
+        return value.grid(rows, columns, hr_height, hr_width)
     if isinstance(value, LinearRamp):
-        return np.broadcast_to(value.at(u)[None, :], (height, width)).copy()
-    return np.full((height, width), float(value))
+        return np.broadcast_to(value.at(np.asarray(columns) / max(hr_width - 1, 1))[None, :], (len(rows), len(columns))).copy()
+    return np.full((len(rows), len(columns)), float(value))
 
 
 def spatially_varying_blur(image: np.ndarray, widths: np.ndarray, *, kernel_size: int, padding: PaddingMode) -> np.ndarray:
@@ -128,10 +128,8 @@ def degrade_spatially_varying(
     x = hr.astype(np.float64) / 255.0 if hr.dtype == np.uint8 else hr.astype(np.float64)
     height, width = x.shape[:2]
     s = degradation.scale
-    u_hr = np.arange(width) / max(width - 1, 1)
-    blurred = spatially_varying_blur(
-        x, _value_map(degradation.width, height, width, u_hr), kernel_size=degradation.kernel_size, padding=degradation.padding
-    )
+    widths = _value_map(degradation.width, np.arange(height), np.arange(width), height, width)
+    blurred = spatially_varying_blur(x, widths, kernel_size=degradation.kernel_size, padding=degradation.padding)
     lr = matlab_bicubic_resize(blurred, 1.0 / s)
     width_map, noise_map = degradation_maps(degradation, *lr.shape[:2])
     lr = lr + (noise_map[:, :, None] / 255.0) * rng.standard_normal(lr.shape)
@@ -144,5 +142,6 @@ def degradation_maps(degradation: SpatiallyVaryingDegradation, lr_height: int, l
     What a non-blind model is given for a spatially varying test image (the true per-pixel degradation).
     """
     s = degradation.scale
-    u_lr = ((np.arange(lr_width) + 0.5) * s - 0.5) / max(s * lr_width - 1, 1)
-    return _value_map(degradation.width, lr_height, lr_width, u_lr), _value_map(degradation.noise, lr_height, lr_width, u_lr)
+    rows, columns = (np.arange(lr_height) + 0.5) * s - 0.5, (np.arange(lr_width) + 0.5) * s - 0.5  # LR pixel centres in HR pixels
+    return (_value_map(degradation.width, rows, columns, s * lr_height, s * lr_width),
+            _value_map(degradation.noise, rows, columns, s * lr_height, s * lr_width))

@@ -90,7 +90,7 @@ def wide(table: pd.DataFrame, *, metric: str = "PSNR", value: str = "ours") -> p
 
 
 def _summary(table: pd.DataFrame, pairs: pd.DataFrame, better: str, worse: str) -> dict[str, str]:
-    trained = table[(table["source"] == "trained here") & table["gap"].notna()]
+    trained = table[(table["source"] == "trained here") & table["gap"].notna() & (table["metric"] == "PSNR")]
     means = trained.groupby("method", sort=False)["gap"].mean()
     sizes = table[table["recipe"].isin(trained["recipe"].unique())].groupby(["method", "scale"], sort=False)["parameters"].max()
     paper_holds = int((pairs["paper_difference"] > 0).sum())
@@ -111,7 +111,7 @@ def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: 
     write_table(pairs_out, f"udvd/tables/{name}_{better.lower().strip('*')}_vs_{worse.lower().strip('*')}", profile=params.profile,
                 metadata={"note": f"per cell, {better} − {worse} (paper and ours, one seed each)"})
     figure_path = profile_results_dir(params.profile) / "udvd" / "figures" / f"{name}_gap.png"
-    figures = [save_figure(gap_plot(table[table["source"] == "trained here"], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
+    figures = [save_figure(gap_plot(table[(table["source"] == "trained here") & (table["metric"] == "PSNR")], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
     return Outputs(table, pairs, figures, _summary(table, pairs, better, worse))
 
 

@@ -1,4 +1,4 @@
-"""UDVD (Xu, Tseng, Tai & Tang, CVPR 2020): unified dynamic convolutional network for variational degradations.
+"""UDVD (Xu, Tseng, Tseng, Kuo & Tsai, CVPR 2020): unified dynamic convolutional network for variational degradations.
 
 Map of the paper (guide ``targets-udvd-arcsr.md`` part A; every unstated choice is a constructor switch):
 

@@ -103,6 +103,11 @@ class TrainConfig:
                 raise ConfigError(f"{name}={getattr(self, name)} must be (low, high) with 0 <= low <= high")
         if self.width_range[0] <= 0:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
+        choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
+                   "device": ("auto", "cpu", "cuda")}
+        wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
+        if wrong:
+            raise ConfigError(f"unknown values {wrong}; allowed: { {name: choices[name] for name in wrong} }")
         if not self.train_sets:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
         self._check_model()

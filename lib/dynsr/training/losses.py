@@ -25,6 +25,8 @@ LowerStages = Literal["skip", "bicubic"]
 
 def pixel_loss(name: Literal["l2", "l1"], sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
     """Mean squared (``l2``) or mean absolute (``l1``) error."""
+    if name not in ("l2", "l1"):
+        raise ValueError(f"unknown loss {name!r}; use 'l2' or 'l1'")
     if sr.shape != hr.shape:
         raise ValueError(f"output {tuple(sr.shape)} and target {tuple(hr.shape)} differ in shape")
     return torch.mean((sr - hr) ** 2) if name == "l2" else torch.mean(torch.abs(sr - hr))
@@ -32,6 +34,8 @@ def pixel_loss(name: Literal["l2", "l1"], sr: torch.Tensor, hr: torch.Tensor) ->
 
 def multistage_loss(stages: list[torch.Tensor], hr: torch.Tensor, *, name: Literal["l2", "l1"], lower_stages: LowerStages = "skip") -> torch.Tensor:
     """Eq. 4: the sum of ``pixel_loss`` over the stages I^1..I^M (see the module docstring for smaller stages)."""
+    if lower_stages not in ("skip", "bicubic"):
+        raise ValueError(f"unknown lower_stages {lower_stages!r}; use 'skip' or 'bicubic'")
     if not stages:
         raise ValueError("multistage_loss needs at least one stage")
     if stages[-1].shape != hr.shape:

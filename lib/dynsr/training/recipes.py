@@ -14,8 +14,9 @@ uses 10⁶ (five halvings; guide A.3 "8e5 to 1e6 typical").
 
 ``cpu`` (the committed results): T91 + 50 BSD200 images instead of DF2K, 16² LR patches, batch 16,
 1,000 steps; the learning rate and its schedule are the paper's (so it never halves). One UDD ×3 step
-takes ≈ 0.95 s on 2 cores (Baseline 0.52 s, UDD ×2 0.71 s, UUDD ×4 1.5 s), so the 20 UDVD runs
-(Table 1: six configurations × 2 seeds; ×2 and ×4; three noise-free models) take ≈ 4 h. ``smoke``:
+takes ≈ 0.95 s on 2 cores (Baseline 0.52 s, UDD ×2 0.71 s, UUDD ×4 1.5 s), so the 17 UDVD runs
+(Table 1: six configurations × 2 seeds; ×2 and ×4; three noise-free models) and 6 SRMD / SRMDNF runs
+take ≈ 5 h (``scripts/train_udvd_cpu.sh``). ``smoke``:
 4 steps of batch 2, 12² patches, for tests.
 
 UDVD Table 1 variants (all ×3, §4.2): ``udvd_baseline`` (no dynamic block), ``udvd_u``,
