@@ -97,3 +97,23 @@ def test_figs1_5_crops_table() -> None:
     assert (psnr["UDVD"] > psnr["SRMD"]).all()  # every crop of both figures, one seed each
     assert psnr.loc[("Fig. 1", "blue (w 0.2, n 10)"), "UDVD"] == pytest.approx(39.93, abs=0.01)
     assert (psnr.loc["Fig. 5", "UDVD"] > psnr.loc["Fig. 5", "Bicubic"]).all()
+
+
+def test_figs6_7_real_image_record_matches_the_images_and_weights() -> None:
+    import json
+
+    from dynsr.data.images import load_rgb
+    from dynsr.data.root import dataset_dir
+
+    record = json.loads((TABLES / "real_images.json").read_text())
+    assert record["profile"] == "cpu" and set(record["images"]) == {"chip", "frog", "cat"}
+    for name, scale in (("chip", 4), ("frog", 3)):
+        entry = record["images"][name]
+        assert entry["scale"] == scale and entry["udvd_steps"] == 1000
+        assert min(entry["grid_widths"]) <= entry["width"] <= max(entry["grid_widths"])
+        assert min(entry["grid_noises"]) <= entry["noise"] <= max(entry["grid_noises"])
+        image = load_rgb(dataset_dir("RealSRMD") / Path(entry["file"]).name)
+        assert list(image.shape[:2]) == entry["lr_size"]  # the whole real LR image, never a crop, at cpu
+    assert record["images"]["cat"]["crop"] == [64, 64]
+    for figure in ("fig6_chip", "fig6_chip_grid", "fig6_frog", "fig6_frog_grid", "fig7_cat_grid"):
+        assert (RESULTS / "udvd" / "figures" / f"{figure}.png").stat().st_size > 10_000

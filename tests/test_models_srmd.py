@@ -66,5 +66,5 @@ def test_registry() -> None:
     from dynsr.models import build_model
 
     assert build_model("srmdnf", scale=2).map_channels == 15 and build_model("srmd", scale=2).map_channels == 16
-    with pytest.raises(KeyError, match="unknown model .edsr.; available: bicubic, srmd, srmdnf, udvd"):
+    with pytest.raises(KeyError, match="unknown model .edsr.; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd"):
         build_model("edsr", scale=2)

@@ -735,6 +735,6 @@ def test_trained_weights_trains_and_exports_the_smoke_recipe() -> None:
 def test_model_and_model_kwargs_are_checked_against_the_registry() -> None:
     with pytest.raises(ConfigError, match=r"model_kwargs \['chanels'\] are not arguments of srmd; it takes \['channels', 'noise_channel', 'num_layers', 'pca_dim'\]"):
         tiny(model_kwargs={"chanels": 8})
-    with pytest.raises(ConfigError, match="unknown model 'nosuch'; available: bicubic, srmd, srmdnf, udvd"):
+    with pytest.raises(ConfigError, match="unknown model 'nosuch'; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd"):
         tiny(model="nosuch")
     assert tiny(model_kwargs={"channels": 8, "num_layers": 3}).model_kwargs == {"channels": 8, "num_layers": 3}

@@ -7,6 +7,11 @@ A model's ``conditioning`` class attribute says what it needs besides the LR ima
   code (t = 15) and, if ``model.noise_channel``, the noise level / 255, per image (B, t[+1]) or per
   pixel (B, t[+1], h, w) (:func:`dynsr.models.degradation_map.degradation_map`).
 
+A blind model whose output depends on a summary of the whole image (DASR's degradation representation,
+a global average pool) defines ``image_condition(lr) -> dict`` of keyword arguments of its forward:
+:func:`super_resolve` computes it once on the whole image and passes it to every tile, so tiling stays exact.
+Models with another conditioning (DASR's oracle Model 5, ``"true_kernel"``) are run by their own experiments.
+
 :func:`model_upscaler` turns a model into the ``upscale(lr, setting)`` callable of :mod:`dynsr.evaluate`,
 reading the kernel and noise level of each test setting (non-blind models are given the true degradation,
 as SRMD and UDVD are evaluated in their papers).
@@ -27,6 +32,7 @@ from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
 from dynsr.models import MODELS, build_model
+from dynsr.models.dasr_official import dasr_state_dict_from_official
 from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
@@ -36,6 +42,7 @@ __all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
 OFFICIAL_LOADERS: dict[str, Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
+    "dasr": dasr_state_dict_from_official,  # LongguangWang/DASR model_600.pt
     "srmd": load_kair_srmd_state_dict,
     "srmdnf": load_kair_srmd_state_dict,
 }
@@ -67,7 +74,7 @@ def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Modul
                 raise KeyError(f"it holds a {type(state).__name__}, not a state dict")
             model.load_state_dict(OFFICIAL_LOADERS[name](state))
         except (KeyError, RuntimeError) as mismatch:
-            detail = mismatch.args[0] if isinstance(mismatch, KeyError) else str(mismatch).splitlines()[0]
+            detail = mismatch.args[0] if isinstance(mismatch, KeyError) else " ".join(line.strip() for line in str(mismatch).splitlines()[:2])
             raise CheckpointError(f"{checkpoint} is neither a dynsr checkpoint nor an official {name} x{scale} state dict: {detail}") from None
         return model.eval()
     stored = stored_model(payload)[0]
@@ -165,7 +172,9 @@ def super_resolve(
     height, width = x.shape[-2:]
     with torch.no_grad():
         if conditioning_of(model) == "blind":
-            out = tiled_upscale(model, x, scale=scale, tile=tile, overlap=overlap)
+            whole_image = getattr(module, "image_condition", None)
+            condition = {} if whole_image is None else whole_image(x)  # e.g. DASR's representation of the whole LR image
+            out = tiled_upscale(lambda crop: model(crop, **condition), x, scale=scale, tile=tile, overlap=overlap)
         else:
             code = None if kernel_code is None else torch.from_numpy(np.array(kernel_code, dtype=np.float32))
             level = None if noise is None else torch.from_numpy(np.array(noise, dtype=np.float32))
