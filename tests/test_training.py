@@ -660,7 +660,7 @@ def test_paper_profile_is_udvd_section_4_1() -> None:
 
 
 def test_unknown_recipe_or_profile() -> None:
-    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: srmd, srmdnf, udvd, udvd_baseline, udvd_du"):
+    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: dasr, dasr_aniso, dasr_concat, dasr_model1, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd, udvd_baseline, udvd_du"):
         recipe("edsr", "cpu", scale=2)
     with pytest.raises(ParameterError, match="unknown profile 'fast'"):
         recipe("srmd", "fast", scale=2)

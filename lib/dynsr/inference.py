@@ -10,7 +10,7 @@ A model's ``conditioning`` class attribute says what it needs besides the LR ima
 A blind model whose output depends on a summary of the whole image (DASR's degradation representation,
 a global average pool) defines ``image_condition(lr) -> dict`` of keyword arguments of its forward:
 :func:`super_resolve` computes it once on the whole image and passes it to every tile, so tiling stays exact.
-Models with another conditioning (DASR's oracle Model 5, ``"true_kernel"``) are run by their own experiments.
+Models given the true kernel (DASR's oracle Model 5, ``"true_kernel"``) get the setting's kernel from :func:`model_upscaler`.
 
 :func:`model_upscaler` turns a model into the ``upscale(lr, setting)`` callable of :mod:`dynsr.evaluate`,
 reading the kernel and noise level of each test setting (non-blind models are given the true degradation,
@@ -195,6 +195,8 @@ def model_upscaler(
     """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
     (per pixel for spatially varying settings)."""
     model = model.to(device).eval()
+    if conditioning_of(model) == "true_kernel":
+        return _true_kernel_upscaler(model, tile=tile, device=device)
     blind = conditioning_of(model) == "blind"
     basis = None if blind else load_pca_basis(pca_basis)
 
@@ -206,5 +208,23 @@ def model_upscaler(
         else:
             code, noise = setting_kernel_code(setting, basis), setting.degradation.noise
         return super_resolve(model, lr, kernel_code=code, noise=noise, tile=tile, overlap=overlap, device=device)
+
+    return upscale
+
+
+def _true_kernel_upscaler(model: nn.Module, *, tile: int, device: str) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
+    """``upscale(lr, setting)`` for a model given the true blur kernel (DASR Table 1 Model 5, ``conditioning="true_kernel"``):
+    the setting's kernel (no blur = a delta) gives the representation once per image; the SR network runs tiled (exact)."""
+    size = model.kernel_encoder.kernel_size
+
+    def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
+        if isinstance(setting.degradation, SpatiallyVaryingDegradation):
+            raise ValueError(f"{type(model).__name__} with the true kernel takes one kernel per image; {setting.label} varies over the image")
+        kernel = setting.degradation.kernel.build() if setting.degradation.kernel is not None else delta_kernel(size)
+        x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
+        with torch.no_grad():
+            representation = model.degradation_representation(x, torch.from_numpy(kernel.astype(np.float32))[None].to(device))
+            out = tiled_upscale(lambda crop: model(crop, representation=representation), x, scale=model.scale, tile=tile, overlap=receptive_radius(model))
+        return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)
 
     return upscale

@@ -27,7 +27,8 @@ class TrainConfig:
         train_sets: training image sets: ``T91``, ``BSD200`` (in the shared data) or ``DF2K`` (DIV2K +
             Flickr2K, unpacked under the data root by ``scripts/fetch_data.py --only DF2K``).
         lr_patch: LR patch side; the HR patch is ``scale * lr_patch``.
-        batch_size: patches per optimiser step (over all processes in distributed training).
+        batch_size: patches per optimiser step (over all processes in distributed training); with
+            ``paired_patches`` (DASR), images per step, each giving two patches.
         steps: optimiser steps in total.
         learning_rate, adam_betas: Adam.
         lr_halving_steps: the learning rate halves every this many steps (``StepLR``, gamma 0.5).
@@ -55,6 +56,42 @@ class TrainConfig:
             the ``smoke`` profile's fast check).
         num_workers: data-loading worker processes (0 = in the training process).
         device: ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
+
+    DASR (Wang et al. 2021; every default below keeps the UDVD/SRMD behaviour, so their stored
+    configurations load unchanged):
+
+        paired_patches: each sample is one training image giving *two* patches (the query and the
+            positive key of the contrastive loss) cropped from the same augmented image and degraded
+            with one shared kernel and noise level (DASR §3.2.1, the official code's order);
+            ``batch_size`` then counts images (DASR: 32 images = 64 patches). See
+            :mod:`dynsr.training.data`.
+        kernel_type: ``isotropic`` (width ~ U(``width_range``); DASR setting 1) or ``anisotropic``
+            (λ1, λ2 ~ U(``lambda_range``), θ ~ U(0, π); DASR setting 2; paired patches only).
+        lambda_range: the anisotropic λ range (DASR: U(0.2, 4)).
+        anisotropic_convention: ``std`` (DASR's code: λ are standard deviations along the principal
+            axes, Σ = U diag(λ1², λ2²) Uᵀ) or ``variance`` (the paper's word "eigenvalues" taken
+            literally); see :mod:`dynsr.degradations.kernels`.
+        quantize_after_noise: round and clip the noisy LR to 8 bits (DASR's code; UDVD/SRMD: no).
+        degradation_loss_weight: weight of L_degrad (DASR Eq. 3; 1 in the paper; 0 = no contrastive
+            loss, DASR Table 1 Model 1, and every non-DASR model). Needs ``paired_patches`` and a
+            model with a projection head (``model_kwargs={"projection_head": True}``).
+        contrastive_form: ``moco`` (the official code: cross-entropy over [l_pos, l_neg]/τ with the
+            positive at index 0, batch mean; the positive is in the denominator) or ``printed``
+            (Eq. 2-3 as printed: the positive left out of the denominator, summed over the batch);
+            :func:`dynsr.training.contrastive.contrastive_loss`.
+        contrastive_temperature: τ (0.07, §4.1).
+        contrastive_queue: N_queue, the FIFO queue of negative keys (8192 = 32 × 256, §4.1).
+        key_momentum: m of the momentum key encoder (0.999, the official MoCo wrapper).
+        encoder_steps: stage 1 (§4.1): the first ``encoder_steps`` of the ``steps`` optimiser steps
+            train the degradation encoder (and its head) alone on L_degrad; the rest (stage 2)
+            train everything on ``loss`` + ``degradation_loss_weight`` · L_degrad. 0 = no stage 1.
+        encoder_learning_rate: stage 1's learning rate (1e-3).
+        encoder_lr_drop_step: stage-1 step after which its rate is multiplied by 0.1 (1e-3 → 1e-4
+            after 60 of 100 epochs); 0 = never. Stage 2 starts again from ``learning_rate`` and
+            halves every ``lr_halving_steps`` counted from its own start.
+        validation_harness: the validation degradation: ``srmd`` (replicate blur padding, float LR:
+            the UDVD/SRMD test harness) or ``dasr`` (reflect padding, LR rounded to 8 bits,
+            ``validation_width`` 0 = no blur, as DASR Table 2's "kernel width 0").
     """
 
     model: str
@@ -88,6 +125,21 @@ class TrainConfig:
     validation_crop: int | None = None
     num_workers: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # DASR (defaults = the UDVD/SRMD behaviour; see the docstring)
+    paired_patches: bool = False
+    kernel_type: Literal["isotropic", "anisotropic"] = "isotropic"
+    lambda_range: tuple[float, float] = (0.2, 4.0)
+    anisotropic_convention: Literal["std", "variance"] = "std"
+    quantize_after_noise: bool = False
+    degradation_loss_weight: float = 0.0
+    contrastive_form: Literal["moco", "printed"] = "moco"
+    contrastive_temperature: float = 0.07
+    contrastive_queue: int = 8192
+    key_momentum: float = 0.999
+    encoder_steps: int = 0
+    encoder_learning_rate: float = 1e-3
+    encoder_lr_drop_step: int = 0
+    validation_harness: Literal["srmd", "dasr"] = "srmd"
 
     def __post_init__(self) -> None:
         positive = {"scale": self.scale, "lr_patch": self.lr_patch, "batch_size": self.batch_size, "steps": self.steps,
@@ -104,13 +156,41 @@ class TrainConfig:
         if self.width_range[0] <= 0:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
         choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
-                   "device": ("auto", "cpu", "cuda")}
+                   "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic"), "anisotropic_convention": ("std", "variance"),
+                   "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr")}
         wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
         if wrong:
             raise ConfigError(f"unknown values {wrong}; allowed: { {name: choices[name] for name in wrong} }")
         if not self.train_sets:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
+        self._check_dasr()
         self._check_model()
+
+    def _check_dasr(self) -> None:
+        """The DASR fields (paired patches, anisotropic kernels, L_degrad, stage 1) are consistent."""
+        low, high = self.lambda_range
+        if not 0 < low <= high:
+            raise ConfigError(f"lambda_range={self.lambda_range} must be (low, high) with 0 < low <= high")
+        if self.kernel_type == "anisotropic" and not self.paired_patches:
+            raise ConfigError("kernel_type='anisotropic' is DASR setting 2; it needs paired_patches=True")
+        if self.degradation_loss_weight < 0:
+            raise ConfigError(f"degradation_loss_weight={self.degradation_loss_weight} must be >= 0")
+        if min(self.encoder_steps, self.encoder_lr_drop_step) < 0 or self.encoder_lr_drop_step > self.encoder_steps:
+            raise ConfigError(f"need 0 <= encoder_lr_drop_step ({self.encoder_lr_drop_step}) <= encoder_steps ({self.encoder_steps})")
+        if self.encoder_steps > self.steps:
+            raise ConfigError(f"encoder_steps={self.encoder_steps} exceeds steps={self.steps} (stage 1 is part of the steps)")
+        if not (self.contrastive_temperature > 0 and 0.0 <= self.key_momentum <= 1.0 and self.encoder_learning_rate > 0):
+            raise ConfigError(f"need contrastive_temperature > 0, 0 <= key_momentum <= 1 and encoder_learning_rate > 0; got "
+                              f"{self.contrastive_temperature}, {self.key_momentum}, {self.encoder_learning_rate}")
+        if self.degradation_loss_weight > 0 or self.encoder_steps > 0:
+            if not self.paired_patches:
+                raise ConfigError("the contrastive loss L_degrad (degradation_loss_weight > 0 or encoder_steps > 0) needs paired_patches=True")
+            if self.degradation_loss_weight == 0:
+                raise ConfigError(f"stage 1 (encoder_steps={self.encoder_steps}) trains on L_degrad alone: set degradation_loss_weight > 0")
+            if not self.model_kwargs.get("projection_head", False):
+                raise ConfigError("the contrastive loss needs the encoder's projection head: model_kwargs={'projection_head': True, ...}")
+            if self.contrastive_queue < self.batch_size:
+                raise ConfigError(f"contrastive_queue={self.contrastive_queue} must hold at least one batch ({self.batch_size} keys)")
 
     def _check_model(self) -> None:
         """The model exists and takes every key of ``model_kwargs`` (its constructor is keyword-only)."""
@@ -123,6 +203,8 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"model_kwargs {unknown} are not arguments of {self.model}; it takes {sorted(accepted)} (scale is set by 'scale')")
         model_class = getattr(MODELS[self.model], "func", MODELS[self.model])  # registry entries may be functools.partial
+        if self.paired_patches and getattr(model_class, "conditioning", "blind") == "degradation_vector":
+            raise ConfigError(f"paired_patches (DASR training) needs a blind or true-kernel model; {self.model} takes a degradation vector")
         if self.multistage_loss and "return_stages" not in inspect.signature(model_class.forward).parameters:
             raise ConfigError(f"multistage_loss needs a model whose forward returns its stages; {self.model} has one output (set multistage_loss=False)")
 

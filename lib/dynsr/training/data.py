@@ -14,6 +14,27 @@ patches.
 
 Training images: ``T91`` and ``BSD200`` (50 images) in the shared data, held in memory; ``DF2K`` (the
 papers' DIV2K + Flickr2K, not in the shared data) is read from ``<data root>/DF2K`` per sample.
+
+**DASR** (``config.paired_patches``; DASR §3.2.1, §4.1, guide B2-B3, the official code's order): sample
+``i`` is training *image* draw ``i``, still a pure function of ``(seed, i)``. From one generator, in this
+order: the image; two independent HR crops of ``scale · lr_patch`` (the query and the positive key);
+one flip/flip/transpose draw applied to both crops (the same as augmenting the image before cropping:
+the eight flips/rotations map the square crop windows of an image onto those of the augmented image,
+so both crop positions stay uniform); one kernel shared by both patches; one noise level; then each
+patch is blurred (``blur_padding``, DASR: reflect), MATLAB-bicubic downsampled, given i.i.d. Gaussian
+noise per pixel and channel (drawn from the same generator, query first) and, with
+``quantize_after_noise``, rounded and clipped to 8 bits. The kernel is
+
+* ``kernel_type="isotropic"`` (setting 1): σ ~ U(``width_range``); the paper's ranges are [0.2, 2.0] /
+  [0.2, 3.0] / [0.2, 4.0] for ×2 / ×3 / ×4 (the official ``main.sh`` trains ×2 with σ_max = 4.0, a
+  discrepancy with the paper; the recipes follow the paper);
+* ``kernel_type="anisotropic"`` (setting 2): λ1, λ2 ~ U(``lambda_range``) independently, θ ~ U(0, π),
+  Σ = R(θ) diag(λ1², λ2²) R(θ)ᵀ with ``anisotropic_convention="std"`` (the official code squares λ: they
+  are standard deviations, not the eigenvalues the paper names) or diag(λ1, λ2) with ``"variance"``;
+
+on a ``kernel_size``² grid (DASR: 21) from :mod:`dynsr.degradations.kernels`. Noise ~ U(``noise_range``)
+per image (setting 2: [0, 25]; setting 1: none). The blur pads each *patch* (not the whole image, as
+the paper's text would have it): the official code's order, which differs only at patch borders.
 """
 
 from __future__ import annotations
@@ -30,7 +51,7 @@ from dynsr.data.images import GrayscaleImageWarning, load_rgb
 from dynsr.data.root import DATASETS, DataNotFoundError, dataset_dir
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
-from dynsr.degradations.kernels import isotropic_gaussian_kernel
+from dynsr.degradations.kernels import isotropic_gaussian_kernel, sample_anisotropic_gaussian_kernel, sample_isotropic_gaussian_kernel
 from dynsr.degradations.noise import add_gaussian_noise, quantize
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.paths import data_root
@@ -67,12 +88,17 @@ class TrainingPatches(Dataset):
 
     Each item is a dict of float32 tensors: ``lr`` (3, p, p), ``hr`` (3, s·p, s·p), ``kernel_code``
     (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` ().
+
+    With ``config.paired_patches`` (DASR) an item is one image's pair instead: ``lr``/``hr`` (the query
+    patch), ``lr_key``/``hr_key`` (the positive patch, same kernel and noise level), ``kernel``
+    (k, k) = the true blur kernel (Model 5's input), ``kernel_params`` (3,) = (λ1, λ2, θ) (isotropic:
+    (σ, σ, 0)) and ``noise`` (); no PCA code (DASR models take none, and its basis is 15×15).
     """
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
         self.hr_patch = config.lr_patch * config.scale
-        self.basis = load_pca_basis(config.pca_basis)
+        self.basis = None if config.paired_patches else load_pca_basis(config.pca_basis)
         self._images: list[np.ndarray] | None = None
         self._paths: list[Path] | None = None
         unknown = [name for name in config.train_sets if name != DF2K_FOLDER and name not in DATASETS]
@@ -108,6 +134,8 @@ class TrainingPatches(Dataset):
         return image
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if self.config.paired_patches:
+            return self._pair(index)
         config = self.config
         rng = np.random.default_rng([config.seed, index])
         image = self._image(int(rng.integers(self.num_images)))
@@ -126,6 +154,8 @@ class TrainingPatches(Dataset):
         if config.quantize_before_noise:
             lr = quantize(lr)
         lr = add_gaussian_noise(lr, noise, rng=rng)
+        if config.quantize_after_noise:
+            lr = quantize(lr)
         return {
             "lr": torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32)),  # (3, p, p)
             "hr": torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32)),  # (3, s·p, s·p)
@@ -133,3 +163,48 @@ class TrainingPatches(Dataset):
             "noise": torch.tensor(noise, dtype=torch.float32),
             "width": torch.tensor(width, dtype=torch.float32),
         }
+
+    def _pair(self, index: int) -> dict[str, torch.Tensor]:
+        """DASR: one image, two patches, one kernel and noise level (module docstring)."""
+        config, size = self.config, self.hr_patch
+        rng = np.random.default_rng([config.seed, index])
+        image = self._image(int(rng.integers(self.num_images)))
+        crops = []
+        for _ in range(2):  # query, then key
+            top = int(rng.integers(image.shape[0] - size + 1))
+            left = int(rng.integers(image.shape[1] - size + 1))
+            crops.append(image[top : top + size, left : left + size].astype(np.float64) / 255.0)  # (P, P, 3)
+        flip_rows, flip_columns, transpose = rng.integers(2, size=3)
+        if config.augment:
+            crops = [crop[::-1] if flip_rows else crop for crop in crops]
+            crops = [crop[:, ::-1] if flip_columns else crop for crop in crops]
+            crops = [crop.transpose(1, 0, 2) if transpose else crop for crop in crops]
+        kernel, parameters = self.sample_kernel(rng)
+        noise = float(rng.uniform(*config.noise_range))
+        lrs = [self.degrade_patch(crop, kernel, noise, rng) for crop in crops]
+        item = {}
+        for suffix, hr, lr in zip(("", "_key"), crops, lrs):
+            item[f"lr{suffix}"] = torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32))  # (3, p, p)
+            item[f"hr{suffix}"] = torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32))  # (3, s·p, s·p)
+        item["kernel"] = torch.from_numpy(kernel.astype(np.float32))  # (k, k)
+        item["kernel_params"] = torch.tensor(parameters, dtype=torch.float32)  # (λ1, λ2, θ)
+        item["noise"] = torch.tensor(noise, dtype=torch.float32)
+        return item
+
+    def sample_kernel(self, rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, float, float]]:
+        """One training kernel (``kernel_type``) and its (λ1, λ2, θ); an isotropic σ is reported as (σ, σ, 0)."""
+        config = self.config
+        if config.kernel_type == "anisotropic":
+            return sample_anisotropic_gaussian_kernel(config.kernel_size, lambda_range=config.lambda_range, theta_range=(0.0, np.pi),
+                                                      convention=config.anisotropic_convention, rng=rng)
+        kernel, sigma = sample_isotropic_gaussian_kernel(config.kernel_size, sigma_range=config.width_range, rng=rng)
+        return kernel, (sigma, sigma, 0.0)
+
+    def degrade_patch(self, hr: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+        """Blur → MATLAB bicubic ↓ → [8-bit] → AWGN → [8-bit] of one HR patch (P, P, 3) in [0, 1]; returns (p, p, 3)."""
+        config = self.config
+        lr = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
+        if config.quantize_before_noise:
+            lr = quantize(lr)
+        lr = add_gaussian_noise(lr, noise, rng=rng)
+        return quantize(lr) if config.quantize_after_noise else lr

@@ -14,6 +14,20 @@ on CPU, with the same thread count, an interrupted-and-resumed run ends with wei
 an uninterrupted one (tested, including ``kill -9``). Resuming with a different configuration is an
 error, except for ``steps`` (train longer), ``num_workers``, ``log_every`` and ``checkpoint_every``.
 
+DASR (``config.paired_patches``; §4.1, guide B3): each sample is an image's query/key patch pair. Stage 1
+(the first ``encoder_steps`` steps) trains the degradation encoder and its projection head alone on
+L_degrad (:mod:`dynsr.training.contrastive`; the SR network gets no gradient, so Adam leaves it
+untouched), at ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step``; stage 2 trains everything
+on ``loss`` (L1) of the SR of the *query* patch + ``degradation_loss_weight`` · L_degrad, at
+``learning_rate`` halved every ``lr_halving_steps`` from the start of stage 2. One Adam covers every
+trainable parameter in both stages (the official code's single optimiser, its moments carried into
+stage 2); the momentum key encoder gets no gradient. The key encoder, the queue and its pointer are in
+the checkpoint (``contrastive``), so a resumed run is still the same computation. With
+``degradation_loss_weight = 0`` (Table 1 Model 1) there is no stage 1 and no contrastive state; Model 5
+(``dasr_oracle``) is fed the true kernel of each sample. The log gains ``loss_sr`` and ``loss_degrad``
+(running means; the logged ``loss`` is their weighted sum). Validation is skipped during stage 1 (the SR
+network is untrained), except at a run's last step.
+
 Distributed: under ``torchrun`` (``WORLD_SIZE`` > 1) each process takes ``batch_size / world_size`` of
 every batch's samples, the model is wrapped in ``DistributedDataParallel`` (``nccl`` on GPUs, ``gloo``
 on CPUs) and rank 0 alone writes files. Gradients are averaged, so the update equals the
@@ -38,20 +52,24 @@ from torch.utils.data import DataLoader, default_collate
 from tqdm.auto import tqdm
 
 from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from dynsr.config import ConfigError
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
 from dynsr.evaluate import evaluate
 from dynsr.fileio import atomic_path, remove_stale_temporaries, write_json_atomic
-from dynsr.inference import forward_model, model_upscaler
+from dynsr.inference import conditioning_of, forward_model, model_upscaler
 from dynsr.models import build_model
 from dynsr.training.config import TrainConfig
+from dynsr.training.contrastive import MomentumContrast
 from dynsr.training.data import TrainingPatches, batch_indices
 from dynsr.training.losses import multistage_loss, pixel_loss
 
-__all__ = ["train", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting"]
+__all__ = ["train", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESUMABLE_CHANGES = frozenset({"steps", "num_workers", "log_every", "checkpoint_every"})
+LOSS_PARTS = ("loss_sr", "loss_degrad")  # extra log columns of DASR runs
+ENCODER_LR_DROP = 0.1  # DASR stage 1: 1e-3 -> 1e-4
 
 
 class TrainingDivergedError(RuntimeError):
@@ -71,9 +89,41 @@ class TrainResult:
 
 
 def validation_setting(config: TrainConfig) -> TestSetting:
-    """The validation degradation: the UDVD/SRMD test harness (replicate blur, bicubic, float noise)."""
+    """The validation degradation: the UDVD/SRMD test harness (replicate blur, bicubic, float noise), or with
+    ``validation_harness="dasr"`` DASR's (reflect padding, LR rounded to 8 bits; width 0 = no blur)."""
+    label = f"width {config.validation_width:g} noise {config.validation_noise:g}"
+    if config.validation_harness == "dasr":
+        kernel = GaussianKernel(config.validation_width, config.kernel_size) if config.validation_width > 0 else None
+        degradation = Degradation(scale=config.scale, kernel=kernel, noise=config.validation_noise, padding="reflect", quantize=True)
+        return TestSetting("train", "validation", config.validation_set, label, degradation)
     degradation = Degradation(scale=config.scale, kernel=GaussianKernel(config.validation_width, config.kernel_size), noise=config.validation_noise)
-    return TestSetting("train", "validation", config.validation_set, f"width {config.validation_width:g} noise {config.validation_noise:g}", degradation)
+    return TestSetting("train", "validation", config.validation_set, label, degradation)
+
+
+def in_encoder_stage(config: TrainConfig, step: int) -> bool:
+    """Whether optimiser step ``step`` (0-based: the update after ``step`` completed ones) belongs to DASR's stage 1."""
+    return step < config.encoder_steps
+
+
+def learning_rate_at(config: TrainConfig, step: int) -> float:
+    """The learning rate of optimiser step ``step`` (0-based). Without stage 1 this is ``StepLR``'s
+    ``learning_rate · 0.5^(step // lr_halving_steps)``; with it, stage 1 uses ``encoder_learning_rate``
+    (×0.1 from ``encoder_lr_drop_step`` on) and stage 2 restarts the halving schedule at its first step."""
+    if in_encoder_stage(config, step):
+        dropped = config.encoder_lr_drop_step > 0 and step >= config.encoder_lr_drop_step
+        return config.encoder_learning_rate * (ENCODER_LR_DROP if dropped else 1.0)
+    return config.learning_rate * 0.5 ** ((step - config.encoder_steps) // config.lr_halving_steps)
+
+
+def _optimizer_and_scheduler(model: nn.Module, config: TrainConfig):
+    """Adam over every trainable parameter and its schedule: ``StepLR`` (UDVD/SRMD, DASR without stage 1), or a
+    ``LambdaLR`` of :func:`learning_rate_at` on a base rate of 1 (DASR with stage 1)."""
+    parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    if config.encoder_steps == 0:
+        optimizer = torch.optim.Adam(parameters, lr=config.learning_rate, betas=config.adam_betas)
+        return optimizer, torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
+    optimizer = torch.optim.Adam(parameters, lr=1.0, betas=config.adam_betas)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
 
 
 def _distributed() -> tuple[int, int]:
@@ -126,7 +176,8 @@ def _check_resumable(saved: dict[str, Any], config: TrainConfig, path: Path) -> 
 
 
 def _write_log(run_dir: Path, log: list[dict[str, Any]]) -> None:
-    table = pd.DataFrame(log, columns=["step", "loss", "learning_rate", "seconds", "val_psnr"])
+    extra = [name for name in LOSS_PARTS if any(name in row for row in log)]
+    table = pd.DataFrame(log, columns=["step", "loss", "learning_rate", "seconds", "val_psnr", *extra])
     with atomic_path(run_dir / "log.csv") as temporary:
         table.to_csv(temporary, index=False, float_format="%.8g")
     write_json_atomic(run_dir / "log.json", log)
@@ -134,8 +185,7 @@ def _write_log(run_dir: Path, log: list[dict[str, Any]]) -> None:
 
 def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
     model.eval()
-    scores = evaluate(model_upscaler(model, pca_basis=config.pca_basis, device=str(device)), [validation_setting(config)],
-                      image_limit=config.validation_images, crop=config.validation_crop, with_ssim=False)
+    scores = evaluate(model_upscaler(model, pca_basis=config.pca_basis, device=str(device)), [validation_setting(config)], image_limit=config.validation_images, crop=config.validation_crop, with_ssim=False)
     model.train()
     return float(scores["PSNR"].mean())
 
@@ -146,6 +196,52 @@ def _loss(network: nn.Module, batch: dict[str, torch.Tensor], config: TrainConfi
         return multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages)
     sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
     return pixel_loss(config.loss, sr, batch["hr"])
+
+
+class _DASRForward(nn.Module):
+    """The differentiable part of a DASR step in one ``forward`` (so that DistributedDataParallel sees it): the query
+    patch's (representation, embedding) when ``embed``, and its SR when ``super_resolve``."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, lr: torch.Tensor, kernel: torch.Tensor | None, embed: bool, super_resolve: bool):
+        embedding = sr = None
+        if embed:
+            representation, embedding = self.model.encode(lr)  # one encoder pass serves both losses (official code)
+            if super_resolve:
+                sr = self.model(lr, representation=representation)
+        elif super_resolve:
+            sr = self.model(lr, kernel) if conditioning_of(self.model) == "true_kernel" else self.model(lr)
+        return embedding, sr
+
+
+def _dasr_loss(network: nn.Module, contrast: MomentumContrast | None, batch: dict[str, torch.Tensor], config: TrainConfig,
+               encoder_stage: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """(total loss, its parts) of one DASR step: stage 1 L_degrad; stage 2 L_SR(query) [+ w · L_degrad]."""
+    embedding, sr = network(batch["lr"], batch["kernel"], contrast is not None, not encoder_stage)
+    parts: dict[str, torch.Tensor] = {}
+    if sr is not None:
+        parts["loss_sr"] = pixel_loss(config.loss, sr, batch["hr"])
+    if contrast is not None:
+        parts["loss_degrad"] = contrast(embedding, batch["lr_key"])
+    total = parts.get("loss_sr")
+    if "loss_degrad" in parts:
+        weighted = config.degradation_loss_weight * parts["loss_degrad"]
+        total = weighted if total is None else total + weighted
+    return total, parts
+
+
+def _contrast(model: nn.Module, config: TrainConfig) -> MomentumContrast | None:
+    """DASR's momentum key encoder and queue (None without L_degrad); the queue is seeded by ``config.seed``."""
+    if config.degradation_loss_weight == 0:
+        return None
+    encoder = getattr(model, "encoder", None)
+    if encoder is None or getattr(encoder, "head", None) is None:
+        raise ConfigError(f"{config.model} has no degradation encoder with a projection head; the contrastive loss needs one")
+    return MomentumContrast(encoder, queue_size=config.contrastive_queue, momentum=config.key_momentum, temperature=config.contrastive_temperature,
+                            form=config.contrastive_form, seed=config.seed, input_scale=getattr(model, "pixel_range", 1.0))
 
 
 def _batches(dataset: TrainingPatches, config: TrainConfig, first_step: int, last_step: int, rank: int, world_size: int):
@@ -184,9 +280,10 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     random.seed(config.seed)
     np.random.seed(config.seed)
     model = build_model(config.model, scale=config.scale, **config.model_kwargs).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, betas=config.adam_betas)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
+    contrast = _contrast(model, config)
+    optimizer, scheduler = _optimizer_and_scheduler(model, config)
     step, log, loss_sum, loss_count, seconds = 0, [], 0.0, 0, 0.0
+    part_sums = {name: [0.0, 0] for name in LOSS_PARTS} if config.paired_patches else {}  # DASR: running (sum, count) per part
     saved_step: int | None = None  # the step of the checkpoint on disk
     if checkpoint_path.exists():
         saved = load_checkpoint(checkpoint_path, expected_format=TRAIN_FORMAT)
@@ -194,16 +291,24 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
+        if contrast is not None:
+            contrast.load_state_dict(saved["contrastive"])
         _set_rng_state(saved["rng"])
         step, log, seconds = saved["step"], list(saved["log"]), saved["seconds"]
         loss_sum, loss_count = saved["running_loss"]
+        if part_sums:
+            part_sums = {name: list(value) for name, value in saved["running_parts"].items()}
         saved_step = step
     elif rank == 0:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(run_dir / "config.json", config.to_dict())
 
     last_step = config.steps if stop_at_step is None else min(config.steps, stop_at_step)
-    network = nn.parallel.DistributedDataParallel(model) if world_size > 1 else model
+    if config.paired_patches:  # stage 1 leaves the SR network unused: DDP must look for unused parameters
+        network = _DASRForward(model)
+        network = nn.parallel.DistributedDataParallel(network, find_unused_parameters=True) if world_size > 1 else network
+    else:
+        network = nn.parallel.DistributedDataParallel(model) if world_size > 1 else model
     network.train()
     dataset = TrainingPatches(config)
 
@@ -217,6 +322,10 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
             "rng": _rng_state(), "log": log, "running_loss": (loss_sum, loss_count), "seconds": seconds, "threads": torch.get_num_threads(),
         }
+        if part_sums:
+            payload["running_parts"] = {name: tuple(value) for name, value in part_sums.items()}
+        if contrast is not None:
+            payload["contrastive"] = contrast.checkpoint_state()  # key encoder, queue, pointer
         save_checkpoint(checkpoint_path, payload)
         _write_log(run_dir, log)
 
@@ -224,7 +333,11 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     started = time.monotonic() - seconds
     for batch in _batches(dataset, config, step, last_step, rank, world_size):
         batch = {key: value.to(device) for key, value in batch.items()}
-        loss = _loss(network, batch, config)
+        encoder_stage = in_encoder_stage(config, step)
+        if config.paired_patches:
+            loss, parts = _dasr_loss(network, contrast, batch, config, encoder_stage)
+        else:
+            loss, parts = _loss(network, batch, config), {}
         reported = loss.detach().clone()
         if world_size > 1:
             dist.all_reduce(reported)  # every rank sees the same value, so all stop together on NaN
@@ -241,13 +354,23 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         scheduler.step()
         step += 1
         loss_sum, loss_count = loss_sum + value, loss_count + 1
+        for name, part in parts.items():
+            part_value = part.detach().clone()
+            if world_size > 1:
+                dist.all_reduce(part_value)
+                part_value /= world_size
+            part_sums[name] = [part_sums[name][0] + float(part_value), part_sums[name][1] + 1]
         seconds = time.monotonic() - started
         row: dict[str, Any] | None = None
         if config.log_every and step % config.log_every == 0 or step == config.steps:
             row = {"step": step, "loss": loss_sum / loss_count, "learning_rate": scheduler.get_last_lr()[0], "seconds": round(seconds, 1), "val_psnr": None}
             loss_sum, loss_count = 0.0, 0
+            for name, (total, count) in part_sums.items():
+                row[name] = total / count if count else None
+                part_sums[name] = [0.0, 0]
             bar.set_postfix(loss=f"{row['loss']:.5f}")
-        if rank == 0 and (config.validate_every and step % config.validate_every == 0 or step == config.steps):
+        validate_now = config.validate_every and step % config.validate_every == 0 and not in_encoder_stage(config, step - 1)
+        if rank == 0 and (validate_now or step == config.steps):
             row = row or {"step": step, "loss": None, "learning_rate": scheduler.get_last_lr()[0], "seconds": round(seconds, 1), "val_psnr": None}
             row["val_psnr"] = _validate(model, config, device)
         if row is not None:
