@@ -117,3 +117,26 @@ def test_figs6_7_real_image_record_matches_the_images_and_weights() -> None:
     assert record["images"]["cat"]["crop"] == [64, 64]
     for figure in ("fig6_chip", "fig6_chip_grid", "fig6_frog", "fig6_frog_grid", "fig7_cat_grid"):
         assert (RESULTS / "udvd" / "figures" / f"{figure}.png").stat().st_size > 10_000
+
+
+def test_table2_layout_gaps_and_recompute(private_results: Path) -> None:
+    from dynsr.degradations.testsets import udvd_table2
+    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "table2.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns)
+    trained = table[table["source"] == "trained here"]
+    assert set(trained["method"]) == {"UDVD", "SRMD"} and len(trained) == 108 and set(trained["steps"]) == {1000}
+    assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
+    quoted = table[table["source"] == "quoted from the paper"]
+    assert set(quoted["method"]) == {"RDN", "RCAN", "IRCNN"} and quoted["ours"].isna().all() and quoted["paper"].notna().all()
+    np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-9)
+    gaps = trained.groupby("method")["gap"].mean()
+    assert gaps["UDVD"] == pytest.approx(-0.775, abs=0.005) and gaps["SRMD"] == pytest.approx(-2.625, abs=0.005)
+    psnr = table.pivot_table(index=["dataset", "scale", "degradation"], columns="method", values="ours")
+    assert len(psnr) == 54 and (psnr["UDVD"] > psnr["SRMD"]).all() and (psnr["UDVD"] > psnr["Bicubic"]).all()
+    model = trained_model("udvd", Params(profile="cpu"), scale=3).model
+    setting = [s for s in udvd_table2() if s.dataset == "Set5" and s.label == "x3 width 1.3 noise 15"]
+    recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(psnr.loc[("Set5", 3, "x3 width 1.3 noise 15"), "UDVD"], abs=1e-6)
