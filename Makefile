@@ -20,3 +20,4 @@ bench: setup
 	$(PYTHON) benchmarks/resize.py
 	$(PYTHON) benchmarks/ops.py
 	$(PYTHON) benchmarks/tiling.py
+	$(PYTHON) benchmarks/dasr_time.py

@@ -13,26 +13,39 @@ import pandas as pd
 def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> None:
     results, cache = tmp_path / "results", tmp_path / "cache"
     env = {**os.environ, "DYNSR_RESULTS_DIR": str(results), "DYNSR_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "dynsr.cli", "reproduce", "--profile", "smoke"], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "dynsr.cli", "reproduce", "--profile", "smoke"], env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     smoke = results / "smoke"
     notebooks = sorted(p.name for p in (smoke / "notebooks").iterdir())
     expected = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    assert len(expected) == 12 and notebooks == expected  # no .running or .failed copies
+    assert len(expected) == 20 and notebooks == expected  # no .running or .failed copies
     table = pd.read_csv(smoke / "srmd" / "tables" / "udvd_table2.csv")
     assert len(table) == 108 and set(table["profile"]) == {"smoke"}
     assert set(table.loc[table["method"] == "SRMD", "steps"]) == {4}
     checkpoints = sorted(p.name for p in (smoke / "checkpoints").iterdir())
     table1 = [f"udvd{suffix}_x3{seed}.pt" for suffix in ("", "_baseline", "_u", "_du", "_ud", "_single_loss") for seed in ("", "_seed1")]
     udvd = [f"{name}_x{scale}.pt" for name in ("udvd", "udvdnf", "srmd", "srmdnf") for scale in (2, 3, 4)]
-    assert checkpoints == sorted(set(table1 + udvd))
+    dasr_table1 = [f"{name}_x4{seed}.pt" for name in ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle") for seed in ("", "_seed1")]
+    dasr = ["dasr_x2.pt", "dasr_x3.pt", "dasr_aniso_x4.pt"]
+    assert checkpoints == sorted(set(table1 + udvd + dasr_table1 + dasr))
     for stem in ("table1", "table1_claims", "table2", "table3", "table4", "table5", "heatmap", "fig4_kernel_difference", "figs1_5_crops"):
         table = pd.read_csv(smoke / "udvd" / "tables" / f"{stem}.csv")
         assert set(table["profile"]) == {"smoke"}, stem
     assert len(pd.read_csv(smoke / "udvd" / "tables" / "table2.csv").query("source == 'trained here'")) == 108
     summary = (smoke / "udvd" / "README.md").read_text(encoding="utf-8")
     assert "| UDVD_U > Baseline | +0.11 |" in summary and "not generated yet" not in summary
+    for stem in ("table1", "table1_claims", "table2", "table2_claims", "table3", "table3_claims", "figs3_6_probes", "figs3_6_claims",
+                 "fig4_content_invariance", "heatmap", "figs5_7_crops"):
+        table = pd.read_csv(smoke / "dasr" / "tables" / f"{stem}.csv")
+        assert set(table["profile"]) == {"smoke"}, stem
+    dasr_table2 = pd.read_csv(smoke / "dasr" / "tables" / "table2.csv")
+    assert len(dasr_table2.query("source == 'trained here'")) == 48 and dasr_table2.query("source == 'quoted from the paper'")["ours"].isna().all()
+    assert set(dasr_table2.loc[dasr_table2["method"] == "DASR", "steps"]) == {4}
+    dasr_summary = (smoke / "dasr" / "README.md").read_text(encoding="utf-8")
+    assert "## Verdicts" in dasr_summary and "not generated yet" not in dasr_summary
+    assert (smoke / "dasr" / "tables" / "table3_kernels.json").is_file() and (smoke / "dasr" / "tables" / "fig8_real.json").is_file()
     index = (smoke / "README.md").read_text(encoding="utf-8")
-    for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "srmd/tables/udvd_table2", "srmd/tables/training"):
+    for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "srmd/tables/udvd_table2", "srmd/tables/training",
+                 "dasr/tables/table1_claims", "dasr/tables/table2"):
         assert f"[{stem}.csv]({stem}.csv)" in index
     assert "index of every table and figure" in done.stdout

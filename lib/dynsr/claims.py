@@ -14,7 +14,9 @@ the larger range (max − min over seeds) of the two configurations' own scores.
 
 The paper's own difference and our mean / min / max difference are reported beside the verdict, so
 a reader can see when a claim "holds" by a margin far from the paper's (e.g. early training favouring
-an architecture's inductive bias rather than its capacity).
+an architecture's inductive bias rather than its capacity). A claim the paper makes only qualitatively
+(a figure, no number: e.g. DASR Fig. 3, "Model 4's representations cluster by σ, Model 1's do not")
+takes ``paper_difference=None``; its verdict is computed the same way, the paper's difference is NaN.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ WITHIN_SPREAD = "inconclusive at our scale (within the seed spread)"
 ONE_SEED = "not checkable at our scale (one seed)"
 
 
-def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, float], *, paper_difference: float) -> dict:
-    """The verdict on "``better`` > ``worse``" (the paper's difference ``paper_difference`` > 0), paired by seed."""
-    if paper_difference <= 0:
+def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, float], *, paper_difference: float | None) -> dict:
+    """The verdict on "``better`` > ``worse``" (the paper's difference ``paper_difference`` > 0, or None for a qualitative claim), paired by seed."""
+    if paper_difference is not None and paper_difference <= 0:
         raise ValueError(f"{claim}: the paper's difference must be positive (give the better configuration first); got {paper_difference}")
+    nan = float("nan")
     seeds = sorted(set(better) & set(worse))
     differences = np.array([better[seed] - worse[seed] for seed in seeds], dtype=np.float64)
     spread = max((np.ptp([scores[seed] for seed in seeds]) for scores in (better, worse)), default=float("nan")) if seeds else float("nan")
@@ -47,9 +50,8 @@ def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, fl
         verdict = WITHIN_SPREAD
     else:
         verdict = HOLDS if differences.mean() > 0 else DOES_NOT_HOLD
-    nan = float("nan")
     return {
-        "claim": claim, "paper_difference": paper_difference,
+        "claim": claim, "paper_difference": nan if paper_difference is None else paper_difference,
         "ours_mean_difference": float(differences.mean()) if len(seeds) else nan,
         "ours_min_difference": float(differences.min()) if len(seeds) else nan,
         "ours_max_difference": float(differences.max()) if len(seeds) else nan,

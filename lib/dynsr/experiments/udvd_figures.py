@@ -34,6 +34,7 @@ from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.spatial import LinearRamp, Quadrants, SpatiallyVaryingDegradation
 from dynsr.degradations.testsets import TestSetting, cached_lr, kernel_noise_grid
 from dynsr.evaluate import center_crop, score_grid
+from dynsr.experiments.common import heatmap_figure, heatmap_rows
 from dynsr.experiments.udvd_common import Params, score, trained_model
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import degradation_vector, model_upscaler, setting_kernel_code, setting_pixel_degradation
@@ -63,31 +64,6 @@ class HeatmapParams(Params):
     noises: tuple[float, ...] = (0.0, 5.0, 15.0, 30.0, 50.0, 75.0)
 
 
-def _heatmap_figure(grids: dict[str, pd.DataFrame], title: str) -> plt.Figure:
-    figure, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 4.6))
-    for axis, (label, grid) in zip(np.atleast_1d(axes), grids.items()):
-        values = grid.T.to_numpy()  # (noise, width)
-        difference = label.startswith("difference")
-        limit = np.nanmax(np.abs(values)) if difference else None
-        image = axis.imshow(values, origin="lower", aspect="auto", cmap="RdBu" if difference else "viridis",
-                            vmin=-limit if difference else None, vmax=limit)
-        for (row, column), value in np.ndenumerate(values):
-            axis.text(column, row, f"{value:.1f}" if not difference else f"{value:+.2f}", ha="center", va="center", fontsize=6,
-                      color="black" if difference else "white")
-        axis.set_xticks(range(len(grid.index)), [f"{w:g}" for w in grid.index], fontsize=7)
-        axis.set_yticks(range(len(grid.columns)), [f"{n:g}" for n in grid.columns], fontsize=7)
-        axis.set_xlabel("kernel width (thumbnails: the 15x15 kernel)", labelpad=34)
-        axis.set_ylabel("noise level")
-        axis.set_title(label, fontsize=9)
-        figure.colorbar(image, ax=axis, fraction=0.046)
-        for column, width in enumerate(grid.index):
-            inset = axis.inset_axes([(column + 0.1) / len(grid.index), -0.2, 0.8 / len(grid.index), 0.12])
-            inset.imshow(isotropic_gaussian_kernel(15, width), cmap="gray", interpolation="nearest")
-            inset.axis("off")
-    figure.suptitle(title, fontsize=10)
-    return figure
-
-
 def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
     """UDVD and SRMD PSNR over the (width, noise) grid; writes ``udvd/tables/heatmap.csv`` and the figure."""
     profile = get_profile(params.profile)
@@ -97,16 +73,14 @@ def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
         trained = trained_model(recipe, params, scale=params.scale)
         means = score(trained.model, settings, profile)
         grids[label] = score_grid(means)
-        for cell in means.itertuples():
-            rows.append({"method": label, "dataset": cell.dataset, "scale": int(cell.scale), "degradation": cell.setting, "kernel_width": cell.kernel_width,
-                         "noise": cell.noise, "metric": "PSNR", "paper": np.nan, "ours": cell.PSNR, "gap": np.nan, "profile": profile.name,
-                         "steps": trained.steps, "seeds": f"seed={trained.seed}", "n_images": int(cell.n_images)})
+        rows += heatmap_rows(label, means, profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}")
     grids["difference UDVD − SRMD"] = grids["UDVD"] - grids["SRMD"]
     table = pd.DataFrame(rows)
     write_table(table, "udvd/tables/heatmap", profile=profile.name,
                 metadata={"note": "no published values (the paper has no heat-map); paper and gap are empty"})
     title = f"PSNR (dB) on {params.dataset} x{params.scale} per kernel width and noise level ({profile.name} profile, one seed)"
-    figure = save_figure(_heatmap_figure(grids, title), _figures_dir(profile.name) / "heatmap_udvd_srmd.png")
+    drawn = heatmap_figure(grids, title, xlabel="kernel width (thumbnails: the 15x15 kernel)", kernel=lambda width: isotropic_gaussian_kernel(15, width))
+    figure = save_figure(drawn, _figures_dir(profile.name) / "heatmap_udvd_srmd.png")
     return table, [figure]
 
 

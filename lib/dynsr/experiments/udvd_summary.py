@@ -9,13 +9,9 @@ generated yet is listed as such.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from dynsr.checkpoints import load_checkpoint
-from dynsr.fileio import write_text_atomic
+from dynsr.experiments.common import SummaryParams, gap_lines, read_table, training_time, write_summary
 from dynsr.paths import profile_results_dir
 from dynsr.profiles import get_profile
 
@@ -32,44 +28,6 @@ PAIRS = {"table2": "table2_udvd_vs_srmd", "table3": "table3_udvd_vs_srmd", "tabl
 UDVD_RECIPE_PREFIXES = ("udvd", "srmd")
 
 
-@dataclass(frozen=True)
-class SummaryParams:
-    """Parameters of ``notebooks/11_udvd_summary.ipynb``: the profile whose results are summarised."""
-
-    profile: str = "smoke"
-
-
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    path = folder / f"{name}.csv"
-    return pd.read_csv(path) if path.is_file() else None
-
-
-def _runs(value: pd.Series) -> str:
-    return ", ".join(str(v) for v in sorted(value.dropna().astype(str).unique()))
-
-
-def _gaps(table: pd.DataFrame) -> list[str]:
-    trained = table[(table["source"] == "trained here") & table["gap"].notna()]
-    lines = []
-    for (method, metric), rows in trained.groupby(["method", "metric"], sort=False):
-        lines.append(f"  - {method} {metric}: mean gap {rows['gap'].mean():+.3f} (min {rows['gap'].min():+.3f}, max {rows['gap'].max():+.3f}) over "
-                     f"{len(rows)} cells; steps {_runs(rows['steps'])}; seeds {_runs(rows['seeds'])}; images per set {_runs(rows['n_images'])}")
-    return lines
-
-
-def _training_time(profile: str) -> tuple[float, list[str]]:
-    folder = profile_results_dir(profile) / "checkpoints"
-    total, lines = 0.0, []
-    for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
-        if not path.stem.startswith(UDVD_RECIPE_PREFIXES):
-            continue
-        provenance = load_checkpoint(path).get("provenance", {})
-        seconds = float(provenance.get("train_seconds", 0.0))
-        total += seconds
-        lines.append(f"{path.stem} {seconds / 60:.1f} min ({provenance.get('steps')} steps, {provenance.get('threads')} threads)")
-    return total, lines
-
-
 def summary_text(profile_name: str) -> str:
     """The Markdown of ``results/[<profile>/]udvd/README.md``."""
     profile = get_profile(profile_name)
@@ -84,12 +42,12 @@ def summary_text(profile_name: str) -> str:
         "",
     ]
     for name, title in TABLES.items():
-        table = _read(folder, name)
+        table = read_table(folder, name)
         lines.append(f"- {title}: " + ("not generated yet" if table is None else f"`tables/{name}.csv`"))
         if table is not None:
-            lines += _gaps(table)
+            lines += gap_lines(table, ["method", "metric"], digits=3)
     lines += ["", "## Claims", ""]
-    claims = _read(folder, "table1_claims")
+    claims = read_table(folder, "table1_claims")
     if claims is None:
         lines.append("- Table 1 claims: not generated yet")
     else:
@@ -103,14 +61,14 @@ def summary_text(profile_name: str) -> str:
         lines.append("")
         lines.append("The paper's fine ordering U < DU < UD rests on 0.02-0.03 dB; a verdict on it at this scale says little either way.")
     for name, pair_name in PAIRS.items():
-        pairs = _read(folder, pair_name)
+        pairs = read_table(folder, pair_name)
         if pairs is None:
             continue
         kept = int(pairs["same_sign_as_paper"].sum())
         lines.append(f"- {TABLES[name]}: {pairs['claim'].iloc[0]} in the paper in {int((pairs['paper_difference'] > 0).sum())} of {len(pairs)} cells; "
                      f"ours in {int((pairs['ours_difference'] > 0).sum())} (same sign as the paper in {kept}); mean difference paper "
                      f"{pairs['paper_difference'].mean():+.2f} dB, ours {pairs['ours_difference'].mean():+.2f} dB (one seed per model: not a seed verdict).")
-    table5 = _read(folder, "table5")
+    table5 = read_table(folder, "table5")
     if table5 is not None:
         bicubic = table5[(table5["method"] == "Bicubic") & table5["paper"].notna()]
         psnr_rows = bicubic[bicubic["metric"] == "PSNR"]
@@ -121,7 +79,7 @@ def summary_text(profile_name: str) -> str:
                   + ". Paper error (reported, not corrected): the BI SSIMs of its Bicubic / SRCNN / VDSR / RDN rows are RDN's BD-column SSIMs.",
                   "- Scored with the SRMD harness the networks see (RGB in, Y scored; Set14's gray *bridge* as RGB, which adds about 0.09 dB to "
                   "Set14); notebook 00 checks the classic Y-only protocol. The bicubic row uses every image (BSD100: 100), the networks the profile's."]
-    kernels = _read(folder, "fig4_kernel_difference")
+    kernels = read_table(folder, "fig4_kernel_difference")
     if kernels is not None:
         values = kernels["ours"].to_numpy()
         trend = "grows" if values[0] < values[1] < values[2] else "does not grow monotonically"
@@ -130,14 +88,14 @@ def summary_text(profile_name: str) -> str:
     lines += ["", "## Confound: model size", ""]
     sizes = []
     for name in ("table2", "table4", "table5"):
-        table = _read(folder, name)
+        table = read_table(folder, name)
         if table is not None and "parameters" in table:
             trained = table[table["source"] == "trained here"]
             sizes += [f"{method} ×{scale} {int(count):,}" for (method, scale), count in trained.groupby(["method", "scale"], sort=False)["parameters"].max().items()]
     sizes = list(dict.fromkeys(sizes))
     lines.append("- " + ("; ".join(sizes) if sizes else "parameter counts appear once Tables 2, 4 or 5 are generated") +
                  ". UDVD has 3.5-4.1× SRMD's parameters (default sub-pixel feature alignment), so UDVD vs SRMD differences mix method and size.")
-    total, runs = _training_time(profile.name)
+    total, runs = training_time(profile.name, UDVD_RECIPE_PREFIXES)
     lines += ["", "## Training time of this profile's weights", "",
               f"- {total / 3600:.2f} h of wall time in total (on 1-2 threads, partly shared with evaluations)" + (": " + "; ".join(runs) if runs else "")]
     lines += ["", "## Not checkable here", "",
@@ -148,7 +106,4 @@ def summary_text(profile_name: str) -> str:
 
 def run(params: SummaryParams) -> tuple[Path, str]:
     """Write ``results/[<profile>/]udvd/README.md`` and return its path and text."""
-    text = summary_text(params.profile)
-    path = profile_results_dir(get_profile(params.profile).name) / "udvd" / "README.md"
-    write_text_atomic(path, text)
-    return path, text
+    return write_summary(params.profile, "udvd", summary_text(params.profile))

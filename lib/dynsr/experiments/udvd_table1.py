@@ -14,7 +14,6 @@ more than one HR-sized stage, and "UDD w/o multistage loss" isolates the loss fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,7 +21,8 @@ import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import udvd_table1
-from dynsr.experiments.udvd_common import TRAINED_HERE, Params, parameter_count, score, trained_model
+from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
+from dynsr.experiments.udvd_common import TRAINED_HERE, TrainedModel, parameter_count, score, trained_model
 from dynsr.papers.udvd import TABLE1
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
@@ -45,32 +45,23 @@ CLAIMS: tuple[tuple[str, str, str], ...] = (
 
 
 @dataclass(frozen=True)
-class Table1Params(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus ``seeds``: every configuration is trained once per seed."""
+class Table1Params(SeededParams):
+    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.udvd_common.Params` plus ``seeds``, every
+    configuration is trained once per seed."""
 
-    seeds: tuple[int, ...] = (0, 1)
 
-
-@dataclass(frozen=True)
-class Outputs:
-    table: pd.DataFrame
-    claims: pd.DataFrame
-    per_seed: pd.DataFrame
-    figures: list[Path]
+Outputs = SeededOutputs  # table, claims, per_seed, figures
 
 
 def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     profile = get_profile(params.profile)
-    rows, logs = [], {}
-    for recipe in TABLE1:
-        for seed in params.seeds:
-            trained = trained_model(recipe, params, scale=3, seed=seed)
-            means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
-            rows.append({"recipe": recipe, "configuration": TABLE1[recipe][0], "seed": seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
-                         "n_images": int(means["n_images"]), "steps": trained.steps, "parameters": parameter_count(trained.model),
-                         "train_seconds": trained.provenance["train_seconds"], "threads": trained.provenance["threads"]})
-            logs[f"{TABLE1[recipe][0]} s{seed}"] = pd.DataFrame(trained.provenance["log"])
-    return pd.DataFrame(rows), logs
+
+    def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
+        means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
+        return [{"recipe": recipe, "configuration": label, "seed": trained.seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
+                 "n_images": int(means["n_images"]), **training_columns(trained, parameter_count(trained.model))}]
+
+    return per_seed_runs({label: recipe for recipe, (label, _, _) in TABLE1.items()}, params, scale=3, load=trained_model, rows=rows)
 
 
 def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -82,8 +73,7 @@ def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
             rows.append({
                 "method": label, "recipe": recipe, "dataset": "Set5", "scale": 3, "degradation": "x3 width 1.3 noise 15", "metric": metric,
                 "paper": published, "ours": float(values.mean()), "gap": float(values.mean()) - published,
-                "profile": profile, "steps": int(runs["steps"].iloc[0]), "seeds": ",".join(str(s) for s in runs["seed"]),
-                "ours_per_seed": "/".join(f"{v:.4f}" for v in values), "seed_spread": float(values.max() - values.min()),
+                "profile": profile, "steps": int(runs["steps"].iloc[0]), **seed_columns(runs["seed"], values),
                 "n_images": int(runs["n_images"].iloc[0]), "parameters": int(runs["parameters"].iloc[0]), "source": TRAINED_HERE,
             })
     return pd.DataFrame(rows)
@@ -120,8 +110,7 @@ def _figure(table: pd.DataFrame, per_seed: pd.DataFrame, profile: str) -> plt.Fi
 
 def run(params: Table1Params) -> Outputs:
     """Train or load every configuration for every seed, score them, write the table, the claim verdicts and figures."""
-    if not params.seeds:
-        raise ValueError("seeds is empty; give at least one seed (two or more for claim verdicts)")
+    check_seeds(params)
     per_seed, logs = _per_seed(params)
     table = _table(per_seed, params.profile)
     claims = _claims(per_seed, params.profile, int(per_seed["steps"].max()))

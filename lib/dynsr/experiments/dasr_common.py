@@ -1,0 +1,171 @@
+"""What every DASR notebook shares: DASR's test harness, parameter counts, degradation representations and probes.
+
+The DASR notebooks (12-19) follow the UDVD ones: models are loaded (or trained, with ``retrain``) by
+recipe name (:mod:`dynsr.training.recipes`: ``dasr`` per scale, ``dasr_model1``, ``dasr_concat``,
+``dasr_no_modulation``, ``dasr_oracle``, ``dasr_aniso``) through
+:func:`dynsr.experiments.udvd_common.trained_model`, scored with :func:`~dynsr.experiments.udvd_common.score`
+on the profile's images, and written as paper | ours | gap rows. Everything model-agnostic is reused from
+:mod:`dynsr.experiments.udvd_common`; this module adds what is DASR's own:
+
+* :func:`dasr_setting`: one degradation of DASR's test harness (21×21 Gaussian, reflect padding, MATLAB
+  bicubic, noise, LR rounded to 8 bits; the same record as :func:`dynsr.degradations.testsets.dasr_table1`).
+* :func:`sr_parameter_count`: parameters as the paper counts them (SR network + encoder, *without* the
+  projection head that only the contrastive loss uses; 5,837,699 at ×4, "5.8M"). Exported weights of a
+  recipe trained with L_degrad carry the head (131,584 more).
+* :func:`representations`: the 256-d degradation representation (before the projection head, what the SR
+  network consumes) of LR test images, for Figs. 3 and 6.
+* :func:`probe_accuracy`: numbers a t-SNE picture cannot give: k-nearest-neighbour accuracy (leave-one-out)
+  and linear-probe accuracy (logistic regression, cross-validated with folds *by image*, so the probe is
+  scored on images it was not fitted on) of a degradation class from the representation, with the chance
+  level (the majority-class rate: 1/K for K balanced classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+
+from dynsr.data.benchmarks import NamedImage, load_benchmark
+from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel
+from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, cached_lr
+from dynsr.evaluate import center_crop
+from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, parameter_count, quoted_rows, score, trained_model
+from dynsr.profiles import Profile
+
+__all__ = [
+    "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "parameter_count", "TRAINED_HERE", "QUOTED",
+    "KERNEL_SIZE", "NOT_RUN", "KERNEL_PROVENANCE", "dasr_setting", "iso_kernel", "aniso_kernel", "table3_kernel", "sr_parameter_count",
+    "profile_images", "representations", "probe_accuracy", "tsne_embedding", "Probe",
+]
+
+KERNEL_SIZE = 21  # DASR's kernels are 21x21 (guide B2)
+NOT_RUN = "not run here"
+KERNEL_PROVENANCE = ("K1-K9 (λ1, λ2, θ°; λ = standard deviations, DASR code convention): RECONSTRUCTED, UNVERIFIED. The paper shows the "
+                     "kernels only as images; the list is a third party's (the DSAT authors, I2-Multimedia-Lab/DSAT issue #2), whose shapes "
+                     "and order match the paper's thumbnails (guide B2). DASR's own answer (DASR issue #25) is an image not readable here, "
+                     "and its anisotropic checkpoint was re-uploaded after a θ-sampling fix, so the paper's Table 3 numbers may differ.")
+
+
+def dasr_setting(dataset: str, scale: int, kernel: GaussianKernel | AnisotropicGaussianKernel | None, noise: float, *, label: str,
+                 table: str) -> TestSetting:
+    """One setting of DASR's test harness: blur (reflect), MATLAB bicubic, AWGN, LR rounded and clipped to 8 bits."""
+    return TestSetting("DASR", table, dataset, label, Degradation(scale=scale, kernel=kernel, noise=noise, padding="reflect", quantize=True))
+
+
+def iso_kernel(sigma: float) -> GaussianKernel | None:
+    """DASR's isotropic 21×21 Gaussian; width 0 = no blur (the code skips blurring, Table 2's "kernel width 0")."""
+    return GaussianKernel(sigma, KERNEL_SIZE) if sigma else None
+
+
+def aniso_kernel(lambda1: float, lambda2: float, theta_degrees: float) -> AnisotropicGaussianKernel:
+    """DASR's anisotropic 21×21 Gaussian, λ as standard deviations along the principal axes (the official code)."""
+    return AnisotropicGaussianKernel(lambda1, lambda2, theta_degrees, KERNEL_SIZE, "std")
+
+
+def table3_kernel(number: int) -> AnisotropicGaussianKernel:
+    """Kernel K<number> (1-9) of Table 3, as reconstructed (:data:`KERNEL_PROVENANCE`)."""
+    if not 1 <= number <= len(DASR_TABLE3_KERNELS):
+        raise ValueError(f"Table 3 has kernels K1-K{len(DASR_TABLE3_KERNELS)}; got K{number}")
+    return aniso_kernel(*DASR_TABLE3_KERNELS[number - 1])
+
+
+def sr_parameter_count(model: nn.Module) -> int:
+    """Parameters of the SR network and the encoder, without the projection head (the paper's "5.8M" count)."""
+    encoder = getattr(model, "encoder", None)
+    head = getattr(encoder, "head", None) if encoder is not None else None
+    return parameter_count(model) - (parameter_count(head) if head is not None else 0)
+
+
+def profile_images(dataset: str, profile: Profile, *, limit: int | None = None) -> list[NamedImage]:
+    """The images a profile scores networks on (``limit`` overrides the count), centre-cropped where the profile crops."""
+    images = load_benchmark(dataset, limit=limit if limit else profile.network_limit)
+    return [center_crop(image, profile.benchmark_crop) for image in images] if profile.benchmark_crop else images
+
+
+def _tensor(lr: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None]  # (1, 3, h, w)
+
+
+def representations(model: nn.Module, images: Sequence[NamedImage], settings: Sequence[TestSetting]) -> tuple[np.ndarray, pd.DataFrame]:
+    """The degradation representation of every (setting, image) LR test image.
+
+    Returns ``(features (n, 256), index)``: ``index`` has one row per feature row with ``setting`` (the
+    label), ``setting_index`` (position in ``settings``: the class) and ``image`` / ``image_index``.
+    """
+    rows, features = [], []
+    with torch.no_grad():
+        for setting_index, setting in enumerate(settings):
+            for image_index, image in enumerate(images):
+                lr = cached_lr(setting.dataset, image, setting.degradation)
+                features.append(model.degradation_representation(_tensor(lr))[0].numpy())  # (256,)
+                rows.append({"setting": setting.label, "setting_index": setting_index, "image": image.name, "image_index": image_index})
+    return np.stack(features).astype(np.float64), pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Probe accuracies of one representation: kNN (leave-one-out), linear (cross-validated), and chance."""
+
+    knn_accuracy: float
+    linear_accuracy: float
+    chance: float
+    n_samples: int
+    n_classes: int
+    neighbours: int
+    folds: int
+
+
+def probe_accuracy(features: np.ndarray, labels: Sequence, groups: Sequence | None = None, *, neighbours: int = 5, folds: int = 5,
+                   seed: int = 0) -> Probe:
+    """How well a class (σ, kernel, noise level) can be read from the representation.
+
+    * kNN: ``KNeighborsClassifier`` on standardised features, leave-one-out. ``k`` is ``neighbours`` but at
+      most the number of *other* samples of the smallest class, so that a perfectly clustered class can win
+      the vote (the ``smoke`` profile has 2 images per class: k = 1).
+    * linear probe: ``LogisticRegression`` on standardised features, ``folds``-fold cross-validation; with
+      ``groups`` (the source image of each sample) the folds are by image (``GroupKFold``), so no image is
+      in both the fitting and the scoring part; else stratified folds, shuffled with ``seed``.
+    * chance: the majority-class rate.
+    Features are standardised inside each fold (the scaler is part of the fitted pipeline).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, LeaveOneOut, StratifiedKFold, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = np.asarray(features, dtype=np.float64)
+    labels = np.asarray(labels)
+    if features.ndim != 2 or len(features) != len(labels):
+        raise ValueError(f"need features (n, d) and n labels; got {features.shape} and {len(labels)}")
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2 or counts.min() < 2:
+        raise ValueError(f"need at least 2 classes with at least 2 samples each; got counts {dict(zip(classes.tolist(), counts.tolist()))}")
+    k = max(1, min(neighbours, int(counts.min()) - 1))
+    knn = cross_val_score(make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k)), features, labels, cv=LeaveOneOut()).mean()
+    if groups is not None:
+        groups = np.asarray(groups)
+        n_folds = min(folds, len(np.unique(groups)))
+        if n_folds < 2:
+            raise ValueError("the linear probe needs samples from at least 2 images (groups) to score on unseen images")
+        splits = list(GroupKFold(n_splits=n_folds).split(features, labels, groups))
+    else:
+        n_folds = min(folds, int(counts.min()))
+        splits = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed).split(features, labels))
+    linear = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)), features, labels, cv=splits).mean()
+    return Probe(float(knn), float(linear), float(counts.max() / counts.sum()), len(labels), len(classes), k, n_folds)
+
+
+def tsne_embedding(features: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """A 2-d t-SNE of standardised features (perplexity 30, or (n − 1) / 3 for few samples), PCA initialisation, seeded."""
+    from sklearn.manifold import TSNE
+    from sklearn.preprocessing import StandardScaler
+
+    features = StandardScaler().fit_transform(np.asarray(features, dtype=np.float64))
+    perplexity = float(max(1.0, min(30.0, (len(features) - 1) / 3)))
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(features)

@@ -1,0 +1,382 @@
+"""DASR experiments (notebooks 12-19): the published Tables 1-3 as transcribed, DASR's test harness, parameter counts,
+the representation probes, and every experiment function run end to end on the ``smoke`` profile with tiny stand-in
+models (so that the layouts, REQUIRED_COLUMNS, gap = ours − paper, quoted rows and claim rows are checked in seconds)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dynsr.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
+from dynsr.degradations import testsets
+from dynsr.degradations.testsets import DASR_TABLE3_KERNELS
+from dynsr.experiments import dasr_common, dasr_figures, dasr_summary, dasr_table1, dasr_tables
+from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, TrainedModel
+from dynsr.models import build_model
+from dynsr.papers import dasr as paper
+from dynsr.paths import repo_root
+from dynsr.results import REQUIRED_COLUMNS
+from dynsr.training.recipes import RECIPES, recipe
+
+GUIDE = repo_root().parent / "shared" / "guides" / "targets-dmsr-dasr.md"
+
+
+# --- the published tables ------------------------------------------------------------------------------------
+
+def _cell(records, dataset: str, scale: int, setting: str) -> float:
+    return next(r.value for r in records if (r.dataset, r.scale, r.setting) == (dataset, scale, setting))
+
+
+def test_spot_checks_against_the_guide_text() -> None:
+    """Cells copied by hand from targets-dmsr-dasr.md B4 (independent of the module's literals)."""
+    t1 = {m: paper.table1(m) for m in paper.TABLE1}
+    assert _cell(t1["Model 4"], "Set14", 4, "σ=3.4") == 27.58 and _cell(t1["Model 1"], "Set14", 4, "σ=2.6") == 27.77
+    assert _cell(t1["Model 5"], "Set14", 4, "σ=1.8") == 28.69 and _cell(t1["SRMDNF + KernelGAN"], "Set14", 4, "σ=2.6") == 26.88
+    assert _cell(t1["SRMDNF*"], "Set14", 4, "σ=0.2") == 28.44 and paper.TABLE1["Model 2"][1] == "51ms"
+    assert paper.TABLE1["Model 5"][0] == ("-", "✓", "✓", "✓", "✓") and paper.TABLE1["Model 3"][0][3] == "✗"
+    assert _cell(paper.table2("RCAN"), "Set5", 2, "σ=1.8") == 28.50 and _cell(paper.table2("DASR"), "Set5", 2, "σ=1.8") == 35.43
+    assert _cell(paper.table2("MZSR + Predictor"), "Urban100", 2, "σ=1.8") == 26.39
+    assert _cell(paper.table2("SRMDNF + Predictor"), "BSD100", 3, "σ=1.6") == 28.11
+    assert _cell(paper.table2("IKC"), "Set14", 4, "σ=1.2") == 28.45 == _cell(paper.table2("DASR"), "Set14", 4, "σ=1.2")  # the tie the guide notes
+    assert _cell(paper.table2("DASR"), "Urban100", 4, "σ=3.6") == 24.66 and _cell(paper.table2("Bicubic"), "Urban100", 4, "σ=3.6") == 20.65
+    t3 = {m: paper.table3(m) for m in paper.TABLE3}
+    assert _cell(t3["DASR"], "Set14", 4, "K9 noise 10") == 24.43 and _cell(t3["DnCNN + IKC"], "Set14", 4, "K1 noise 0") == 27.71
+    assert _cell(t3["DnCNN + SRMDNF + Predictor"], "Set14", 4, "K6 noise 0") == 24.98 and _cell(t3["DnCNN + RCAN"], "Set14", 4, "K5 noise 5") == 24.14
+    assert paper.TABLE2_TIMES_MS["IKC"] == {4: 517} and paper.TABLE3_TIMES_MS["DnCNN + IKC"] == 520 and paper.DASR_TIME_MS[4] == 70
+
+
+def test_the_guides_arithmetic_follows_from_the_transcription() -> None:
+    """The guide's [ARITH] differences (Table 1 claims, Table 3 DASR − IKC) from the transcribed cells."""
+    values = {m: np.array(v) for m, (_, _, v) in paper.TABLE1.items()}
+    np.testing.assert_allclose(values["Model 4"] - values["Model 1"], [0.04, 0.05, 0.10, 0.39, 0.79], atol=1e-9)
+    np.testing.assert_allclose(values["Model 4"] - values["Model 2"], [0.01, 0.07, 0.41, 0.62, 0.86], atol=1e-9)
+    np.testing.assert_allclose(values["Model 5"] - values["Model 4"], [0.10, 0.22, 0.29, 0.32, 0.32], atol=1e-9)
+    np.testing.assert_allclose(values["SRMDNF*"] - values["SRMDNF + Predictor"], [2.31, 2.35, 2.30, 2.11, 1.37], atol=1e-9)
+    difference = np.array(paper.TABLE3["DASR"][5.0]) - np.array(paper.TABLE3["DnCNN + IKC"][5.0])
+    np.testing.assert_allclose(difference, [0.34, 0.38, 1.50, 1.63, 1.53, 1.56, 1.79, 1.99, 1.98], atol=1e-9)
+
+
+def _guide_rows(lines: list[str], first: int, last: int) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines[first:last] if line.startswith("| ")]
+
+
+@pytest.mark.skipif(not GUIDE.is_file(), reason="the guide (shared/guides/targets-dmsr-dasr.md) is not beside the repository")
+def test_every_cell_matches_the_guide() -> None:
+    """Parse B4's markdown tables and compare every published number with the module."""
+    lines = GUIDE.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("### DASR Table 1"))
+    heading = {name: next(i for i in range(start, len(lines)) if lines[i].startswith(name)) for name in
+               ("**Claims**", "### DASR Table 2", "**×2**", "**×3**", "**×4**", "### DASR Table 3", "**Claim**")}
+    labels = {"SRMDNF* [42]": "SRMDNF*", "SRMDNF [42] + KernelGAN [3]": "SRMDNF + KernelGAN", "SRMDNF [42] + Predictor [12]": "SRMDNF + Predictor",
+              "Model 4 (Ours)": "Model 4", "RCAN [44]": "RCAN", "MZSR [34] + Predictor [12]": "MZSR + Predictor", "IKC [12]": "IKC",
+              "DASR (Ours)": "DASR", "DnCNN [41]+RCAN [44]": "DnCNN + RCAN", "DnCNN [41]+SRMDNF [44→42]+Predictor [12]": "DnCNN + SRMDNF + Predictor",
+              "DnCNN [41]+IKC [12]": "DnCNN + IKC"}
+    table1 = [row for row in _guide_rows(lines, start, heading["**Claims**"]) if re.fullmatch(r"\d+\.\d\d", row[-1])]
+    assert len(table1) == 8
+    for row in table1:
+        method = labels.get(row[0], row[0])
+        assert paper.TABLE1[method][0] == tuple(row[1:6]) and paper.TABLE1[method][1] == row[6]
+        assert paper.TABLE1[method][2] == tuple(float(v) for v in row[7:]), method
+    checked = 0
+    for scale, (begin, end) in {2: ("**×2**", "**×3**"), 3: ("**×3**", "**×4**"), 4: ("**×4**", "**Claims**")}.items():
+        stop = heading[end] if end != "**Claims**" else next(i for i in range(heading["**×4**"], len(lines)) if lines[i].startswith("**Claims**"))
+        for row in _guide_rows(lines, heading[begin], stop):
+            if not re.fullmatch(r"\d+\.\d\d", row[-1]):
+                continue
+            method = labels.get(row[0], row[0])
+            values = [float(v) for v in row[2:]]
+            expected = [v.value for v in paper.table2(method) if v.scale == scale]
+            assert expected == values, (method, scale)
+            checked += len(values)
+    assert checked == 16 * (5 + 4 + 5)
+    method, cells = None, 0
+    for row in _guide_rows(lines, heading["### DASR Table 3"], heading["**Claim**"]):
+        if not re.fullmatch(r"\d+\.\d\d", row[-1]):
+            continue
+        method = labels.get(row[0], method) if row[0] else method
+        assert paper.TABLE3[method][float(row[3])] == tuple(float(v) for v in row[4:]), (method, row[3])
+        cells += 9
+    assert cells == 4 * 27
+
+
+def test_published_labels_match_the_test_settings_and_recipes() -> None:
+    assert {r.setting for r in paper.table1("Model 4")} == {s.label for s in testsets.dasr_table1()}
+    assert {r.setting for r in paper.table3("DASR")} == {s.label for s in testsets.dasr_table3()}
+    cells = {(s.dataset, s.degradation.scale, s.label) for s in testsets.dasr_table2()}
+    for method in paper.TABLE2_METHODS:
+        records = paper.table2(method)
+        assert {(r.dataset, r.scale, r.setting) for r in records} <= cells and all(r.metric == "PSNR" for r in records)
+    counts = {method: len(paper.table2(method)) for method in paper.TABLE2_METHODS}
+    assert counts == {"Bicubic": 48, "RCAN": 48, "SRMDNF + Predictor": 48, "MZSR + Predictor": 16, "IKC": 16, "DASR": 48}
+    assert {r.scale for r in paper.table2("IKC")} == {4} and {r.scale for r in paper.table2("MZSR + Predictor")} == {2}
+    assert paper.table2_bicubic() == paper.table2("Bicubic")
+    assert set(paper.TABLE1_RECIPES.values()) <= set(RECIPES) and recipe(paper.TABLE1_RECIPES["Model 5"], "smoke", scale=4).model == "dasr_oracle"
+    with pytest.raises(KeyError, match="rows: SRMDNF"):
+        paper.table1("Model 6")
+
+
+# --- harness, sizes, probes -------------------------------------------------------------------------------------
+
+def test_dasr_setting_is_the_harness_of_the_tables() -> None:
+    assert dasr_common.dasr_setting("Set14", 4, dasr_common.iso_kernel(1.0), 0.0, label="σ=1", table="Table 1").degradation == testsets.dasr_table1()[1].degradation
+    k1_noise5 = next(s for s in testsets.dasr_table3() if s.label == "K1 noise 5")
+    assert dasr_common.dasr_setting("Set14", 4, dasr_common.table3_kernel(1), 5.0, label="", table="").degradation == k1_noise5.degradation
+    assert dasr_common.iso_kernel(0.0) is None and dasr_common.table3_kernel(9).build().shape == (21, 21)
+    with pytest.raises(ValueError, match="K1-K9"):
+        dasr_common.table3_kernel(10)
+    assert len(DASR_TABLE3_KERNELS) == 9 and "UNVERIFIED" in dasr_common.KERNEL_PROVENANCE
+
+
+def test_sr_parameter_count_excludes_the_projection_head() -> None:
+    model = build_model("dasr", scale=4, projection_head=True)
+    assert dasr_common.sr_parameter_count(model) == 5_837_699 and dasr_common.parameter_count(model) == 5_969_283
+    assert dasr_common.sr_parameter_count(build_model("dasr_oracle", scale=4)) == dasr_common.parameter_count(build_model("dasr_oracle", scale=4))
+
+
+def test_probes_of_a_perfectly_separable_representation_are_one() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(4), 6)  # 4 classes x 6 images
+    groups = np.tile(np.arange(6), 4)
+    features = np.eye(4)[labels] * 10 + rng.normal(0, 0.01, (24, 4))
+    probe = dasr_common.probe_accuracy(features, labels, groups)
+    assert probe.knn_accuracy == 1.0 and probe.linear_accuracy == 1.0
+    assert probe.chance == 0.25 and (probe.n_samples, probe.n_classes, probe.neighbours, probe.folds) == (24, 4, 5, 5)
+    assert dasr_common.probe_accuracy(features, labels).linear_accuracy == 1.0  # stratified folds without groups
+
+
+def test_probes_of_content_only_features_are_not_above_chance() -> None:
+    """Features that identify the image, not the class: the kNN neighbour is the same image under another class."""
+    labels = np.repeat(np.arange(3), 5)
+    groups = np.tile(np.arange(5), 3)
+    features = np.eye(5)[groups] * 10 + np.random.default_rng(1).normal(0, 0.01, (15, 5))
+    probe = dasr_common.probe_accuracy(features, labels, groups, neighbours=1)
+    assert probe.knn_accuracy == 0.0 and probe.linear_accuracy <= 1 / 3 + 1e-9 and probe.chance == pytest.approx(1 / 3)
+
+
+def test_probe_k_is_capped_and_bad_inputs_are_errors() -> None:
+    labels, groups = np.repeat([0, 1], 2), np.tile([0, 1], 2)
+    features = np.array([[0.0], [0.1], [5.0], [5.1]])
+    probe = dasr_common.probe_accuracy(features, labels, groups)
+    assert probe.neighbours == 1 and probe.folds == 2 and probe.knn_accuracy == 1.0
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        dasr_common.probe_accuracy(features, [0, 0, 0, 0])
+    with pytest.raises(ValueError, match="at least 2 images"):
+        dasr_common.probe_accuracy(features, labels, [0, 0, 0, 0])
+    with pytest.raises(ValueError, match="features"):
+        dasr_common.probe_accuracy(features[:3], labels)
+
+
+def test_tsne_embedding_is_seeded_and_two_dimensional() -> None:
+    features = np.random.default_rng(0).normal(size=(10, 8))
+    first, second = dasr_common.tsne_embedding(features), dasr_common.tsne_embedding(features)
+    assert first.shape == (10, 2) and np.array_equal(first, second)
+
+
+def test_qualitative_claims_take_no_paper_difference() -> None:
+    row = paired_claim("a > b", {0: 0.9, 1: 0.8}, {0: 0.3, 1: 0.35}, paper_difference=None)
+    assert row["verdict"] == HOLDS and np.isnan(row["paper_difference"]) and row["ours_mean_difference"] == pytest.approx(0.525)
+    with pytest.raises(ValueError, match="must be positive"):
+        paired_claim("a > b", {0: 1.0}, {0: 0.0}, paper_difference=-0.1)
+
+
+def test_representations_are_indexed_by_setting_then_image() -> None:
+    calls = []
+
+    class Recorder(torch.nn.Module):
+        def degradation_representation(self, lr: torch.Tensor) -> torch.Tensor:
+            calls.append(tuple(lr.shape))
+            return torch.full((1, 256), float(len(calls)))
+
+    from dynsr.profiles import get_profile
+
+    images = dasr_common.profile_images("Set5", get_profile("smoke"))
+    settings = [dasr_common.dasr_setting("Set5", 4, dasr_common.iso_kernel(w), 0.0, label=f"σ={w:g}", table="t") for w in (0.5, 2.0, 3.5)]
+    features, index = dasr_common.representations(Recorder(), images, settings)
+    assert features.shape == (6, 256) and features[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+    assert index["setting_index"].tolist() == [0, 0, 1, 1, 2, 2] and index["image_index"].tolist() == [0, 1] * 3
+    assert calls[0] == (1, 3, 24, 24)  # the smoke profile's 96x96 crops at x4
+
+
+# --- every experiment on the smoke profile with tiny stand-in models ------------------------------------------------
+
+_REGISTRY_MODEL = {"dasr": "dasr", "dasr_model1": "dasr", "dasr_aniso": "dasr", "dasr_concat": "dasr_concat",
+                   "dasr_no_modulation": "dasr_no_modulation", "dasr_oracle": "dasr_oracle"}
+
+
+def _tiny(recipe_name: str, params: Any, *, scale: int, seed: int = 0) -> TrainedModel:
+    torch.manual_seed(1000 * seed + len(recipe_name))
+    model = build_model(_REGISTRY_MODEL[recipe_name], scale=scale, channels=8, groups=1, blocks=1, code_channels=8).eval()
+    log = [{"step": 2, "loss": 0.5, "learning_rate": 1e-4, "seconds": 0.1, "val_psnr": None}, {"step": 4, "loss": 0.4, "learning_rate": 1e-4, "seconds": 0.2, "val_psnr": 12.0}]
+    return TrainedModel(recipe_name, scale, seed, model, {"steps": 4, "train_seconds": 0.2, "threads": 1, "log": log})
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run notebooks 12-19's functions once, on the smoke profile, in a temporary results folder."""
+    root = tmp_path_factory.mktemp("dasr")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DYNSR_RESULTS_DIR", str(root / "results"))
+        patch.setenv("DYNSR_CACHE_DIR", str(root / "cache"))
+        for module in (dasr_tables, dasr_table1, dasr_figures):
+            patch.setattr(module, "trained_model", _tiny)
+        outputs = {
+            "table2": dasr_tables.run_table2(dasr_tables.Table2Params(scales=(4,), datasets=("Set5",))),
+            "table3": dasr_tables.run_table3(dasr_common.Params()),
+            "table1": dasr_table1.run(dasr_table1.Table1Params()),
+            "representations": dasr_figures.run_representations(dasr_figures.RepresentationParams()),
+            "content": dasr_figures.run_content_invariance(dasr_figures.ContentParams(sources=3, widths=(1.2, 3.6))),
+            "heatmap": dasr_figures.run_heatmap(dasr_figures.HeatmapParams(widths=(0.2, 2.0, 3.8), noises=(0.0, 10.0))),
+            "visual": dasr_figures.run_visual(dasr_figures.VisualParams(fig5_images=("img_011",))),
+        }
+        outputs["summary"] = dasr_summary.run(dasr_summary.SummaryParams())
+        outputs["root"] = root / "results" / "smoke" / "dasr"
+        yield outputs
+
+
+def _check_results_table(table: pd.DataFrame) -> None:
+    assert set(REQUIRED_COLUMNS) <= set(table.columns)
+    both = table.dropna(subset=["paper", "ours"])
+    np.testing.assert_allclose(both["gap"], both["ours"] - both["paper"], atol=1e-12)
+    assert table.loc[table["paper"].isna() | table["ours"].isna(), "gap"].isna().all()
+    assert set(table["profile"]) == {"smoke"}
+
+
+def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
+    outputs = smoke["table2"]
+    table = outputs.table
+    _check_results_table(table)
+    assert table.groupby("method").size().to_dict() == {"Bicubic": 4, "DASR": 4, "IKC": 4, "RCAN": 4, "SRMDNF + Predictor": 4}  # x4 only: no MZSR
+    quoted = table[table["source"] == QUOTED]
+    assert quoted["ours"].isna().all() and (quoted["steps"] == 0).all() and set(quoted["method"]) == {"IKC", "RCAN", "SRMDNF + Predictor"}
+    dasr = table[table["method"] == "DASR"].set_index("degradation")
+    assert (dasr["source"] == TRAINED_HERE).all() and dasr.loc["σ=1.2", "paper"] == 31.92 and (dasr["steps"] == 4).all()
+    assert table[(table["method"] == "Bicubic") & (table["degradation"] == "σ=0")]["paper"].item() == 28.42
+    assert dasr["time_ms_paper"].eq(70).all() and table[table["method"] == "IKC"]["time_ms_paper"].eq(517).all()
+    wide = dasr_tables.wide(table)
+    assert list(wide.index) == [(4, "DASR"), (4, "Bicubic")] and wide.columns.names == ["dataset", "degradation"] and wide.shape[1] == 4
+    claims = outputs.claims.set_index("comparison")
+    _check_results_table(outputs.claims)
+    assert len(claims) == 3 and claims.loc[[dasr_tables.RCAN_BEST, dasr_tables.RCAN_COLLAPSES], "verdict"].eq(dasr_tables.NO_BICUBIC_NETWORK).all()
+    assert claims.loc[[dasr_tables.RCAN_BEST, dasr_tables.RCAN_COLLAPSES], "ours"].isna().all()
+    assert claims.loc[dasr_tables.RCAN_BEST, "paper"] == pytest.approx(32.63 - 31.99) and claims.loc[dasr_tables.RCAN_BEST, "claim"].endswith("[Set5 x4]")
+    assert claims.loc[dasr_tables.RCAN_COLLAPSES, "paper"] == pytest.approx(24.66 - 30.59)
+    graceful = claims.loc[dasr_tables.GRACEFUL]
+    assert graceful["paper"] == pytest.approx(30.59 - 31.99) and graceful["paper_rcan_change"] == pytest.approx(24.66 - 32.63)
+    assert graceful["ours"] == pytest.approx(dasr.loc["σ=3.6", "ours"] - dasr.loc["σ=0", "ours"])
+    assert (smoke["root"] / "tables" / "table2.csv").is_file() and all(path.is_file() for path in outputs.figures)
+
+
+def test_table3_rows_kernels_and_claims(smoke: dict[str, Any]) -> None:
+    outputs = smoke["table3"]
+    _check_results_table(outputs.table)
+    assert len(outputs.table) == 5 * 27 and sorted(outputs.table["kernel"].unique()) == list(range(1, 10))
+    assert outputs.table[outputs.table["method"] == "Bicubic"]["paper"].isna().all()
+    assert outputs.table[outputs.table["source"] == QUOTED]["ours"].isna().all()
+    record = json.loads((smoke["root"] / "tables" / "table3_kernels.json").read_text(encoding="utf-8"))
+    assert [k["kernel"] for k in record["kernels"]] == [f"K{n}" for n in range(1, 10)] and "UNVERIFIED" in record["provenance"]
+    assert record["kernels"][5] == {"kernel": "K6", "lambda1": 4.0, "lambda2": 1.5, "theta_degrees": 120.0}
+    ikc = outputs.claims.iloc[0]
+    assert ikc["paper"] == 27 and np.isnan(ikc["ours"]) and ikc["verdict"] == dasr_tables.IKC_NOT_RUN  # the paper: DASR > IKC in all 27 cells
+    metadata = json.loads((smoke["root"] / "tables" / "table3.json").read_text(encoding="utf-8"))["metadata"]
+    assert "UNVERIFIED" in metadata["kernels"]
+
+
+def test_table1_seeds_quotes_and_verdicts(smoke: dict[str, Any]) -> None:
+    outputs = smoke["table1"]
+    table = outputs.table
+    _check_results_table(table)
+    assert list(table["method"].unique()) == list(paper.TABLE1) and len(table) == 8 * 5
+    srmdnf = table[table["method"].str.startswith("SRMDNF")]
+    assert (srmdnf["source"] == QUOTED).all() and srmdnf["ours"].isna().all() and srmdnf["note"].str.contains("not run here").all()
+    model4 = table[(table["method"] == "Model 4") & (table["degradation"] == "σ=3.4")].iloc[0]
+    runs = outputs.per_seed[(outputs.per_seed["method"] == "Model 4") & (outputs.per_seed["degradation"] == "σ=3.4")]
+    assert model4["ours"] == pytest.approx(runs["PSNR"].mean()) and model4["seed_spread"] == pytest.approx(np.ptp(runs["PSNR"]))
+    assert model4["seeds"] == "0,1" and model4["paper"] == 27.58 and model4["recipe"] == "dasr"
+    assert model4["representation learning"] == "✓" and table[table["method"] == "Model 1"]["representation learning"].eq("✗").all()
+    claims = outputs.claims
+    _check_results_table(claims)
+    assert len(claims) == 5 * (4 + 3) and claims.groupby("degradation").size().eq(7).all()
+    paired = claims[claims["verdict"] != dasr_table1.SRMDNF_NOT_RUN]
+    assert set(paired["verdict"]) <= {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
+    large = paired[(paired["degradation"] == "σ=3.4") & paired["claim"].str.contains("Model 1")].iloc[0]
+    assert large["paper_difference"] == 0.79 and large["seeds"] == "0,1" and large["claim"] == large["comparison"] + " [σ=3.4]"
+    assert paired["comparison"].nunique() == len(dasr_table1.CLAIMS)
+    assert claims[claims["verdict"] == dasr_table1.SRMDNF_NOT_RUN]["ours"].isna().all()
+
+
+def test_representation_probes_and_claims(smoke: dict[str, Any]) -> None:
+    outputs = smoke["representations"]
+    probes = outputs.probes
+    _check_results_table(probes)
+    assert len(probes) == 2 * 2 * 2 + 2 * 2  # Fig. 3: 2 models x 2 seeds x 2 probes; Fig. 6: 2 parts x 2 probes
+    assert probes.groupby("figure")["chance"].first().to_dict() == {"Fig. 3": 0.2, "Fig. 6(a)": 0.25, "Fig. 6(b)": 0.25}
+    assert probes["ours"].between(0, 1).all() and probes["paper"].isna().all() and (probes["n_images"] == 2).all()
+    fig3 = outputs.claims[outputs.claims["claim"].str.startswith("Fig. 3")]
+    assert len(fig3) == 2 and fig3["paper_difference"].isna().all() and (fig3["seeds"] == "0,1").all()
+    assert outputs.claims[~outputs.claims["claim"].str.startswith("Fig. 3")]["verdict"].str.startswith(ONE_SEED).all()
+    assert [path.name for path in outputs.figures] == ["fig3_tsne.png", "fig6_tsne.png"]
+
+
+def test_content_invariance_rows_and_own_representation(smoke: dict[str, Any]) -> None:
+    from dynsr.degradations.testsets import cached_lr
+    from dynsr.inference import model_upscaler
+    from dynsr.metrics import psnr, to_uint8
+    from dynsr.data.images import modcrop
+
+    table, figures = smoke["content"]
+    _check_results_table(table)
+    same = table[table["source"].str.startswith("same")]
+    assert len(same) == 2 * 3 and len(table) == 2 * 3 + 2 and same["source_index"].tolist() == [1, 2, 3] * 2
+    assert same["source_image"].iloc[:3].str.split("@").str[0].tolist() == ["zebra", "baboon", "barbara"]
+    # source 1 at the same σ is the model's own blind output
+    image = dasr_figures._load_named("Set14", "zebra", 96)
+    setting = dasr_common.dasr_setting("Set14", 4, dasr_common.iso_kernel(1.2), 0.0, label="σ=1.2", table="Fig. 4")
+    model = _tiny("dasr", None, scale=4).model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DYNSR_CACHE_DIR", str(smoke["root"].parents[2] / "cache"))
+        sr = model_upscaler(model)(cached_lr("Set14", image, setting.degradation).astype(np.float64), setting)
+    own = psnr(to_uint8(sr), modcrop(image.pixels, 4), crop=4)
+    assert same.iloc[0]["ours"] == pytest.approx(own, abs=1e-9)
+    assert figures[0].is_file()
+
+
+def test_heatmap_grid(smoke: dict[str, Any]) -> None:
+    table, figures = smoke["heatmap"]
+    _check_results_table(table)
+    assert len(table) == 2 * 3 * 2 and set(table["method"]) == {"DASR (setting 2)", "Bicubic"}
+    assert sorted(table["kernel_width"].unique()) == [0.2, 2.0, 3.8] and sorted(table["noise"].unique()) == [0.0, 10.0]
+    assert figures[0].name == "heatmap_dasr_bicubic.png" and figures[0].is_file()
+
+
+def test_visual_comparisons(smoke: dict[str, Any]) -> None:
+    table, figures = smoke["visual"]
+    _check_results_table(table)
+    assert table.groupby("figure")["method"].unique().map(list).to_dict() == {
+        "Fig. 5": ["Bicubic", "Model 1 (no L_degrad)", "DASR"], "Fig. 7": ["Bicubic", "DASR (setting 2)"]}
+    assert len(table) == 2 * (3 + 2 + 2) and (table[table["method"] == "Bicubic"]["steps"] == 0).all()
+    assert [path.name for path in figures][-1] == "fig8_real.png" and all(path.is_file() for path in figures)
+    record = json.loads((smoke["root"] / "tables" / "fig8_real.json").read_text(encoding="utf-8"))
+    assert record["image"] == "real/SRMD/chip.png" and record["lr_size"] == [24, 24]
+
+
+def test_summary_lists_every_table_and_verdict(smoke: dict[str, Any]) -> None:
+    path, text = smoke["summary"]
+    assert path == smoke["root"] / "README.md" and path.read_text(encoding="utf-8") == text
+    assert "not generated yet" not in text and dasr_tables.NO_BICUBIC_NETWORK in text and dasr_table1.SRMDNF_NOT_RUN in text
+    sections = [line for line in text.splitlines() if line.startswith("## ")]
+    assert sections[:3] == ["## Tables", "## Verdicts", "## Table 2 (isotropic, noise-free)"] and sections[-1] == "## Not checkable here"
+    assert "the oracle is an upper bound: Model 5 > Model 4" in text and "**unverified**" in text and "5.8M" in text
+    assert "| Fig. 3 | Model 1 | kernel width σ |" in text
+
+
+def test_summary_of_an_empty_profile_says_not_generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    text = dasr_summary.summary_text("smoke")
+    assert text.count("not generated yet") >= len(dasr_summary.TABLES) and "- **holds** (0): none" in text
