@@ -140,3 +140,17 @@ def test_table2_layout_gaps_and_recompute(private_results: Path) -> None:
     setting = [s for s in udvd_table2() if s.dataset == "Set5" and s.label == "x3 width 1.3 noise 15"]
     recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(psnr.loc[("Set5", 3, "x3 width 1.3 noise 15"), "UDVD"], abs=1e-6)
+
+
+def test_table3_spatially_varying_layout_and_gaps() -> None:
+    table = pd.read_csv(TABLES / "table3.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns)
+    trained = table[table["source"] == "trained here"]
+    assert set(trained["method"]) == {"UDVD", "SRMD"} and len(trained) == 54 and set(trained["steps"]) == {1000}
+    assert trained["paper"].notna().all()
+    np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-9)
+    gaps = trained.groupby("method")["gap"].mean()
+    assert gaps["UDVD"] == pytest.approx(-0.988, abs=0.005) and gaps["SRMD"] == pytest.approx(-3.073, abs=0.005)
+    psnr = table.pivot_table(index=["dataset", "scale", "degradation"], columns="method", values="ours")
+    assert len(psnr) == 27 and (psnr["UDVD"] > psnr["SRMD"] + 1.0).all() and (psnr["UDVD"] > psnr["Bicubic"]).all()
+    assert psnr.loc[("Set5", 3, "x3 width [0.2, 2], noise 5"), "UDVD"] == pytest.approx(29.745, abs=0.001)
