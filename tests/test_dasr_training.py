@@ -493,7 +493,9 @@ result = trainer.train(TrainConfig.from_dict(json.loads(sys.argv[2])), sys.argv[
 queue = made[0].queue.clone()
 gathered = [torch.empty_like(queue) for _ in range(dist.get_world_size())]
 dist.all_gather(gathered, queue)
-print("RANK-DONE", result.step, all(torch.equal(q, gathered[0]) for q in gathered), int(made[0].queue_pointer), flush=True)
+same = all(torch.equal(q, gathered[0]) for q in gathered)
+sys.stdout.write(f"RANK-DONE {result.step} {same} {int(made[0].queue_pointer)}\n")  # one write per rank: print() pieces interleave
+sys.stdout.flush()
 '''
 
 

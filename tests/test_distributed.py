@@ -33,7 +33,8 @@ from dynsr.training.config import TrainConfig
 from dynsr.training.trainer import train
 
 result = train(TrainConfig.from_dict(json.loads(sys.argv[2])), sys.argv[1])
-print("RANK-DONE", result.step, flush=True)
+sys.stdout.write(f"RANK-DONE {result.step}\n")  # one write per rank (atomic on a pipe): print() writes its pieces separately and two ranks interleave
+sys.stdout.flush()
 '''
 
 
