@@ -33,6 +33,9 @@ from dynsr.training.contrastive import MomentumContrast, contrastive_logits, con
 from dynsr.training.data import TrainingPatches
 from dynsr.training.recipes import DASR_SCHEDULES, RECIPES, recipe, trained_weights, weights_path
 from dynsr.training.trainer import learning_rate_at, train
+from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
+
+AUTOUSE_FIXTURES = (dynsr_dirs, restore_global_torch_state)  # imported so that pytest applies them to this module
 
 TINY_MODEL = {"projection_head": True, "groups": 1, "blocks": 1, "channels": 16}
 TINY: dict[str, Any] = dict(
@@ -49,39 +52,6 @@ def tiny(**changes: Any) -> TrainConfig:
     return TrainConfig(**{**TINY, **changes})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _dynsr_dirs(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DYNSR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        patch.setenv("DYNSR_RESULTS_DIR", str(tmp_path_factory.mktemp("results")))
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _restore_global_torch_state():
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    rng = torch.get_rng_state()
-    yield
-    torch.use_deterministic_algorithms(deterministic)
-    torch.set_rng_state(rng)
-
-
-def assert_identical(a: Any, b: Any, where: str = "checkpoint", *, skip: tuple[str, ...] = ("seconds",)) -> None:
-    """Bit-for-bit equality of checkpoint payloads; keys in ``skip`` ignored."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, where
-        assert torch.equal(a, b), f"{where}: tensors differ"
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and set(a) == set(b), f"{where}: keys {sorted(map(str, a))} vs {sorted(map(str, b))}"
-        for key in a:
-            if key not in skip:
-                assert_identical(a[key], b[key], f"{where}[{key!r}]", skip=skip)
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), f"{where}: {a!r} vs {b!r}"
-        for index, (x, y) in enumerate(zip(a, b)):
-            assert_identical(x, y, f"{where}[{index}]", skip=skip)
-    else:
-        assert a == b or (a != a and b != b), f"{where}: {a!r} != {b!r}"
 
 
 def _hwc(tensor: torch.Tensor) -> np.ndarray:

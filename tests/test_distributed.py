@@ -16,6 +16,9 @@ import torch.distributed
 from dynsr.checkpoints import TRAIN_FORMAT, load_checkpoint
 from dynsr.training.config import TrainConfig
 from dynsr.training.trainer import train
+from training_helpers import restore_global_torch_state
+
+AUTOUSE_FIXTURES = (restore_global_torch_state,)  # imported so that pytest applies them to this module
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
                                 reason="torch.distributed with the gloo backend is not available")
@@ -45,15 +48,6 @@ def dirs(tmp_path_factory) -> dict[str, Path]:
         patch.setenv("DYNSR_CACHE_DIR", str(folders["cache"]))
         patch.setenv("DYNSR_RESULTS_DIR", str(folders["results"]))
         yield folders
-
-
-@pytest.fixture(autouse=True)
-def _restore_global_torch_state():
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    rng = torch.get_rng_state()
-    yield
-    torch.use_deterministic_algorithms(deterministic)
-    torch.set_rng_state(rng)
 
 
 def free_port() -> int:
