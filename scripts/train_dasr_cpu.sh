@@ -6,21 +6,8 @@
 # its last checkpoint. Run it in the background (not beside another training queue: both want the 2 cores):
 #     nohup scripts/train_dasr_cpu.sh > /dev/null 2>&1 &
 # Progress: .cache/dasr_queue.log and .cache/runs/cpu/<recipe>_x<scale>_seed<n>/log.csv.
-set -u
-cd "$(dirname "$0")/.."
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 LOG=.cache/dasr_queue.log
-mkdir -p .cache
-run() {  # recipe scale seed
-  local marker=".cache/runs/cpu/$1_x$2_seed$3/done"
-  [ -f "$marker" ] && return 0
-  echo "$(date -Is) start $1 x$2 seed$3" >> "$LOG"
-  if python -m dynsr.cli train --model "$1" --scale "$2" --seed "$3" --quiet >> "$LOG" 2>&1; then
-    touch "$marker"; echo "$(date -Is) done $1 x$2 seed$3" >> "$LOG"
-  else
-    echo "$(date -Is) FAILED $1 x$2 seed$3" >> "$LOG"; exit 1
-  fi
-}
+. "$(dirname "$0")/training_queue.sh"
 run dasr 4 0
 for recipe in dasr_model1 dasr_concat dasr_no_modulation dasr_oracle; do run "$recipe" 4 0; done
 run dasr 2 0; run dasr 3 0

@@ -6,21 +6,8 @@
 # its last checkpoint. Run it in the background and re-run it after any interruption:
 #     nohup scripts/train_udvd_cpu.sh > /dev/null 2>&1 &
 # Progress: .cache/udvd_queue.log and .cache/runs/cpu/<recipe>_x<scale>_seed<n>/log.csv. About 5 h on 2 cores.
-set -u
-cd "$(dirname "$0")/.."
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 LOG=.cache/udvd_queue.log
-mkdir -p .cache
-run() {  # recipe scale seed
-  local marker=".cache/runs/cpu/$1_x$2_seed$3/done"
-  [ -f "$marker" ] && return 0
-  echo "$(date -Is) start $1 x$2 seed$3" >> "$LOG"
-  if python -m dynsr.cli train --model "$1" --scale "$2" --seed "$3" --quiet >> "$LOG" 2>&1; then
-    touch "$marker"; echo "$(date -Is) done $1 x$2 seed$3" >> "$LOG"
-  else
-    echo "$(date -Is) FAILED $1 x$2 seed$3" >> "$LOG"; exit 1
-  fi
-}
+. "$(dirname "$0")/training_queue.sh"
 run udvd 3 0
 for scale in 3 2 4; do run srmd "$scale" 0; done
 run udvd 2 0; run udvd 4 0
