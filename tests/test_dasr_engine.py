@@ -207,7 +207,7 @@ def test_representations_are_indexed_by_setting_then_image() -> None:
 # --- every experiment on the smoke profile with tiny stand-in models ------------------------------------------------
 
 _REGISTRY_MODEL = {"dasr": "dasr", "dasr_model1": "dasr", "dasr_aniso": "dasr", "dasr_concat": "dasr_concat",
-                   "dasr_no_modulation": "dasr_no_modulation", "dasr_oracle": "dasr_oracle"}
+                   "dasr_no_modulation": "dasr_no_modulation", "dasr_oracle": "dasr_oracle", "dasr_bicubic": "dasr"}
 
 
 def _tiny(recipe_name: str, params: Any, *, scale: int, seed: int = 0) -> TrainedModel:
@@ -252,21 +252,31 @@ def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
     outputs = smoke["table2"]
     table = outputs.table
     _check_results_table(table)
-    assert table.groupby("method").size().to_dict() == {"Bicubic": 4, "DASR": 4, "IKC": 4, "RCAN": 4, "SRMDNF + Predictor": 4}  # x4 only: no MZSR
+    assert table.groupby("method").size().to_dict() == {"Bicubic": 4, "DASR": 4, "IKC": 4, "RCAN": 4, "SRMDNF + Predictor": 4,
+                                                         dasr_tables.CONTROL: 2}  # x4 only: no MZSR; the control at σ = 0 and 3.6
     quoted = table[table["source"] == QUOTED]
     assert quoted["ours"].isna().all() and (quoted["steps"] == 0).all() and set(quoted["method"]) == {"IKC", "RCAN", "SRMDNF + Predictor"}
     dasr = table[table["method"] == "DASR"].set_index("degradation")
     assert (dasr["source"] == TRAINED_HERE).all() and dasr.loc["σ=1.2", "paper"] == 31.92 and (dasr["steps"] == 4).all()
     assert table[(table["method"] == "Bicubic") & (table["degradation"] == "σ=0")]["paper"].item() == 28.42
     assert dasr["time_ms_paper"].eq(70).all() and table[table["method"] == "IKC"]["time_ms_paper"].eq(517).all()
+    control = table[table["method"] == dasr_tables.CONTROL].set_index("degradation")
+    assert list(control.index) == ["σ=0", "σ=3.6"] and control["paper"].isna().all() and (control["seeds"] == "0,1").all()
+    control_seed0 = {setting: float(control.loc[setting, "ours_per_seed"].split("/")[0]) for setting in control.index}
     wide = dasr_tables.wide(table)
-    assert list(wide.index) == [(4, "DASR"), (4, "Bicubic")] and wide.columns.names == ["dataset", "degradation"] and wide.shape[1] == 4
+    assert list(wide.index) == [(4, "DASR"), (4, "Bicubic"), (4, dasr_tables.CONTROL)] and wide.columns.names == ["dataset", "degradation"] and wide.shape[1] == 4
     claims = outputs.claims.set_index("comparison")
     _check_results_table(outputs.claims)
-    assert len(claims) == 3 and claims.loc[[dasr_tables.RCAN_BEST, dasr_tables.RCAN_COLLAPSES], "verdict"].eq(dasr_tables.NO_BICUBIC_NETWORK).all()
-    assert claims.loc[[dasr_tables.RCAN_BEST, dasr_tables.RCAN_COLLAPSES], "ours"].isna().all()
-    assert claims.loc[dasr_tables.RCAN_BEST, "paper"] == pytest.approx(32.63 - 31.99) and claims.loc[dasr_tables.RCAN_BEST, "claim"].endswith("[Set5 x4]")
-    assert claims.loc[dasr_tables.RCAN_COLLAPSES, "paper"] == pytest.approx(24.66 - 30.59)
+    assert len(claims) == 3
+    # paired by seed: the seed-0 difference uses the table's seed-0 DASR (the same stand-in model), the mean is over seeds 0 and 1
+    for comparison, setting, sign, paper_difference in ((dasr_tables.CONTROL_BEST, "σ=0", 1, 32.63 - 31.99),
+                                                        (dasr_tables.CONTROL_COLLAPSES, "σ=3.6", -1, 30.59 - 24.66)):
+        row = claims.loc[comparison]
+        assert row["paper"] == pytest.approx(paper_difference) and row["claim"].endswith("[Set5 x4]") and row["seeds"] == "0,1"
+        seed0 = sign * (control_seed0[setting] - dasr.loc[setting, "ours"])
+        assert min(abs(seed0 - row["ours_min_difference"]), abs(seed0 - row["ours_max_difference"])) < 1e-3  # ours_per_seed has 4 decimals
+        assert row["ours"] == pytest.approx((row["ours_min_difference"] + row["ours_max_difference"]) / 2)
+        assert row["verdict"] in {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
     graceful = claims.loc[dasr_tables.GRACEFUL]
     assert graceful["paper"] == pytest.approx(30.59 - 31.99) and graceful["paper_rcan_change"] == pytest.approx(24.66 - 32.63)
     assert graceful["ours"] == pytest.approx(dasr.loc["σ=3.6", "ours"] - dasr.loc["σ=0", "ours"])
@@ -369,7 +379,8 @@ def test_visual_comparisons(smoke: dict[str, Any]) -> None:
 def test_summary_lists_every_table_and_verdict(smoke: dict[str, Any]) -> None:
     path, text = smoke["summary"]
     assert path == smoke["root"] / "README.md" and path.read_text(encoding="utf-8") == text
-    assert "not generated yet" not in text and dasr_tables.NO_BICUBIC_NETWORK in text and dasr_table1.SRMDNF_NOT_RUN in text
+    assert "not generated yet" not in text and dasr_table1.SRMDNF_NOT_RUN in text
+    assert f"| {dasr_tables.CONTROL_BEST} | σ=0 | +0.640 |" in text and f"| {dasr_tables.CONTROL_COLLAPSES} | σ=3.6 | +5.930 |" in text
     sections = [line for line in text.splitlines() if line.startswith("## ")]
     assert sections[:3] == ["## Tables", "## Verdicts", "## Table 2 (isotropic, noise-free)"] and sections[-1] == "## Not checkable here"
     assert "the oracle is an upper bound: Model 5 > Model 4" in text and "**unverified**" in text and "5.8M" in text

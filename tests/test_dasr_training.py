@@ -45,7 +45,7 @@ TINY: dict[str, Any] = dict(
     model_kwargs=TINY_MODEL, checkpoint_every=2, log_every=1, validation_images=1, validation_crop=48, validation_harness="dasr",
     validation_width=1.2, validation_noise=0.0, device="cpu",
 )
-DASR_RECIPES = ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "dasr_aniso")
+DASR_RECIPES = ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "dasr_aniso", "dasr_bicubic")
 
 
 def tiny(**changes: Any) -> TrainConfig:
@@ -183,6 +183,21 @@ def test_anisotropic_pairs_carry_their_kernel_and_parameters() -> None:
         np.testing.assert_allclose(item["kernel"].numpy(), expected, atol=1e-7)
         assert 0.0 <= float(item["noise"]) <= 25.0
     assert max(thetas) - min(thetas) > 0.3
+
+
+def test_kernel_type_none_gives_plain_bicubic_pairs() -> None:
+    """The bicubic-trained control's pairs: LR = MATLAB bicubic of the HR patch (8-bit), kernel = the centred delta, parameters 0."""
+    dataset = TrainingPatches(tiny(kernel_type="none", noise_range=(0.0, 0.0)))
+    delta = np.zeros((21, 21))
+    delta[10, 10] = 1.0
+    for index in range(3):
+        item = dataset[index]
+        np.testing.assert_array_equal(item["kernel"].numpy(), delta)
+        assert item["kernel_params"].tolist() == [0.0, 0.0, 0.0]
+        for suffix in ("", "_key"):
+            hr = np.round(_hwc(item[f"hr{suffix}"]) * 255) / 255
+            expected = np.clip(np.round(matlab_bicubic_resize(hr, 0.5) * 255), 0, 255) / 255
+            np.testing.assert_allclose(_hwc(item[f"lr{suffix}"]), expected, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------------------- MoCo pieces
@@ -359,6 +374,8 @@ def test_oracle_model_is_fed_the_true_kernel() -> None:
         ({"contrastive_queue": 1}, "at least one batch"),
         ({"kernel_type": "anisotropic", "paired_patches": False, "degradation_loss_weight": 0.0, "encoder_steps": 0, "encoder_lr_drop_step": 0},
          "needs paired_patches=True"),
+        ({"kernel_type": "none", "paired_patches": False, "degradation_loss_weight": 0.0, "encoder_steps": 0, "encoder_lr_drop_step": 0},
+         "needs paired_patches=True"),
         ({"lambda_range": (0.0, 4.0)}, "lambda_range"),
         ({"model": "srmd", "model_kwargs": {}, "degradation_loss_weight": 0.0, "encoder_steps": 0, "encoder_lr_drop_step": 0}, "degradation vector"),
     ],
@@ -378,7 +395,7 @@ def test_recipes_follow_section_4_1() -> None:
             assert config.quantize_after_noise and not config.quantize_before_noise and config.validation_harness == "dasr"
             assert (config.learning_rate, config.encoder_learning_rate, config.adam_betas, config.seed) == (1e-4, 1e-3, (0.9, 0.999), 1)
             schedule = DASR_SCHEDULES[profile]
-            contrastive = name not in ("dasr_model1", "dasr_oracle")
+            contrastive = name not in ("dasr_model1", "dasr_oracle", "dasr_bicubic")
             assert config.degradation_loss_weight == (1.0 if contrastive else 0.0)
             assert config.encoder_steps == (schedule["encoder_steps"] if contrastive else 0)
             assert config.steps == config.encoder_steps + schedule["stage2"] and config.lr_halving_steps == schedule["halving"]
@@ -391,7 +408,10 @@ def test_recipes_follow_section_4_1() -> None:
     aniso = recipe("dasr_aniso", "paper", scale=4)
     assert (aniso.kernel_type, aniso.lambda_range, aniso.anisotropic_convention, aniso.noise_range) == ("anisotropic", (0.2, 4.0), "std", (0.0, 25.0))
     assert recipe("dasr", "paper", scale=4).noise_range == (0.0, 0.0)
-    assert [recipe(name, "cpu", scale=4).model for name in DASR_RECIPES] == ["dasr", "dasr", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "dasr"]
+    assert [recipe(name, "cpu", scale=4).model for name in DASR_RECIPES] == ["dasr", "dasr", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "dasr", "dasr"]
+    control = recipe("dasr_bicubic", "cpu", scale=4)
+    assert (control.kernel_type, control.validation_width, control.noise_range) == ("none", 0.0, (0.0, 0.0))
+    assert control.replace(kernel_type="isotropic", validation_width=2.4) == recipe("dasr_model1", "cpu", scale=4)  # Model 1 but for the blur
     with pytest.raises(KeyError, match="x2, x3 and x4"):
         recipe("dasr", "cpu", scale=8)
 

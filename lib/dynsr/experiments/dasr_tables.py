@@ -6,10 +6,15 @@
   is notebook 00) with the paper's value beside it. RCAN, SRMDNF + Predictor, MZSR + Predictor and IKC are
   **quoted** (``source = quoted from the paper``, no ``ours``).
 * Table 2's claims: "RCAN (trained on bicubic only) is best at σ = 0 but collapses as σ grows, while DASR
-  degrades gracefully". **Not checkable here**: the recipes hold no bicubic-only-trained network (no RCAN
-  or other σ = 0 model; every DASR recipe samples σ ≥ 0.2), and none is invented for this table. What is
-  reported per (scale, set): the paper's RCAN and DASR drops from σ = 0 to the largest σ, our DASR's drop,
-  and bicubic interpolation's drop on the same images, for reading, without a verdict.
+  degrades gracefully". RCAN (15.2M) is quoted, not run; the claim is checked with the bicubic-trained
+  control ``dasr_bicubic`` (:mod:`dynsr.training.recipes`: the DASR network trained like Model 1 on
+  bicubic-only LR), trained at ``control_scales`` (×4) for ``control_seeds`` (0, 1) and scored beside
+  ``dasr`` of the same seeds at σ = 0 and the largest σ of each set. Verdicts are paired by seed
+  (:func:`dynsr.claims.paired_claim`): "control − DASR at σ = 0 > 0" and "DASR − control at the largest
+  σ > 0", with the paper's RCAN − DASR / DASR − RCAN beside them (a 15.2M network trained for
+  GPU-days against our control, so only the signs are comparable). At other scales these two claims are
+  not checkable here. "DASR degrades gracefully" is descriptive: the paper's and our DASR's change from
+  σ = 0 to the largest σ, beside bicubic interpolation's on the same images.
 * Table 3 (§4.4): Set14 ×4, the nine anisotropic kernels K1-K9 × noise 0 / 5 / 10, ``dasr_aniso``
   (setting 2) trained here (seed 0). K1-K9 are a third-party reconstruction, unverified
   (:data:`~dynsr.experiments.dasr_common.KERNEL_PROVENANCE`); their parameters are written beside the
@@ -26,35 +31,50 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, dasr_table2, dasr_table3
+from dynsr.claims import paired_claim
+from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, dasr_table2, dasr_table3
+from dynsr.experiments.common import seed_columns, training_columns
 from dynsr.experiments.dasr_common import (
     KERNEL_PROVENANCE, TRAINED_HERE, Params, bicubic_scores, compare_rows, quoted_rows, score, sr_parameter_count, table3_kernel,
     trained_model,
 )
 from dynsr.fileio import write_json_atomic
 from dynsr.papers import dasr as paper
+from dynsr.training.recipes import DASR_WIDTH_RANGES
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, kernel_gallery, save_figure
 from dynsr.profiles import get_profile
 from dynsr.results import write_table
 
-__all__ = ["Table2Params", "Outputs", "NO_BICUBIC_NETWORK", "RCAN_BEST", "RCAN_COLLAPSES", "GRACEFUL", "run_table2", "run_table3", "wide", "table2_claims"]
+__all__ = ["Table2Params", "Outputs", "CONTROL", "CONTROL_RECIPE", "CONTROL_BEST", "CONTROL_COLLAPSES", "GRACEFUL", "control_not_trained",
+           "run_table2", "run_table3", "wide", "table2_claims"]
 
-NO_BICUBIC_NETWORK = "not checkable here: no bicubic-only-trained network among the recipes (RCAN quoted, not run)"
+CONTROL = "Bicubic-trained control (DASR network)"
+CONTROL_RECIPE = "dasr_bicubic"
 DESCRIPTIVE = "descriptive (one seed; the paper's comparison, RCAN, is not run here)"
 IKC_NOT_RUN = "not checkable here: DnCNN + IKC quoted, not run"
-# Table 2's claims (the "comparison" column; "claim" adds the cell, " [Set5 x2]")
-RCAN_BEST = "RCAN (bicubic-trained) is best at σ = 0: RCAN − DASR at σ = 0"
-RCAN_COLLAPSES = "RCAN collapses as σ grows: RCAN − DASR at the largest σ"
+# Table 2's claims (the "comparison" column; "claim" adds the cell, " [Set5 x2]"); paper = RCAN, ours = the control
+CONTROL_BEST = "a bicubic-trained network is best at σ = 0: bicubic-trained − DASR at σ = 0 (paper: RCAN)"
+CONTROL_COLLAPSES = "a bicubic-trained network collapses as σ grows: DASR − bicubic-trained at the largest σ (paper: RCAN)"
 GRACEFUL = "DASR degrades gracefully: DASR's PSNR change from σ = 0 to the largest σ"
+
+
+def control_not_trained(control_scales: tuple[int, ...]) -> str:
+    """The verdict of a control claim at a scale where the bicubic-trained control is not trained."""
+    trained = ", ".join(f"x{s}" for s in control_scales) or "no scale"
+    return f"not checkable here: the bicubic-trained control is trained at {trained} only (RCAN quoted, not run)"
 
 
 @dataclass(frozen=True)
 class Table2Params(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the scales and sets of Table 2 to compute."""
+    """:class:`~dynsr.experiments.udvd_common.Params` plus the scales and sets of Table 2 to compute, and where the
+    bicubic-trained control of the claims is trained (``control_scales``, each with every ``control_seeds``,
+    beside ``dasr`` of the same seeds)."""
 
     scales: tuple[int, ...] = (2, 3, 4)
     datasets: tuple[str, ...] = ("Set5", "Set14", "BSD100", "Urban100")
+    control_scales: tuple[int, ...] = (4,)
+    control_seeds: tuple[int, ...] = (0, 1)
 
 
 @dataclass(frozen=True)
@@ -79,10 +99,47 @@ def _sigma(label: str) -> float:
     return float(label.removeprefix("σ="))
 
 
-def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, *, profile: str) -> pd.DataFrame:
-    """Per (scale, set): the paper's RCAN / DASR numbers behind Table 2's claims, our DASR's and bicubic's drops.
+def _end_settings(settings: list[TestSetting]) -> list[TestSetting]:
+    """Per data set, the settings at σ = 0 and at the largest σ (the two ends of Table 2's claims)."""
+    ends = []
+    for dataset in dict.fromkeys(s.dataset for s in settings):
+        sigmas = sorted((s for s in settings if s.dataset == dataset), key=lambda s: _sigma(s.label))
+        ends += [sigmas[0], sigmas[-1]]
+    return ends
 
-    ``bicubic_same_images``: bicubic mean scores (``mean_scores`` layout) on the images the network was scored on.
+
+def _control_runs(params: Table2Params, scale: int, settings: list[TestSetting]) -> pd.DataFrame:
+    """Per seed, PSNR of the bicubic-trained control and of ``dasr`` (same seed) at both ends of each set's σ range."""
+    profile = get_profile(params.profile)
+    rows = []
+    for seed in params.control_seeds:
+        for method, recipe in ((CONTROL, CONTROL_RECIPE), ("DASR", "dasr")):
+            trained = trained_model(recipe, params, scale=scale, seed=seed)
+            rows += [{"method": method, "recipe": recipe, "seed": seed, "scale": scale, "dataset": cell.dataset, "degradation": cell.setting,
+                      "PSNR": cell.PSNR, "n_images": int(cell.n_images), **training_columns(trained, sr_parameter_count(trained.model))}
+                     for cell in score(trained.model, _end_settings(settings), profile).itertuples()]
+    return pd.DataFrame(rows)
+
+
+def _control_rows(control: pd.DataFrame, profile: str) -> list[dict]:
+    """Table rows of the control: the mean over seeds per cell (no published row: paper and gap are NaN)."""
+    rows = []
+    for (scale, dataset, setting), cells in control[control["method"] == CONTROL].groupby(["scale", "dataset", "degradation"], sort=False):
+        cells = cells.sort_values("seed")
+        scores = cells["PSNR"].to_numpy()
+        rows.append({"method": CONTROL, "dataset": dataset, "scale": int(scale), "degradation": setting, "metric": "PSNR", "paper": np.nan,
+                     "ours": float(scores.mean()), "gap": np.nan, "profile": profile, "steps": int(cells["steps"].max()), **seed_columns(cells["seed"], scores),
+                     "n_images": int(cells["n_images"].iloc[0]), "source": TRAINED_HERE, "note": "no published row: the control stands in for RCAN",
+                     "recipe": CONTROL_RECIPE, "parameters": int(cells["parameters"].iloc[0])})
+    return rows
+
+
+def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, control: pd.DataFrame, *, profile: str,
+                  control_scales: tuple[int, ...]) -> pd.DataFrame:
+    """Per (scale, set): the control claims (paired by seed where the control is trained) and DASR's descriptive drop.
+
+    ``bicubic_same_images``: bicubic mean scores (``mean_scores`` layout) on the images the network was scored on;
+    ``control``: :func:`_control_runs` rows (may be empty).
     """
     rows = []
     trained = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)]
@@ -93,14 +150,24 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, *, pro
         rcan = {v.setting: v.value for v in paper.table2("RCAN") if v.scale == scale and v.dataset == dataset}
         bicubic = bicubic_same_images[(bicubic_same_images["scale"] == scale) & (bicubic_same_images["dataset"] == dataset)].set_index("setting")["PSNR"]
         cell = f" [{dataset} x{int(scale)}]"
-        common = {"dataset": dataset, "scale": int(scale), "profile": profile, "steps": int(first["steps"]), "seeds": first["seeds"], "n_images": int(first["n_images"])}
-        rows.append({**common, "comparison": RCAN_BEST, "claim": RCAN_BEST + cell, "degradation": first["degradation"],
-                     "metric": "PSNR difference (dB)", "paper": rcan[first["degradation"]] - first["paper"], "ours": np.nan, "verdict": NO_BICUBIC_NETWORK})
-        rows.append({**common, "comparison": RCAN_COLLAPSES, "claim": RCAN_COLLAPSES + cell, "degradation": last["degradation"],
-                     "metric": "PSNR difference (dB)", "paper": rcan[last["degradation"]] - last["paper"], "ours": np.nan, "verdict": NO_BICUBIC_NETWORK})
-        rows.append({**common, "comparison": GRACEFUL, "claim": GRACEFUL + cell, "degradation": span,
-                     "metric": "PSNR change (dB)", "paper": last["paper"] - first["paper"], "ours": last["ours"] - first["ours"], "verdict": DESCRIPTIVE,
-                     "paper_rcan_change": rcan[last["degradation"]] - rcan[first["degradation"]],
+        common = {"dataset": dataset, "scale": int(scale), "profile": profile, "n_images": int(first["n_images"]), "metric": "PSNR difference (dB)"}
+        runs = control[(control["scale"] == scale) & (control["dataset"] == dataset)] if len(control) else control
+        for comparison, ends, better, worse, paper_difference in (
+                (CONTROL_BEST, first, CONTROL, "DASR", rcan[first["degradation"]] - first["paper"]),
+                (CONTROL_COLLAPSES, last, "DASR", CONTROL, last["paper"] - rcan[last["degradation"]])):
+            row = {**common, "comparison": comparison, "claim": comparison + cell, "degradation": ends["degradation"], "paper": paper_difference}
+            if scale in control_scales and len(runs):
+                at = runs[runs["degradation"] == ends["degradation"]]
+                by_seed = {method: dict(zip(group["seed"], group["PSNR"])) for method, group in at.groupby("method")}
+                verdict = paired_claim(comparison + cell, by_seed[better], by_seed[worse], paper_difference=paper_difference)
+                row.update({**verdict, "paper": paper_difference, "ours": verdict["ours_mean_difference"], "steps": int(at["steps"].max()),
+                            "n_images": int(at["n_images"].iloc[0])})
+            else:
+                row.update({"ours": np.nan, "steps": 0, "seeds": "", "verdict": control_not_trained(control_scales)})
+            rows.append(row)
+        rows.append({**common, "comparison": GRACEFUL, "claim": GRACEFUL + cell, "degradation": span, "metric": "PSNR change (dB)",
+                     "paper": last["paper"] - first["paper"], "ours": last["ours"] - first["ours"], "verdict": DESCRIPTIVE,
+                     "steps": int(first["steps"]), "seeds": first["seeds"], "paper_rcan_change": rcan[last["degradation"]] - rcan[first["degradation"]],
                      "ours_bicubic_change": float(bicubic[last["degradation"]] - bicubic[first["degradation"]])})
     claims = pd.DataFrame(rows)
     claims["gap"] = claims["ours"] - claims["paper"]
@@ -117,6 +184,7 @@ def _curves_figure(table: pd.DataFrame, profile: str) -> plt.Figure:
     figure, axes = plt.subplots(len(scales), len(datasets), figsize=(3.2 * len(datasets), 2.6 * len(scales)), squeeze=False)
     styles = {("DASR", "paper"): ("tab:blue", "--", "DASR (paper)"), ("DASR", "ours"): ("tab:blue", "-", f"DASR (ours, {profile})"),
               ("RCAN", "paper"): ("tab:red", "--", "RCAN (paper, bicubic-trained; quoted)"),
+              (CONTROL, "ours"): ("tab:red", "-", f"bicubic-trained control (ours, {profile}; mean of seeds)"),
               ("Bicubic", "paper"): ("0.4", "--", "bicubic (paper)"), ("Bicubic", "ours"): ("0.4", "-", "bicubic (ours)")}
     for row, scale in enumerate(scales):
         for column, dataset in enumerate(datasets):
@@ -135,7 +203,7 @@ def _curves_figure(table: pd.DataFrame, profile: str) -> plt.Figure:
             if column == 0:
                 axis.set_ylabel("PSNR (dB)", fontsize=7)
     axes[0, 0].legend(fontsize=6)
-    figure.suptitle(f"DASR Table 2: PSNR against kernel width (ours: {profile} profile, one seed)", fontsize=10)
+    figure.suptitle(f"DASR Table 2: PSNR against kernel width (ours: {profile} profile; DASR one seed)", fontsize=10)
     figure.tight_layout()
     return figure
 
@@ -146,7 +214,10 @@ def run_table2(params: Table2Params) -> Outputs:
     settings = [s for s in dasr_table2(tuple(params.datasets)) if s.degradation.scale in params.scales]
     if not settings:
         raise ValueError(f"no Table 2 setting for scales {params.scales} and sets {params.datasets}")
-    rows, bicubic_same = [], []
+    if set(params.control_scales) - set(DASR_WIDTH_RANGES) or (params.control_scales and len(params.control_seeds) < 1):
+        raise ValueError(f"control_scales {params.control_scales} must be among x2, x3, x4, with at least one control seed "
+                         f"(two or more for verdicts); got control_seeds {params.control_seeds}")
+    rows, bicubic_same, control = [], [], []
     for scale in params.scales:
         at_scale = [s for s in settings if s.degradation.scale == scale]
         trained = trained_model("dasr", params, scale=scale)
@@ -157,32 +228,42 @@ def run_table2(params: Table2Params) -> Outputs:
         for row in compare_rows(bicubic, "Bicubic", paper.table2("Bicubic"), profile=profile.name, steps=0, seeds="noise_seed=0"):
             rows.append({**row, "recipe": "bicubic", "parameters": 0})
         bicubic_same.append(bicubic_scores(at_scale, profile, scale=scale))
+        if scale in params.control_scales:
+            control.append(_control_runs(params, scale, at_scale))
+    control = pd.concat(control, ignore_index=True) if control else pd.DataFrame()
+    rows += _control_rows(control, profile.name) if len(control) else []
     quoted_methods = ("RCAN", "SRMDNF + Predictor", "MZSR + Predictor", "IKC")
     quoted = [v for method in quoted_methods for v in paper.table2(method) if v.scale in params.scales and v.dataset in params.datasets]
     table = pd.concat([pd.DataFrame(rows), pd.DataFrame(quoted_rows(quoted, profile=profile.name))], ignore_index=True)
     table["time_ms_paper"] = [paper.TABLE2_TIMES_MS.get(m, {}).get(int(s), np.nan) for m, s in zip(table["method"], table["scale"])]
     metadata = {"source": "DASR Table 2 (isotropic 21x21 Gaussian, noise-free)", "metric": "PSNR on Y, crop = scale; LR rounded to 8 bits (DASR harness)",
-                "note": "trained here = the full-size DASR (setting 1) trained at this profile, one seed per scale; Bicubic = every image the profile "
-                        "allows (pipeline check; n_images); quoted = the paper's number, not run here; time_ms_paper = the paper's time "
+                "note": "trained here = the full-size DASR (setting 1) trained at this profile, one seed per scale; "
+                        f"{CONTROL} = recipe {CONTROL_RECIPE} (the DASR network trained on bicubic-only LR; mean over seeds "
+                        f"{', '.join(map(str, params.control_seeds))}; σ = 0 and the largest σ only; no published row); Bicubic = every image the "
+                        "profile allows (pipeline check; n_images); quoted = the paper's number, not run here; time_ms_paper = the paper's time "
                         "(averaged on Set14, hardware not stated)"}
     write_table(table, "dasr/tables/table2", profile=profile.name, metadata=metadata)
-    claims = table2_claims(table, pd.concat(bicubic_same, ignore_index=True), profile=profile.name)
+    claims = table2_claims(table, pd.concat(bicubic_same, ignore_index=True), control, profile=profile.name, control_scales=params.control_scales)
     write_table(claims, "dasr/tables/table2_claims", profile=profile.name,
-                metadata={"note": f"RCAN rows: {NO_BICUBIC_NETWORK}. The DASR row is descriptive: ours_bicubic_change is bicubic interpolation on the "
-                                  "images our DASR was scored on; paper_rcan_change is the paper's RCAN."})
+                metadata={"note": f"control rows: paper = RCAN (15.2M, quoted) against DASR, ours = {CONTROL} against DASR of the same seed, "
+                                  "paired by seed (dynsr.claims); only the signs are comparable. The DASR row is descriptive: ours_bicubic_change "
+                                  "is bicubic interpolation on the images our DASR was scored on; paper_rcan_change is the paper's RCAN."})
     figures = [
-        save_figure(gap_plot(table[(table["source"] == TRAINED_HERE) | (table["method"] == "Bicubic")],
+        save_figure(gap_plot(table[table["method"].isin(["DASR", "Bicubic"]) & table["gap"].notna()],
                              title=f"DASR Table 2: ours − paper (PSNR, dB; {profile.name})", group="method"), _figures_dir(profile.name) / "table2_gap.png"),
         save_figure(_curves_figure(table, profile.name), _figures_dir(profile.name) / "table2_psnr_vs_sigma.png"),
     ]
-    trained_rows = table[table["source"] == TRAINED_HERE]
+    trained_rows = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)]
     bicubic_rows = table[(table["method"] == "Bicubic") & table["gap"].notna()]
     graceful = claims[claims["verdict"] == DESCRIPTIVE]
+    checked = claims[claims["comparison"].isin([CONTROL_BEST, CONTROL_COLLAPSES]) & claims["ours"].notna()]
     summary = {
         "mean gap (ours − paper, PSNR)": ", ".join(f"DASR x{s} {rows['gap'].mean():+.2f} dB" for s, rows in trained_rows.groupby("scale")),
         "bicubic pipeline check": f"mean |ours − paper| {bicubic_rows['gap'].abs().mean():.3f} dB over {len(bicubic_rows)} cells "
                                   f"({', '.join(sorted({f'{d} {n}' for d, n in zip(bicubic_rows['dataset'], bicubic_rows['n_images'])}))} images)",
-        "RCAN wins at σ = 0, collapses at large σ": NO_BICUBIC_NETWORK,
+        "a bicubic-trained network wins at σ = 0, collapses at large σ": "; ".join(
+            f"{row.claim}: {row.verdict} (ours {row.ours:+.2f} dB, seeds {row.seeds}; paper RCAN {row.paper:+.2f})" for row in checked.itertuples())
+        or control_not_trained(params.control_scales),
         "DASR's change σ = 0 → largest σ": f"paper mean {graceful['paper'].mean():+.2f} dB (RCAN {graceful['paper_rcan_change'].mean():+.2f}); "
                                            f"ours {graceful['ours'].mean():+.2f} dB (bicubic interpolation {graceful['ours_bicubic_change'].mean():+.2f})",
         "parameters": ", ".join(f"DASR x{s} {int(c):,}" for s, c in trained_rows.groupby("scale")["parameters"].max().items()),

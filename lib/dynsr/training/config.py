@@ -65,8 +65,10 @@ class TrainConfig:
             with one shared kernel and noise level (DASR §3.2.1, the official code's order);
             ``batch_size`` then counts images (DASR: 32 images = 64 patches). See
             :mod:`dynsr.training.data`.
-        kernel_type: ``isotropic`` (width ~ U(``width_range``); DASR setting 1) or ``anisotropic``
-            (λ1, λ2 ~ U(``lambda_range``), θ ~ U(0, π); DASR setting 2; paired patches only).
+        kernel_type: ``isotropic`` (width ~ U(``width_range``); DASR setting 1), ``anisotropic``
+            (λ1, λ2 ~ U(``lambda_range``), θ ~ U(0, π); DASR setting 2; paired patches only) or
+            ``none`` (no blur: bicubic downsampling only, DASR Table 2's "σ = 0"; the bicubic-trained
+            control that stands in for RCAN in Table 2's claim; paired patches only).
         lambda_range: the anisotropic λ range (DASR: U(0.2, 4)).
         anisotropic_convention: ``std`` (DASR's code: λ are standard deviations along the principal
             axes, Σ = U diag(λ1², λ2²) Uᵀ) or ``variance`` (the paper's word "eigenvalues" taken
@@ -127,7 +129,7 @@ class TrainConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # DASR (defaults = the UDVD/SRMD behaviour; see the docstring)
     paired_patches: bool = False
-    kernel_type: Literal["isotropic", "anisotropic"] = "isotropic"
+    kernel_type: Literal["isotropic", "anisotropic", "none"] = "isotropic"
     lambda_range: tuple[float, float] = (0.2, 4.0)
     anisotropic_convention: Literal["std", "variance"] = "std"
     quantize_after_noise: bool = False
@@ -156,7 +158,7 @@ class TrainConfig:
         if self.width_range[0] <= 0:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
         choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
-                   "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic"), "anisotropic_convention": ("std", "variance"),
+                   "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic", "none"), "anisotropic_convention": ("std", "variance"),
                    "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr")}
         wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
         if wrong:
@@ -171,8 +173,8 @@ class TrainConfig:
         low, high = self.lambda_range
         if not 0 < low <= high:
             raise ConfigError(f"lambda_range={self.lambda_range} must be (low, high) with 0 < low <= high")
-        if self.kernel_type == "anisotropic" and not self.paired_patches:
-            raise ConfigError("kernel_type='anisotropic' is DASR setting 2; it needs paired_patches=True")
+        if self.kernel_type != "isotropic" and not self.paired_patches:
+            raise ConfigError(f"kernel_type={self.kernel_type!r} is a DASR training setting; it needs paired_patches=True")
         if self.degradation_loss_weight < 0:
             raise ConfigError(f"degradation_loss_weight={self.degradation_loss_weight} must be >= 0")
         if min(self.encoder_steps, self.encoder_lr_drop_step) < 0 or self.encoder_lr_drop_step > self.encoder_steps:

@@ -31,6 +31,8 @@ noise per pixel and channel (drawn from the same generator, query first) and, wi
 * ``kernel_type="anisotropic"`` (setting 2): λ1, λ2 ~ U(``lambda_range``) independently, θ ~ U(0, π),
   Σ = R(θ) diag(λ1², λ2²) R(θ)ᵀ with ``anisotropic_convention="std"`` (the official code squares λ: they
   are standard deviations, not the eigenvalues the paper names) or diag(λ1, λ2) with ``"variance"``;
+* ``kernel_type="none"``: the centred delta (no blur, bicubic downsampling only): the bicubic-trained
+  control of DASR Table 2's claim;
 
 on a ``kernel_size``² grid (DASR: 21) from :mod:`dynsr.degradations.kernels`. Noise ~ U(``noise_range``)
 per image (setting 2: [0, 25]; setting 1: none). The blur pads each *patch* (not the whole image, as
@@ -192,8 +194,13 @@ class TrainingPatches(Dataset):
         return item
 
     def sample_kernel(self, rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, float, float]]:
-        """One training kernel (``kernel_type``) and its (λ1, λ2, θ); an isotropic σ is reported as (σ, σ, 0)."""
+        """One training kernel (``kernel_type``) and its (λ1, λ2, θ); an isotropic σ is reported as (σ, σ, 0), no blur as
+        the centred delta and (0, 0, 0)."""
         config = self.config
+        if config.kernel_type == "none":
+            delta = np.zeros((config.kernel_size, config.kernel_size))
+            delta[config.kernel_size // 2, config.kernel_size // 2] = 1.0
+            return delta, (0.0, 0.0, 0.0)
         if config.kernel_type == "anisotropic":
             return sample_anisotropic_gaussian_kernel(config.kernel_size, lambda_range=config.lambda_range, theta_range=(0.0, np.pi),
                                                       convention=config.anisotropic_convention, rng=rng)
