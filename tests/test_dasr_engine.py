@@ -212,7 +212,10 @@ _REGISTRY_MODEL = {"dasr": "dasr", "dasr_model1": "dasr", "dasr_aniso": "dasr", 
 
 def _tiny(recipe_name: str, params: Any, *, scale: int, seed: int = 0) -> TrainedModel:
     torch.manual_seed(1000 * seed + len(recipe_name))
-    model = build_model(_REGISTRY_MODEL[recipe_name], scale=scale, channels=8, groups=1, blocks=1, code_channels=8).eval()
+    if recipe_name == "srmdnf_dasr":
+        model = build_model("srmdnf", scale=scale, pca_dim=10, pca_basis="ikc_dan", channels=8, num_layers=3).eval()
+    else:
+        model = build_model(_REGISTRY_MODEL[recipe_name], scale=scale, channels=8, groups=1, blocks=1, code_channels=8).eval()
     log = [{"step": 2, "loss": 0.5, "learning_rate": 1e-4, "seconds": 0.1, "val_psnr": None}, {"step": 4, "loss": 0.4, "learning_rate": 1e-4, "seconds": 0.2, "val_psnr": 12.0}]
     return TrainedModel(recipe_name, scale, seed, model, {"steps": 4, "train_seconds": 0.2, "threads": 1, "log": log})
 
@@ -303,8 +306,11 @@ def test_table1_seeds_quotes_and_verdicts(smoke: dict[str, Any]) -> None:
     table = outputs.table
     _check_results_table(table)
     assert list(table["method"].unique()) == list(paper.TABLE1) and len(table) == 8 * 5
-    srmdnf = table[table["method"].str.startswith("SRMDNF")]
+    srmdnf = table[table["method"].str.startswith("SRMDNF +")]
     assert (srmdnf["source"] == QUOTED).all() and srmdnf["ours"].isna().all() and srmdnf["note"].str.contains("not run here").all()
+    oracle = table[table["method"] == "SRMDNF*"]
+    assert (oracle["source"] == TRAINED_HERE).all() and (oracle["recipe"] == "srmdnf_dasr").all() and oracle["ours"].notna().all()
+    assert (oracle["seeds"] == "0,1").all() and oracle["paper"].tolist() == [28.44, 28.50, 28.49, 28.31, 27.55]
     model4 = table[(table["method"] == "Model 4") & (table["degradation"] == "σ=3.4")].iloc[0]
     runs = outputs.per_seed[(outputs.per_seed["method"] == "Model 4") & (outputs.per_seed["degradation"] == "σ=3.4")]
     assert model4["ours"] == pytest.approx(runs["PSNR"].mean()) and model4["seed_spread"] == pytest.approx(np.ptp(runs["PSNR"]))
@@ -312,13 +318,17 @@ def test_table1_seeds_quotes_and_verdicts(smoke: dict[str, Any]) -> None:
     assert model4["representation learning"] == "✓" and table[table["method"] == "Model 1"]["representation learning"].eq("✗").all()
     claims = outputs.claims
     _check_results_table(claims)
-    assert len(claims) == 5 * (4 + 3) and claims.groupby("degradation").size().eq(7).all()
+    assert len(claims) == 5 * (5 + 2) and claims.groupby("degradation").size().eq(7).all()
     paired = claims[claims["verdict"] != dasr_table1.SRMDNF_NOT_RUN]
     assert set(paired["verdict"]) <= {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
     large = paired[(paired["degradation"] == "σ=3.4") & paired["claim"].str.contains("Model 1")].iloc[0]
     assert large["paper_difference"] == 0.79 and large["seeds"] == "0,1" and large["claim"] == large["comparison"] + " [σ=3.4]"
     assert paired["comparison"].nunique() == len(dasr_table1.CLAIMS)
     assert claims[claims["verdict"] == dasr_table1.SRMDNF_NOT_RUN]["ours"].isna().all()
+    oracles = paired[(paired["degradation"] == "σ=0.2") & paired["claim"].str.contains("SRMDNF")].iloc[0]
+    model5 = outputs.per_seed[(outputs.per_seed["method"] == "Model 5") & (outputs.per_seed["degradation"] == "σ=0.2")].set_index("seed")["PSNR"]
+    srmdnf_seeds = outputs.per_seed[(outputs.per_seed["method"] == "SRMDNF*") & (outputs.per_seed["degradation"] == "σ=0.2")].set_index("seed")["PSNR"]
+    assert oracles["paper_difference"] == pytest.approx(0.16) and oracles["ours_mean_difference"] == pytest.approx((model5 - srmdnf_seeds).mean())
 
 
 def test_representation_probes_and_claims(smoke: dict[str, Any]) -> None:

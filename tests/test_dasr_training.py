@@ -416,7 +416,39 @@ def test_recipes_follow_section_4_1() -> None:
         recipe("dasr", "cpu", scale=8)
 
 
-@pytest.mark.parametrize("name", DASR_RECIPES)
+def test_srmdnf_dasr_is_model5s_schedule_with_ikc_codes() -> None:
+    """SRMDNF* (Table 1): SRMDNF on DASR's setting-1 data and Model 5's schedule, fed IKC's 10-d codes of the true 21x21 kernel."""
+    from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+
+    config, model5 = recipe("srmdnf_dasr", "cpu", scale=4), recipe("dasr_oracle", "cpu", scale=4)
+    shared = ("steps", "batch_size", "lr_patch", "lr_halving_steps", "learning_rate", "loss", "kernel_size", "width_range", "noise_range",
+              "blur_padding", "quantize_before_noise", "quantize_after_noise", "train_sets", "validation_harness", "validation_width")
+    assert {name: getattr(config, name) for name in shared} == {name: getattr(model5, name) for name in shared}
+    assert not config.paired_patches and config.degradation_loss_weight == 0.0 and config.encoder_steps == 0
+    assert (config.model, config.pca_basis, config.model_kwargs) == ("srmdnf", "ikc_dan", {"pca_dim": 10, "pca_basis": "ikc_dan"})
+    with pytest.raises(ConfigError, match="pca_basis"):
+        config.replace(pca_basis="kair_srmd")  # the network's codes and the data's would come from different bases
+    item = TrainingPatches(recipe("srmdnf_dasr", "smoke", scale=4))[0]
+    expected = kernel_pca_code(isotropic_gaussian_kernel(21, float(item["width"])), load_pca_basis("ikc_dan"))
+    np.testing.assert_allclose(item["kernel_code"].numpy(), expected, atol=1e-6)
+
+
+def test_model_upscaler_codes_come_from_the_models_own_basis() -> None:
+    from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+    from dynsr.degradations.pipelines import Degradation, GaussianKernel
+    from dynsr.degradations.testsets import TestSetting
+    from dynsr.inference import model_pca_basis, model_upscaler, super_resolve
+
+    torch.manual_seed(0)
+    model = build_model("srmdnf", scale=2, pca_dim=10, pca_basis="ikc_dan", channels=8, num_layers=3).eval()
+    assert model_pca_basis(model) == "ikc_dan" and model_pca_basis(build_model("srmd", scale=2)) == "kair_srmd"
+    setting = TestSetting("t", "t", "Set5", "σ=2", Degradation(scale=2, kernel=GaussianKernel(2.0, 21), noise=0.0, padding="reflect", quantize=True))
+    lr = np.random.default_rng(0).random((20, 20, 3))
+    code = kernel_pca_code(isotropic_gaussian_kernel(21, 2.0), load_pca_basis("ikc_dan"))
+    np.testing.assert_array_equal(model_upscaler(model)(lr, setting), super_resolve(model, lr, kernel_code=code, noise=0.0))
+
+
+@pytest.mark.parametrize("name", (*DASR_RECIPES, "srmdnf_dasr"))
 def test_every_dasr_recipe_trains_at_the_smoke_profile(name: str) -> None:
     path = trained_weights(name, "smoke", scale=4, retrain=True)
     assert path == weights_path(name, 4, "smoke")

@@ -166,7 +166,7 @@ def _sr(arguments: argparse.Namespace) -> int:
     from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, load_rgb, save_rgb
     from dynsr.degradations.kernels import isotropic_gaussian_kernel
     from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
-    from dynsr.inference import conditioning_of, delta_kernel, load_model, super_resolve
+    from dynsr.inference import conditioning_of, delta_kernel, load_model, model_pca_basis, super_resolve
     from dynsr.metrics import to_uint8
 
     try:
@@ -195,7 +195,7 @@ def _sr(arguments: argparse.Namespace) -> int:
                 )
             if arguments.kernel_width < 0 or arguments.noise < 0:
                 raise ValueError("--kernel-width and --noise must be >= 0")
-            basis = load_pca_basis("kair_srmd")
+            basis = load_pca_basis(model_pca_basis(model))
             side = int(round(np.sqrt(basis.shape[1])))
             kernel = delta_kernel(side) if arguments.kernel_width == 0 else isotropic_gaussian_kernel(side, arguments.kernel_width)
             code, noise = kernel_pca_code(kernel, basis), arguments.noise

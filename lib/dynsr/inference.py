@@ -37,7 +37,7 @@ from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "delta_kernel", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
+__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "delta_kernel", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
 
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
@@ -109,6 +109,11 @@ def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise
     if kernel_code is None or noise is None:
         raise ValueError(f"{type(module).__name__} is non-blind: give it the kernel's PCA code and the noise level")
     return degradation_map(kernel_code, noise if module.noise_channel else None, noise_scale=getattr(module, "noise_scale", 255.0))
+
+
+def model_pca_basis(model: nn.Module) -> str:
+    """The kernel PCA basis a ``"degradation_vector"`` model was trained with (its ``pca_basis``; ``"kair_srmd"`` if it names none)."""
+    return getattr(getattr(model, "module", model), "pca_basis", "kair_srmd")
 
 
 def delta_kernel(size: int) -> np.ndarray:
@@ -190,15 +195,15 @@ def super_resolve(
 
 
 def model_upscaler(
-    model: nn.Module, *, pca_basis: str = "kair_srmd", tile: int = 256, overlap: int | None = None, device: str = "cpu"
+    model: nn.Module, *, pca_basis: str | None = None, tile: int = 256, overlap: int | None = None, device: str = "cpu"
 ) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
     """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
-    (per pixel for spatially varying settings)."""
+    (per pixel for spatially varying settings) as codes in ``pca_basis`` (default: the model's own, :func:`model_pca_basis`)."""
     model = model.to(device).eval()
     if conditioning_of(model) == "true_kernel":
         return _true_kernel_upscaler(model, tile=tile, device=device)
     blind = conditioning_of(model) == "blind"
-    basis = None if blind else load_pca_basis(pca_basis)
+    basis = None if blind else load_pca_basis(pca_basis or model_pca_basis(model))
 
     def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
         if blind:

@@ -15,6 +15,14 @@ manifest's "overlap ≈ 0.78"; see ``tests/test_degradations_pca.py``.
 * ``"srmd_matconvnet"``: ``kernels/srmd/PCA_P.mat`` (key ``P``), which SRMD's MatConvNet training and
   test demos use.
 
+A third file serves DASR's 21×21 kernels (DASR Table 1's SRMDNF rows come from IKC's setting, where
+SRMDNF takes a 10-d code of a 21×21 kernel):
+
+* ``"ikc_dan"``: ``kernels/pca/dan/IKC/pca_matrix.pth``, a ``(441, 10)`` float32 tensor with orthonormal
+  columns (DAN's copy of IKC's basis), applied the PyTorch way, ``kernel.flatten() @ P`` (row-major).
+  :func:`load_pca_basis` returns it as the equivalent ``(10, 441)`` projection of the column-major
+  ``vec``, so that :func:`kernel_pca_code` serves every basis the same way.
+
 The same kernel gives different codes under the two bases. A network trained with one basis cannot be
 fed codes from the other. :func:`fit_pca_basis` refits a basis with the same recipe, and that basis is a
 third one, different from both files.
@@ -29,14 +37,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import scipy.io
+import torch
 
 from dynsr.data.root import DataNotFoundError, dataset_dir
 from dynsr.degradations.kernels import anisotropic_gaussian_kernel
 
-__all__ = ["PCA_BASES", "load_pca_basis", "kernel_pca_code", "fit_pca_basis", "pca_basis"]
+__all__ = ["PCA_BASES", "load_pca_basis", "kernel_pca_code", "row_major_to_matlab_basis", "fit_pca_basis", "pca_basis"]
 
 # Seed of the basis that pca_basis(fallback_fit=True) fits when the file is missing.
 _FALLBACK_SEED = 0
@@ -44,16 +54,22 @@ _FALLBACK_SEED = 0
 
 @dataclass(frozen=True)
 class _BasisFile:
-    """Where a stored PCA projection lives: a data set of the data root, a file in it, a MATLAB key."""
+    """Where a stored PCA projection lives: a data set of the data root, a file in it, its layout, and its shape
+    (``dim`` codes of ``kernel_size``² kernels). ``matlab``: a ``.mat`` array ``(dim, k²)`` under ``key`` applied to the
+    column-major ``vec``; ``torch_rows``: a bare ``.pth`` tensor ``(k², dim)`` applied as ``kernel.flatten() @ P``."""
 
     dataset: str
     filename: str
-    key: str
+    layout: Literal["matlab", "torch_rows"]
+    kernel_size: int
+    dim: int
+    key: str = ""
 
 
 PCA_BASES: dict[str, _BasisFile] = {
-    "kair_srmd": _BasisFile("KAIRKernels", "srmd_pca_matlab.mat", "P"),
-    "srmd_matconvnet": _BasisFile("SRMDKernels", "PCA_P.mat", "P"),
+    "kair_srmd": _BasisFile("KAIRKernels", "srmd_pca_matlab.mat", "matlab", 15, 15, key="P"),
+    "srmd_matconvnet": _BasisFile("SRMDKernels", "PCA_P.mat", "matlab", 15, 15, key="P"),
+    "ikc_dan": _BasisFile("PCABases", "dan/IKC/pca_matrix.pth", "torch_rows", 21, 10),
 }
 
 
@@ -64,16 +80,33 @@ def _basis_file(name: str) -> _BasisFile:
 
 
 def load_pca_basis(name: str = "kair_srmd") -> np.ndarray:
-    """The stored ``(15, 225)`` float64 PCA projection for ``15 x 15`` kernels.
+    """The stored float64 PCA projection ``(dim, k²)`` of the column-major ``vec`` of ``k x k`` kernels.
 
     ``name`` is ``"kair_srmd"`` (KAIR ``kernels/srmd_pca_matlab.mat``, the basis of KAIR's PyTorch SRMD
-    weights) or ``"srmd_matconvnet"`` (SRMD ``TrainingCodes/kernels/PCA_P.mat``). These are different
+    weights), ``"srmd_matconvnet"`` (SRMD ``TrainingCodes/kernels/PCA_P.mat``), both ``(15, 225)``, or
+    ``"ikc_dan"`` (IKC's ``(441, 10)`` row-major basis, returned as ``(10, 441)``). These are different
     bases, so never mix them (see the module docstring). Raises
     :class:`~dynsr.data.root.DataNotFoundError` when the file is missing or corrupt.
     """
     entry = _basis_file(name)
     path = dataset_dir(entry.dataset) / entry.filename
-    return np.asarray(scipy.io.loadmat(path)[entry.key], dtype=np.float64)
+    if entry.layout == "matlab":
+        basis = np.asarray(scipy.io.loadmat(path)[entry.key], dtype=np.float64)
+    else:
+        basis = row_major_to_matlab_basis(torch.load(path, weights_only=True).double().numpy(), entry.kernel_size)
+    if basis.shape != (entry.dim, entry.kernel_size**2):
+        raise DataNotFoundError(f"{path} holds a basis of shape {basis.shape}, expected ({entry.dim}, {entry.kernel_size**2}); "
+                                "re-fetch it (scripts/fetch_data.py)")
+    return np.ascontiguousarray(basis)
+
+
+def row_major_to_matlab_basis(rows: np.ndarray, side: int) -> np.ndarray:
+    """A PyTorch-layout basis ``rows`` (k², dim), applied as ``kernel.flatten() @ rows``, as the equivalent
+    ``(dim, k²)`` projection of the column-major ``vec`` (:func:`kernel_pca_code`)."""
+    if rows.ndim != 2 or rows.shape[0] != side * side:
+        raise ValueError(f"expected a ({side * side}, dim) basis for {side}x{side} kernels, got shape {rows.shape}")
+    # the row-major index i·k + j and the column-major index j·k + i name the same tap k[i, j]
+    return rows.reshape(side, side, -1).transpose(1, 0, 2).reshape(side * side, -1).T  # (dim, k²)
 
 
 def kernel_pca_code(kernel: np.ndarray, basis: np.ndarray) -> np.ndarray:
@@ -170,11 +203,12 @@ def pca_basis(name: str = "kair_srmd", *, fallback_fit: bool = False) -> np.ndar
 
     By default a missing or corrupt file raises :class:`~dynsr.data.root.DataNotFoundError`. With
     ``fallback_fit=True``, it emits a ``UserWarning`` instead and returns
-    ``fit_pca_basis(rng=np.random.default_rng(0))``, using SRMD's recipe and defaults. That basis suits
+    ``fit_pca_basis(kernel_size=..., dim=..., rng=np.random.default_rng(0))`` with the named basis's shape,
+    using SRMD's recipe and defaults otherwise. That basis suits
     training a model from scratch. It does **not** suit pretrained SRMD/UDVD weights, which expect the
     file's basis.
     """
-    _basis_file(name)  # reject unknown names before looking at the disk
+    entry = _basis_file(name)  # reject unknown names before looking at the disk
     try:
         return load_pca_basis(name)
     except DataNotFoundError as error:
@@ -186,4 +220,4 @@ def pca_basis(name: str = "kair_srmd", *, fallback_fit: bool = False) -> np.ndar
             UserWarning,
             stacklevel=2,
         )
-        return fit_pca_basis(rng=np.random.default_rng(_FALLBACK_SEED))
+        return fit_pca_basis(kernel_size=entry.kernel_size, dim=entry.dim, rng=np.random.default_rng(_FALLBACK_SEED))

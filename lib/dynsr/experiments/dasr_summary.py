@@ -122,8 +122,8 @@ def summary_text(profile_name: str) -> str:
         lines += ["", *_claim_table(claims1[claims1["seeds"].notna() & (claims1["seeds"].astype(str) != "")]), "",
                   "Guide (part C): the σ = 0.2 differences (0.01-0.10 dB) and Model 3 vs Model 4 (0.08-0.25 dB) are not expected to be "
                   "resolvable at a reduced scale; the large-σ gaps of Models 1 and 2 and the oracle's ordering are.",
-                  "- SRMDNF rows (SRMDNF*, + KernelGAN, + Predictor): quoted; the claims that involve them are not checkable here (the repository's "
-                  "`srmdnf` recipe is trained on UDVD's 15×15 degradations, not DASR's)."]
+                  "- SRMDNF* is trained here (`srmdnf_dasr`: IKC's 10-d codes of 21×21 kernels, Model 5's schedule; 1.55M parameters to Model 5's "
+                  "5.07M). SRMDNF + KernelGAN / + Predictor: quoted; the claims that involve them are not checkable here (neither estimator is built)."]
 
     table3 = read_table(folder, "table3")
     lines += ["", "## Table 3 (anisotropic + noise, Set14 ×4)", ""]
@@ -195,7 +195,7 @@ def summary_text(profile_name: str) -> str:
     lines += ["", "## Training time of this profile's weights", "",
               f"- {total / 3600:.2f} h of wall time in total" + (": " + "; ".join(runs) if runs else "")]
     lines += ["", "## Not checkable here", "",
-              "- RCAN, SRMDNF (+ KernelGAN / + Predictor), MZSR, IKC, DnCNN: quoted from the paper (no weights trained here).",
+              "- RCAN, SRMDNF + KernelGAN / + Predictor, MZSR, IKC, DnCNN: quoted from the paper (no weights trained here).",
               "- Table 2's \"a bicubic-trained network wins at σ = 0 and collapses\" at the scales where the control is not trained (it is "
               "trained at ×4), and RCAN's own margins.",
               "- Absolute agreement with Tables 1-3: needs the paper-scale training (`paper` profile, GPU-days).",

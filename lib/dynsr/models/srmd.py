@@ -14,6 +14,12 @@ KAIR's PyTorch SRMD (``models/network_srmd.py``, ``act_mode='R'``): the layers l
 renaming ``model.`` to ``body.`` (:func:`load_kair_srmd_state_dict`).
 
 Noise channel: σ / 255 for σ on the 0-255 scale (KAIR's convention).
+
+``pca_basis`` names the kernel PCA basis the codes come from (:func:`dynsr.degradations.pca.load_pca_basis`):
+it is part of what the weights were trained with, so it travels with them and the inference helpers
+(:func:`dynsr.inference.model_pca_basis`) read it from the model. ``"kair_srmd"`` (15-d codes of 15×15
+kernels) for SRMD and UDVD's comparisons; ``"ikc_dan"`` (10-d codes of 21×21 kernels) for DASR Table 1's
+SRMDNF, IKC's setting.
 """
 
 from __future__ import annotations
@@ -34,19 +40,22 @@ class SRMD(nn.Module):
     Args:
         scale: upscaling factor (2, 3 or 4).
         noise_channel: append the noise level to the degradation map (SRMD) or not (SRMDNF).
-        pca_dim: kernel PCA dimensions t (15 in SRMD and UDVD).
+        pca_dim: kernel PCA dimensions t (15 in SRMD and UDVD; 10 in IKC's setting).
+        pca_basis: the name of the basis of the codes (module docstring).
         channels: feature channels (128).
         num_layers: convolution layers in total (12).
     """
 
     conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
 
-    def __init__(self, *, scale: int, noise_channel: bool = True, pca_dim: int = 15, channels: int = 128, num_layers: int = 12) -> None:
+    def __init__(self, *, scale: int, noise_channel: bool = True, pca_dim: int = 15, pca_basis: str = "kair_srmd", channels: int = 128,
+                 num_layers: int = 12) -> None:
         super().__init__()
         if scale < 1 or num_layers < 2:
             raise ValueError(f"need scale >= 1 and num_layers >= 2; got scale={scale}, num_layers={num_layers}")
         self.scale = scale
         self.noise_channel = noise_channel
+        self.pca_basis = pca_basis
         self.receptive_radius = num_layers  # LR pixels of context: one per 3x3 conv (exact tiling, dynsr.inference)
         self.map_channels = pca_dim + int(noise_channel)
         layers: list[nn.Module] = [nn.Conv2d(3 + self.map_channels, channels, 3, padding=1), nn.ReLU(inplace=True)]

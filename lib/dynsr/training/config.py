@@ -207,6 +207,10 @@ class TrainConfig:
         model_class = getattr(MODELS[self.model], "func", MODELS[self.model])  # registry entries may be functools.partial
         if self.paired_patches and getattr(model_class, "conditioning", "blind") == "degradation_vector":
             raise ConfigError(f"paired_patches (DASR training) needs a blind or true-kernel model; {self.model} takes a degradation vector")
+        basis_argument = inspect.signature(MODELS[self.model]).parameters.get("pca_basis")
+        if basis_argument is not None and self.model_kwargs.get("pca_basis", basis_argument.default) != self.pca_basis:
+            raise ConfigError(f"the model's codes come from pca_basis={self.model_kwargs.get('pca_basis', basis_argument.default)!r} but the data's from "
+                              f"{self.pca_basis!r}: set model_kwargs['pca_basis'] and pca_basis to the same basis")
         if self.multistage_loss and "return_stages" not in inspect.signature(model_class.forward).parameters:
             raise ConfigError(f"multistage_loss needs a model whose forward returns its stages; {self.model} has one output (set multistage_loss=False)")
 
