@@ -625,7 +625,7 @@ def test_paper_profile_is_udvd_section_4_1() -> None:
 
 
 def test_unknown_recipe_or_profile() -> None:
-    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: dasr, dasr_aniso, dasr_concat, dasr_model1, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd, udvd_baseline, udvd_du"):
+    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: dasr, dasr_aniso, dasr_bicubic, .*, srmdnf, srmdnf_dasr, udvd, udvd_baseline, udvd_du"):
         recipe("edsr", "cpu", scale=2)
     with pytest.raises(ParameterError, match="unknown profile 'fast'"):
         recipe("srmd", "fast", scale=2)
@@ -698,7 +698,7 @@ def test_trained_weights_trains_and_exports_the_smoke_recipe() -> None:
 
 
 def test_model_and_model_kwargs_are_checked_against_the_registry() -> None:
-    with pytest.raises(ConfigError, match=r"model_kwargs \['chanels'\] are not arguments of srmd; it takes \['channels', 'noise_channel', 'num_layers', 'pca_dim'\]"):
+    with pytest.raises(ConfigError, match=r"model_kwargs \['chanels'\] are not arguments of srmd; it takes \['channels', 'noise_channel', 'num_layers', 'pca_basis', 'pca_dim'\]"):
         tiny(model_kwargs={"chanels": 8})
     with pytest.raises(ConfigError, match="unknown model 'nosuch'; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd"):
         tiny(model="nosuch")
