@@ -270,16 +270,21 @@ def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
     assert list(wide.index) == [(4, "DASR"), (4, "Bicubic"), (4, dasr_tables.CONTROL)] and wide.columns.names == ["dataset", "degradation"] and wide.shape[1] == 4
     claims = outputs.claims.set_index("comparison")
     _check_results_table(outputs.claims)
-    assert len(claims) == 3
+    assert len(claims) == 4
     # paired by seed: the seed-0 difference uses the table's seed-0 DASR (the same stand-in model), the mean is over seeds 0 and 1
     for comparison, setting, sign, paper_difference in ((dasr_tables.CONTROL_BEST, "σ=0", 1, 32.63 - 31.99),
-                                                        (dasr_tables.CONTROL_COLLAPSES, "σ=3.6", -1, 30.59 - 24.66)):
+                                                        (dasr_tables.CONTROL_BEHIND, "σ=3.6", -1, 30.59 - 24.66)):
         row = claims.loc[comparison]
         assert row["paper"] == pytest.approx(paper_difference) and row["claim"].endswith("[Set5 x4]") and row["seeds"] == "0,1"
+        assert row["degradation"] == setting
         seed0 = sign * (control_seed0[setting] - dasr.loc[setting, "ours"])
         assert min(abs(seed0 - row["ours_min_difference"]), abs(seed0 - row["ours_max_difference"])) < 1e-3  # ours_per_seed has 4 decimals
         assert row["ours"] == pytest.approx((row["ours_min_difference"] + row["ours_max_difference"]) / 2)
         assert row["verdict"] in {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
+    collapse = claims.loc[dasr_tables.CONTROL_COLLAPSES]  # DASR's change − the control's = (DASR − control at σ max) − (DASR − control at σ 0), per seed
+    assert collapse["paper"] == pytest.approx((30.59 - 31.99) - (24.66 - 32.63)) and collapse["degradation"] == "σ=0 → σ=3.6"
+    best, behind = claims.loc[dasr_tables.CONTROL_BEST], claims.loc[dasr_tables.CONTROL_BEHIND]
+    assert collapse["ours"] == pytest.approx(behind["ours"] + best["ours"])
     graceful = claims.loc[dasr_tables.GRACEFUL]
     assert graceful["paper"] == pytest.approx(30.59 - 31.99) and graceful["paper_rcan_change"] == pytest.approx(24.66 - 32.63)
     assert graceful["ours"] == pytest.approx(dasr.loc["σ=3.6", "ours"] - dasr.loc["σ=0", "ours"])
@@ -390,7 +395,8 @@ def test_summary_lists_every_table_and_verdict(smoke: dict[str, Any]) -> None:
     path, text = smoke["summary"]
     assert path == smoke["root"] / "README.md" and path.read_text(encoding="utf-8") == text
     assert "not generated yet" not in text and dasr_table1.SRMDNF_NOT_RUN in text
-    assert f"| {dasr_tables.CONTROL_BEST} | σ=0 | +0.640 |" in text and f"| {dasr_tables.CONTROL_COLLAPSES} | σ=3.6 | +5.930 |" in text
+    assert f"| {dasr_tables.CONTROL_BEST} [Set5 x4] | σ=0 | +0.640 |" in text and f"| {dasr_tables.CONTROL_BEHIND} [Set5 x4] | σ=3.6 | +5.930 |" in text
+    assert f"| {dasr_tables.CONTROL_COLLAPSES} [Set5 x4] | σ=0 → σ=3.6 | +6.570 |" in text
     sections = [line for line in text.splitlines() if line.startswith("## ")]
     assert sections[:3] == ["## Tables", "## Verdicts", "## Table 2 (isotropic, noise-free)"] and sections[-1] == "## Not checkable here"
     assert "the oracle is an upper bound: Model 5 > Model 4" in text and "**unverified**" in text and "5.8M" in text

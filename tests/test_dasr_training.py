@@ -427,7 +427,15 @@ def test_srmdnf_dasr_is_model5s_schedule_with_ikc_codes() -> None:
     assert not config.paired_patches and config.degradation_loss_weight == 0.0 and config.encoder_steps == 0
     assert (config.model, config.pca_basis, config.model_kwargs) == ("srmdnf", "ikc_dan", {"pca_dim": 10, "pca_basis": "ikc_dan"})
     with pytest.raises(ConfigError, match="pca_basis"):
-        config.replace(pca_basis="kair_srmd")  # the network's codes and the data's would come from different bases
+        config.replace(pca_basis="kair_srmd", kernel_size=15)  # the network's codes and the data's would come from different bases
+    with pytest.raises(ConfigError, match="codes 21x21 kernels; kernel_size is 15"):
+        config.replace(kernel_size=15)
+    with pytest.raises(ConfigError, match=r"set model_kwargs\['pca_dim'\] = 10"):
+        config.replace(model_kwargs={"pca_basis": "ikc_dan"})
+    with pytest.raises(ConfigError, match="udvd records no basis"):
+        recipe("udvd", "smoke", scale=4).replace(pca_basis="ikc_dan", kernel_size=21, model_kwargs={"pca_dim": 10})
+    with pytest.raises(ConfigError, match="unknown pca_basis 'nope'"):
+        config.replace(pca_basis="nope")
     item = TrainingPatches(recipe("srmdnf_dasr", "smoke", scale=4))[0]
     expected = kernel_pca_code(isotropic_gaussian_kernel(21, float(item["width"])), load_pca_basis("ikc_dan"))
     np.testing.assert_allclose(item["kernel_code"].numpy(), expected, atol=1e-6)
@@ -511,11 +519,13 @@ from dynsr.training.config import TrainConfig
 made = []
 real_contrast = trainer._contrast
 trainer._contrast = lambda model, config: made.append(real_contrast(model, config)) or made[-1]
+dist.init_process_group("gloo")  # ours, so train() leaves it open for the gather below
 result = trainer.train(TrainConfig.from_dict(json.loads(sys.argv[2])), sys.argv[1])
 queue = made[0].queue.clone()
 gathered = [torch.empty_like(queue) for _ in range(dist.get_world_size())]
 dist.all_gather(gathered, queue)
 same = all(torch.equal(q, gathered[0]) for q in gathered)
+dist.destroy_process_group()
 sys.stdout.write(f"RANK-DONE {result.step} {same} {int(made[0].queue_pointer)}\n")  # one write per rank: print() pieces interleave
 sys.stdout.flush()
 '''

@@ -36,6 +36,7 @@ from dynsr.training.config import TrainConfig
 from dynsr.training.trainer import train
 
 result = train(TrainConfig.from_dict(json.loads(sys.argv[2])), sys.argv[1])
+assert not torch.distributed.is_initialized()  # train() destroys the process group it created
 sys.stdout.write(f"RANK-DONE {result.step}\n")  # one write per rank (atomic on a pipe): print() writes its pieces separately and two ranks interleave
 sys.stdout.flush()
 '''

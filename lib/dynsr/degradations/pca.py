@@ -15,22 +15,26 @@ manifest's "overlap ≈ 0.78"; see ``tests/test_degradations_pca.py``.
 * ``"srmd_matconvnet"``: ``kernels/srmd/PCA_P.mat`` (key ``P``), which SRMD's MatConvNet training and
   test demos use.
 
-A third file serves DASR's 21×21 kernels (DASR Table 1's SRMDNF rows come from IKC's setting, where
-SRMDNF takes a 10-d code of a 21×21 kernel):
+A third file serves DASR's 21×21 kernels. DASR's Table 1 SRMDNF rows sit beside "+ Predictor [12]" (IKC),
+so we read them as IKC's setting, where SRMDNF takes a 10-d code of a 21×21 kernel (a reading: DASR does
+not say how its SRMDNF was trained):
 
 * ``"ikc_dan"``: ``kernels/pca/dan/IKC/pca_matrix.pth``, a ``(441, 10)`` float32 tensor with orthonormal
   columns (DAN's copy of IKC's basis), applied the PyTorch way, ``kernel.flatten() @ P`` (row-major).
   :func:`load_pca_basis` returns it as the equivalent ``(10, 441)`` projection of the column-major
-  ``vec``, so that :func:`kernel_pca_code` serves every basis the same way.
+  ``vec``, so that :func:`kernel_pca_code` serves every basis the same way. IKC fitted it on *centred*
+  kernels but encodes without subtracting the mean, so ``Pᵀ P k`` does not reconstruct ``k``; the codes
+  still separate kernel widths (``tests/test_degradations_pca.py``).
 
-The same kernel gives different codes under the two bases. A network trained with one basis cannot be
-fed codes from the other. :func:`fit_pca_basis` refits a basis with the same recipe, and that basis is a
-third one, different from both files.
+The same kernel gives different codes under different bases. A network trained with one basis cannot be
+fed codes from another. :func:`fit_pca_basis` refits a basis with SRMD's recipe, and that basis is yet
+another one, different from every file.
 
-Both files hold float32 values. They are returned as float64, and their rows are orthonormal to about
-4e-8. The rows are in **ascending** eigenvalue order, so the last row is the leading component. That
-order comes from MATLAB ``eig`` in SRMD ``TrainingCodes/kernels/Demo_Get_PCA_matrix.m``, and
-:func:`fit_pca_basis` keeps it.
+The files hold float32 values. They are returned as float64, with rows orthonormal to about 4e-8. The
+two SRMD bases keep their rows in **ascending** eigenvalue order, so the last row is the leading
+component (MATLAB ``eig`` in SRMD ``TrainingCodes/kernels/Demo_Get_PCA_matrix.m``; :func:`fit_pca_basis`
+keeps it); ``ikc_dan`` is in **descending** order (the first row leads: measured code variances over
+isotropic kernels fall from 1.0 to 1e-4 of the first).
 """
 
 from __future__ import annotations
@@ -90,10 +94,13 @@ def load_pca_basis(name: str = "kair_srmd") -> np.ndarray:
     """
     entry = _basis_file(name)
     path = dataset_dir(entry.dataset) / entry.filename
-    if entry.layout == "matlab":
-        basis = np.asarray(scipy.io.loadmat(path)[entry.key], dtype=np.float64)
-    else:
-        basis = row_major_to_matlab_basis(torch.load(path, weights_only=True).double().numpy(), entry.kernel_size)
+    try:
+        if entry.layout == "matlab":
+            basis = np.asarray(scipy.io.loadmat(path)[entry.key], dtype=np.float64)
+        else:
+            basis = row_major_to_matlab_basis(torch.load(path, weights_only=True).double().numpy(), entry.kernel_size)
+    except (ValueError, KeyError, AttributeError, RuntimeError) as error:  # a corrupt or foreign file in the right place
+        raise DataNotFoundError(f"{path} is not a readable {entry.dim}x{entry.kernel_size ** 2} PCA basis ({error}); re-fetch it (scripts/fetch_data.py)") from error
     if basis.shape != (entry.dim, entry.kernel_size**2):
         raise DataNotFoundError(f"{path} holds a basis of shape {basis.shape}, expected ({entry.dim}, {entry.kernel_size**2}); "
                                 "re-fetch it (scripts/fetch_data.py)")

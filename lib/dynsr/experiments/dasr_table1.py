@@ -18,7 +18,8 @@ ordering to be resolvable at a reduced scale, not the σ = 0.2 differences (0.01
 (0.08-0.25 dB, borderline); each verdict row says which (``guide_expectation``).
 
 SRMDNF* (SRMDNF given the true kernel) is trained here too, recipe ``srmdnf_dasr``: SRMDNF on DASR's
-setting-1 data with IKC's 10-d codes of 21×21 kernels (the setting DASR's SRMDNF rows come from) and
+setting-1 data with IKC's 10-d codes of 21×21 kernels (our reading of where DASR's SRMDNF rows come from:
+they sit beside "+ Predictor", IKC's; DASR does not say how SRMDNF was trained) and
 Model 5's schedule, so that "the oracle DASR beats the oracle SRMDNF" (Model 5 − SRMDNF*) is a paired
 verdict like the others; SRMDNF has 1.55M parameters to Model 5's 5.07M, a confound the paper shares.
 SRMDNF + KernelGAN and SRMDNF + Predictor are **quoted**, not run (neither estimator is built here), so

@@ -8,6 +8,7 @@ error. Each paper's recipe builds one per profile (``smoke`` / ``cpu`` / ``paper
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -207,12 +208,27 @@ class TrainConfig:
         model_class = getattr(MODELS[self.model], "func", MODELS[self.model])  # registry entries may be functools.partial
         if self.paired_patches and getattr(model_class, "conditioning", "blind") == "degradation_vector":
             raise ConfigError(f"paired_patches (DASR training) needs a blind or true-kernel model; {self.model} takes a degradation vector")
-        basis_argument = inspect.signature(MODELS[self.model]).parameters.get("pca_basis")
-        if basis_argument is not None and self.model_kwargs.get("pca_basis", basis_argument.default) != self.pca_basis:
-            raise ConfigError(f"the model's codes come from pca_basis={self.model_kwargs.get('pca_basis', basis_argument.default)!r} but the data's from "
-                              f"{self.pca_basis!r}: set model_kwargs['pca_basis'] and pca_basis to the same basis")
+        if getattr(model_class, "conditioning", "blind") == "degradation_vector":
+            self._check_pca_basis(inspect.signature(MODELS[self.model]).parameters)
         if self.multistage_loss and "return_stages" not in inspect.signature(model_class.forward).parameters:
             raise ConfigError(f"multistage_loss needs a model whose forward returns its stages; {self.model} has one output (set multistage_loss=False)")
+
+    def _check_pca_basis(self, arguments: Mapping[str, inspect.Parameter]) -> None:
+        """A model fed PCA codes: the basis exists, fits ``kernel_size`` and the model's ``pca_dim``, and is the one the model
+        records (``pca_basis`` argument; a model without one is evaluated with ``kair_srmd``, :func:`dynsr.inference.model_pca_basis`)."""
+        from dynsr.degradations.pca import PCA_BASES
+
+        if self.pca_basis not in PCA_BASES:
+            raise ConfigError(f"unknown pca_basis {self.pca_basis!r}; known: {', '.join(PCA_BASES)}")
+        entry = PCA_BASES[self.pca_basis]
+        if self.kernel_size != entry.kernel_size:
+            raise ConfigError(f"pca_basis {self.pca_basis!r} codes {entry.kernel_size}x{entry.kernel_size} kernels; kernel_size is {self.kernel_size}")
+        if "pca_dim" in arguments and self.model_kwargs.get("pca_dim", arguments["pca_dim"].default) != entry.dim:
+            raise ConfigError(f"pca_basis {self.pca_basis!r} gives {entry.dim}-d codes: set model_kwargs['pca_dim'] = {entry.dim}")
+        recorded = self.model_kwargs.get("pca_basis", arguments["pca_basis"].default) if "pca_basis" in arguments else "kair_srmd"
+        if recorded != self.pca_basis:
+            fix = "set model_kwargs['pca_basis'] to the same basis" if "pca_basis" in arguments else f"{self.model} records no basis: use 'kair_srmd'"
+            raise ConfigError(f"the model's codes come from pca_basis={recorded!r} but the data's from {self.pca_basis!r}: {fix}")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:

@@ -94,7 +94,7 @@ class TrainingPatches(Dataset):
     With ``config.paired_patches`` (DASR) an item is one image's pair instead: ``lr``/``hr`` (the query
     patch), ``lr_key``/``hr_key`` (the positive patch, same kernel and noise level), ``kernel``
     (k, k) = the true blur kernel (Model 5's input), ``kernel_params`` (3,) = (λ1, λ2, θ) (isotropic:
-    (σ, σ, 0)) and ``noise`` (); no PCA code (DASR models take none, and its basis is 15×15).
+    (σ, σ, 0)) and ``noise`` (); no PCA code (DASR's models take none; SRMDNF* on DASR's data is trained without paired patches).
     """
 
     def __init__(self, config: TrainConfig) -> None:

@@ -46,8 +46,9 @@ after the noise), ``batch_size`` counting images; stage 1 trains the encoder alo
   trained as Model 1 is (no L_degrad, no stage 1) on bicubic-only LR (no blur, ``kernel_type="none"``),
   validated at σ = 0. The claim is about the training distribution, which this control isolates: same
   network, same steps, only the degradations differ;
-* ``srmdnf_dasr``: Table 1's SRMDNF* (SRMDNF given the true kernel): DASR's Table 1 takes its SRMDNF
-  rows from IKC's setting, in which SRMDNF reads a 10-d PCA code of the 21×21 kernel (IKC's basis,
+* ``srmdnf_dasr``: Table 1's SRMDNF* (SRMDNF given the true kernel). We read DASR's SRMDNF rows as
+  IKC's setting (they sit beside "+ Predictor", IKC's; DASR does not say), in which SRMDNF reads a 10-d
+  PCA code of the 21×21 kernel (IKC's basis,
   ``pca_basis="ikc_dan"``, :mod:`dynsr.degradations.pca`). It is trained here on DASR's setting-1 data
   (21×21 isotropic σ ~ U[0.2, 4] at ×4, reflect padding, 8-bit LR, noise-free) with Model 5's schedule
   (stage 2 only: same steps, batch, learning rate, halving and L1 loss; one LR patch per image), so

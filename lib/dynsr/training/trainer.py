@@ -126,12 +126,13 @@ def _optimizer_and_scheduler(model: nn.Module, config: TrainConfig):
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
 
 
-def _distributed() -> tuple[int, int]:
-    """(rank, world size); initialises the process group under ``torchrun``."""
+def _distributed() -> tuple[int, int, bool]:
+    """(rank, world size, whether this call created the process group); initialises it under ``torchrun``."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    if world_size > 1 and not dist.is_initialized():
+    created = world_size > 1 and not dist.is_initialized()
+    if created:
         dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-    return (dist.get_rank(), dist.get_world_size()) if world_size > 1 else (0, 1)
+    return (dist.get_rank(), dist.get_world_size(), created) if world_size > 1 else (0, 1, False)
 
 
 def _device(config: TrainConfig) -> torch.device:
@@ -259,7 +260,7 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
         CheckpointError: ``run_dir`` holds an unreadable checkpoint or one of another configuration.
     """
     run_dir = Path(run_dir)
-    rank, world_size = _distributed()
+    rank, world_size, created_group = _distributed()
     device = _device(config)
     deterministic_before = torch.are_deterministic_algorithms_enabled()
     if device.type == "cpu":
@@ -268,6 +269,8 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
         return _train(config, run_dir, rank, world_size, device, progress, stop_at_step)
     finally:
         torch.use_deterministic_algorithms(deterministic_before)
+        if created_group:  # a process group left for interpreter exit can abort it ("terminate called without an active exception")
+            dist.destroy_process_group()
 
 
 def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, device: torch.device, progress: bool, stop_at_step: int | None) -> TrainResult:
