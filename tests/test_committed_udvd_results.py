@@ -154,3 +154,39 @@ def test_table3_spatially_varying_layout_and_gaps() -> None:
     psnr = table.pivot_table(index=["dataset", "scale", "degradation"], columns="method", values="ours")
     assert len(psnr) == 27 and (psnr["UDVD"] > psnr["SRMD"] + 1.0).all() and (psnr["UDVD"] > psnr["Bicubic"]).all()
     assert psnr.loc[("Set5", 3, "x3 width [0.2, 2], noise 5"), "UDVD"] == pytest.approx(29.745, abs=0.001)
+
+
+def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
+    """Table 1 (six configurations x seeds 0 and 1): layout, means of the per-seed values, verdicts recomputed from the
+    per-seed values, and one seed-1 cell recomputed from its committed weights."""
+    from dynsr.claims import paired_claim
+    from dynsr.degradations.testsets import udvd_table1
+    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.experiments.udvd_table1 import CLAIMS
+    from dynsr.papers.udvd import TABLE1
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "table1.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and set(table["steps"]) == {1000}
+    assert len(table) == 12 and set(table["seeds"]) == {"0,1"} and set(table["metric"]) == {"PSNR", "SSIM"}
+    psnr = table[table["metric"] == "PSNR"].set_index("recipe")
+    per_seed = {recipe: [float(v) for v in row["ours_per_seed"].split("/")] for recipe, row in psnr.iterrows()}
+    for recipe, values in per_seed.items():
+        assert psnr.loc[recipe, "ours"] == pytest.approx(np.mean(values), abs=1e-4)
+        assert psnr.loc[recipe, "paper"] == TABLE1[recipe][1]
+    assert psnr["gap"].mean() == pytest.approx(-1.605, abs=0.005) and (psnr["gap"] < -1.4).all()
+    assert dict(psnr["parameters"]) == {"udvd_baseline": 4480667, "udvd_u": 4808140, "udvd_du": 4875064, "udvd_ud": 6203320,
+                                        "udvd_single_loss": 6270244, "udvd": 6270244}
+    claims = pd.read_csv(TABLES / "table1_claims.csv")
+    assert len(claims) == 8
+    recipes = {claim: (better, worse) for claim, better, worse in CLAIMS}
+    for row in claims.itertuples():
+        better, worse = recipes[row.claim]
+        again = paired_claim(row.claim, dict(enumerate(per_seed[better])), dict(enumerate(per_seed[worse])), paper_difference=row.paper_difference)
+        assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
+    verdicts = dict(zip(claims["claim"], claims["verdict"]))
+    assert verdicts["UDVD_UDD > Baseline"] == "holds" and verdicts["UDD best: UDD > UD"].startswith("inconclusive")
+    model = trained_model("udvd_u", Params(profile="cpu"), scale=3, seed=1).model
+    recomputed = score(model, udvd_table1(), get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(per_seed["udvd_u"][1], abs=1e-4)
+
