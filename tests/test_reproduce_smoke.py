@@ -25,7 +25,8 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     checkpoints = sorted(p.name for p in (smoke / "checkpoints").iterdir())
     table1 = [f"udvd{suffix}_x3{seed}.pt" for suffix in ("", "_baseline", "_u", "_du", "_ud", "_single_loss") for seed in ("", "_seed1")]
     udvd = [f"{name}_x{scale}.pt" for name in ("udvd", "udvdnf", "srmd", "srmdnf") for scale in (2, 3, 4)]
-    dasr_table1 = [f"{name}_x4{seed}.pt" for name in ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle") for seed in ("", "_seed1")]
+    dasr_table1 = [f"{name}_x4{seed}.pt" for name in ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "srmdnf_dasr",
+                                                      "dasr_bicubic") for seed in ("", "_seed1")]  # Table 1 (with SRMDNF*), Table 2's control
     dasr = ["dasr_x2.pt", "dasr_x3.pt", "dasr_aniso_x4.pt"]
     assert checkpoints == sorted(set(table1 + udvd + dasr_table1 + dasr))
     for stem in ("table1", "table1_claims", "table2", "table3", "table4", "table5", "heatmap", "fig4_kernel_difference", "figs1_5_crops"):
