@@ -159,21 +159,21 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
         cell = f" [{dataset} x{int(scale)}]"
         common = {"dataset": dataset, "scale": int(scale), "profile": profile, "n_images": int(first["n_images"]), "metric": "PSNR difference (dB)"}
         runs = control[(control["scale"] == scale) & (control["dataset"] == dataset)] if len(control) else control
-        psnr = {(method, setting): dict(zip(group["seed"], group["PSNR"])) for (method, setting), group in runs.groupby(["method", "degradation"])}
         start, end = first["degradation"], last["degradation"]
-
-        def change(method: str) -> dict[int, float]:
-            return {seed: psnr[(method, end)][seed] - psnr[(method, start)][seed] for seed in psnr[(method, start)]}
-
-        # (comparison, cell, better, worse, the paper's difference with RCAN in the control's place)
-        for comparison, setting, better, worse, paper_difference in (
-                (CONTROL_BEST, start, lambda: psnr[(CONTROL, start)], lambda: psnr[("DASR", start)], rcan[start] - first["paper"]),
-                (CONTROL_BEHIND, end, lambda: psnr[("DASR", end)], lambda: psnr[(CONTROL, end)], last["paper"] - rcan[end]),
-                (CONTROL_COLLAPSES, span, lambda: change("DASR"), lambda: change(CONTROL),
-                 (last["paper"] - first["paper"]) - (rcan[end] - rcan[start]))):
+        checked = scale in control_scales and len(runs) > 0
+        pairs = {}  # comparison -> (better, worse), each {seed: value}
+        if checked:
+            psnr = {(method, setting): dict(zip(group["seed"], group["PSNR"])) for (method, setting), group in runs.groupby(["method", "degradation"])}
+            change = {method: {seed: psnr[(method, end)][seed] - psnr[(method, start)][seed] for seed in psnr[(method, start)]} for method in (CONTROL, "DASR")}
+            pairs = {CONTROL_BEST: (psnr[(CONTROL, start)], psnr[("DASR", start)]), CONTROL_BEHIND: (psnr[("DASR", end)], psnr[(CONTROL, end)]),
+                     CONTROL_COLLAPSES: (change["DASR"], change[CONTROL])}
+        # (comparison, cell, the paper's difference with RCAN in the control's place)
+        for comparison, setting, paper_difference in ((CONTROL_BEST, start, rcan[start] - first["paper"]),
+                                                      (CONTROL_BEHIND, end, last["paper"] - rcan[end]),
+                                                      (CONTROL_COLLAPSES, span, (last["paper"] - first["paper"]) - (rcan[end] - rcan[start]))):
             row = {**common, "comparison": comparison, "claim": comparison + cell, "degradation": setting, "paper": paper_difference}
-            if scale in control_scales and len(runs):
-                verdict = paired_claim(comparison + cell, better(), worse(), paper_difference=paper_difference)
+            if checked:
+                verdict = paired_claim(comparison + cell, *pairs[comparison], paper_difference=paper_difference)
                 row.update({**verdict, "paper": paper_difference, "ours": verdict["ours_mean_difference"], "steps": int(runs["steps"].max()),
                             "n_images": int(runs["n_images"].iloc[0])})
             else:
