@@ -13,7 +13,8 @@ from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.testsets import kernel_noise_grid, udvd_table2, udvd_table3
 from dynsr.evaluate import center_crop, evaluate, mean_scores, score_grid
 from dynsr.data.benchmarks import NamedImage
-from dynsr.inference import delta_kernel, forward_model, load_model, model_upscaler, setting_kernel_code, super_resolve
+from dynsr.degradations.kernels import delta_kernel
+from dynsr.inference import forward_model, load_model, model_upscaler, setting_kernel_code, super_resolve
 from dynsr.models import build_model
 from dynsr.models.srmd import degradation_map
 

@@ -164,9 +164,9 @@ def _sr(arguments: argparse.Namespace) -> int:
 
     from dynsr.checkpoints import CheckpointError
     from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, load_rgb, save_rgb
-    from dynsr.degradations.kernels import isotropic_gaussian_kernel
+    from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel
     from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
-    from dynsr.inference import conditioning_of, delta_kernel, load_model, model_pca_basis, super_resolve
+    from dynsr.inference import conditioning_of, load_model, model_pca_basis, super_resolve
     from dynsr.metrics import to_uint8
 
     try:

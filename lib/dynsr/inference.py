@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 
 from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file, stored_model
-from dynsr.degradations.kernels import isotropic_gaussian_kernel
+from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
@@ -37,7 +37,7 @@ from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "delta_kernel", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
+__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
 
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
@@ -114,13 +114,6 @@ def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise
 def model_pca_basis(model: nn.Module) -> str:
     """The kernel PCA basis a ``"degradation_vector"`` model was trained with (its ``pca_basis``; ``"kair_srmd"`` if it names none)."""
     return getattr(getattr(model, "module", model), "pca_basis", "kair_srmd")
-
-
-def delta_kernel(size: int) -> np.ndarray:
-    """The identity blur (a centred 1 in a ``size`` x ``size`` kernel): the degradation map of "no blur"."""
-    kernel = np.zeros((size, size))
-    kernel[size // 2, size // 2] = 1.0
-    return kernel
 
 
 def setting_kernel_code(setting: TestSetting, basis: np.ndarray) -> np.ndarray:

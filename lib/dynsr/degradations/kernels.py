@@ -26,6 +26,7 @@ import numpy as np
 
 __all__ = [
     "AnisotropicConvention",
+    "delta_kernel",
     "isotropic_gaussian_kernel",
     "anisotropic_gaussian_kernel",
     "gaussian_covariance",
@@ -43,6 +44,13 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.arange(size, dtype=np.float64) - size // 2
     x, y = np.meshgrid(offsets, offsets, indexing="xy")  # x varies along columns, y along rows
     return x, y
+
+
+def delta_kernel(size: int) -> np.ndarray:
+    """The identity blur (a centred 1 in a ``size`` x ``size`` kernel): "no blur" as a kernel."""
+    kernel = np.zeros((size, size))
+    kernel[size // 2, size // 2] = 1.0
+    return kernel
 
 
 def isotropic_gaussian_kernel(size: int, sigma: float) -> np.ndarray:

@@ -53,7 +53,7 @@ from dynsr.data.images import GrayscaleImageWarning, load_rgb
 from dynsr.data.root import DATASETS, DataNotFoundError, dataset_dir
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
-from dynsr.degradations.kernels import isotropic_gaussian_kernel, sample_anisotropic_gaussian_kernel, sample_isotropic_gaussian_kernel
+from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel, sample_anisotropic_gaussian_kernel, sample_isotropic_gaussian_kernel
 from dynsr.degradations.noise import add_gaussian_noise, quantize
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.paths import data_root
@@ -198,9 +198,7 @@ class TrainingPatches(Dataset):
         the centred delta and (0, 0, 0)."""
         config = self.config
         if config.kernel_type == "none":
-            delta = np.zeros((config.kernel_size, config.kernel_size))
-            delta[config.kernel_size // 2, config.kernel_size // 2] = 1.0
-            return delta, (0.0, 0.0, 0.0)
+            return delta_kernel(config.kernel_size), (0.0, 0.0, 0.0)
         if config.kernel_type == "anisotropic":
             return sample_anisotropic_gaussian_kernel(config.kernel_size, lambda_range=config.lambda_range, theta_range=(0.0, np.pi),
                                                       convention=config.anisotropic_convention, rng=rng)
