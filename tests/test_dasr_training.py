@@ -481,6 +481,25 @@ def test_cli_trains_dasr_smoke(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------- UDVD/SRMD unaffected
 
 
+def test_loss_pixel_range_measures_the_sr_loss_on_0_255_values() -> None:
+    """DASR's recipes measure L1 on 0-255 pixel values (the official rgb_range): L_SR is 255x the [0, 1] L1, so
+    against L_degrad (weight 1) it weighs what it weighs in the official code; L2 would scale by 255²."""
+    config = tiny(model="dasr_oracle", degradation_loss_weight=0.0, encoder_steps=0, encoder_lr_drop_step=0, model_kwargs={"groups": 1, "blocks": 1, "channels": 16})
+    torch.manual_seed(0)
+    model = build_model(config.model, scale=2, **config.model_kwargs)
+    items = [TrainingPatches(config)[i] for i in range(2)]
+    batch = {key: torch.stack([item[key] for item in items]) for key in ("lr", "hr", "lr_key", "kernel")}
+    unit, _ = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config, encoder_stage=False)
+    scaled, parts = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config.replace(loss_pixel_range=255.0), encoder_stage=False)
+    torch.testing.assert_close(scaled, 255 * unit)
+    torch.testing.assert_close(parts["loss_sr"], F.l1_loss(255 * model(batch["lr"], batch["kernel"]), 255 * batch["hr"]))
+    assert trainer._pixel_range_factor(config.replace(loss="l2", loss_pixel_range=255.0)) == 255.0 ** 2
+    assert {recipe(name, "cpu", scale=4).loss_pixel_range for name in DASR_RECIPES} == {255.0}
+    assert recipe("udvd", "cpu", scale=3).loss_pixel_range == recipe("srmdnf_dasr", "cpu", scale=4).loss_pixel_range == 1.0
+    with pytest.raises(ConfigError, match="loss_pixel_range"):
+        tiny(loss_pixel_range=0.0)
+
+
 def test_stored_configs_without_the_dasr_fields_load_with_unchanged_behaviour() -> None:
     legacy = {key: value for key, value in recipe("udvd", "cpu", scale=3).to_dict().items()
               if key in {"model", "model_kwargs", "scale", "steps", "multistage_loss", "noise_range", "validation_noise"}}

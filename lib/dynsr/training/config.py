@@ -34,6 +34,12 @@ class TrainConfig:
         learning_rate, adam_betas: Adam.
         lr_halving_steps: the learning rate halves every this many steps (``StepLR``, gamma 0.5).
         loss: ``l2`` (mean squared error) or ``l1``.
+        loss_pixel_range: the pixel range the image loss is measured in: the loss is that of SR and
+            HR scaled from [0, 1] to [0, ``loss_pixel_range``] (×r for ``l1``, ×r² for ``l2``). 1 for
+            UDVD/SRMD. 255 for DASR: the paper writes L = L_SR + L_degrad (§4.1) without units; the
+            official code computes L1 on 0-255 images (``rgb_range=255``) and adds L_degrad with weight 1,
+            so in stage 2 the SR term outweighs L_degrad 255-fold there. Adam makes the overall
+            scale irrelevant (up to ε), but not the balance of the two terms.
         multistage_loss: sum the loss over every stage the model returns with ``return_stages=True``
             (UDVD Eq. 4, :func:`dynsr.training.losses.multistage_loss`); ``False`` = final output only
             (UDVD Table 1 "w/o multistage loss", and every single-output model).
@@ -108,6 +114,7 @@ class TrainConfig:
     adam_betas: tuple[float, float] = (0.9, 0.999)
     lr_halving_steps: int = 200_000
     loss: Literal["l2", "l1"] = "l2"
+    loss_pixel_range: float = 1.0
     multistage_loss: bool = False
     lower_stages: Literal["skip", "bicubic"] = "skip"
     kernel_size: int = 15
@@ -164,6 +171,8 @@ class TrainConfig:
         wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
         if wrong:
             raise ConfigError(f"unknown values {wrong}; allowed: { {name: choices[name] for name in wrong} }")
+        if not self.loss_pixel_range > 0:
+            raise ConfigError(f"loss_pixel_range={self.loss_pixel_range} must be > 0 (1 = images in [0, 1]; DASR's code: 255)")
         if not self.train_sets:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
         self._check_dasr()

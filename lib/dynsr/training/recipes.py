@@ -29,7 +29,10 @@ patches with one 21×21 Gaussian kernel (reflect blur padding, MATLAB bicubic, L
 after the noise), ``batch_size`` counting images; stage 1 trains the encoder alone on L_degrad (MoCo,
 τ = 0.07, momentum 0.999, queue 8192 = 32 × 256, the official cross-entropy form) at 1e-3, ×0.1 after
 60 % of it; stage 2 trains everything on L1(SR of the query patch) + L_degrad at 1e-4, halved every
-25 % of it (125 of 500 epochs). Adam (0.9, 0.999). The recipes:
+25 % of it (125 of 500 epochs). Adam (0.9, 0.999). The L1 is measured on 0-255 pixel values
+(``loss_pixel_range=255``, the official code's ``rgb_range``): the paper gives L = L_SR + L_degrad
+without units, and the unit sets how strongly the SR loss, against L_degrad, trains the encoder in
+stage 2 (255-fold in the official code). ``srmdnf_dasr`` keeps [0, 1] (a single loss: Adam ignores its scale). The recipes:
 
 * ``dasr``: setting 1, isotropic σ ~ U[0.2, 2.0 / 3.0 / 4.0] for ×2 / ×3 / ×4 (the paper; the official
   ``main.sh`` trains ×2 with σ_max 4.0), noise-free: Tables 2 and Table 1 Model 4 (×4);
@@ -174,6 +177,7 @@ def _dasr_recipe(model: str, profile: str, scale: int, seed: int, *, contrastive
         learning_rate=1e-4,
         lr_halving_steps=halving,
         loss="l1",
+        loss_pixel_range=255.0,
         kernel_size=21,
         kernel_type="anisotropic" if anisotropic else "none" if bicubic_only else "isotropic",
         width_range=DASR_WIDTH_RANGES[scale],

@@ -18,7 +18,8 @@ DASR (``config.paired_patches``; §4.1, guide B3): each sample is an image's que
 (the first ``encoder_steps`` steps) trains the degradation encoder and its projection head alone on
 L_degrad (:mod:`dynsr.training.contrastive`; the SR network gets no gradient, so Adam leaves it
 untouched), at ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step``; stage 2 trains everything
-on ``loss`` (L1) of the SR of the *query* patch + ``degradation_loss_weight`` · L_degrad, at
+on ``loss`` (L1, on 0-``loss_pixel_range`` pixel values: 255 in DASR's recipes) of the SR of the *query* patch
++ ``degradation_loss_weight`` · L_degrad, at
 ``learning_rate`` halved every ``lr_halving_steps`` from the start of stage 2. One Adam covers every
 trainable parameter in both stages (the official code's single optimiser, its moments carried into
 stage 2); the momentum key encoder gets no gradient. The key encoder, the queue and its pointer are in
@@ -191,12 +192,17 @@ def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> fl
     return float(scores["PSNR"].mean())
 
 
+def _pixel_range_factor(config: TrainConfig) -> float:
+    """The image loss measured on [0, r] images instead of [0, 1]: ×r for L1, ×r² for L2 (``loss_pixel_range``)."""
+    return config.loss_pixel_range if config.loss == "l1" else config.loss_pixel_range ** 2
+
+
 def _loss(network: nn.Module, batch: dict[str, torch.Tensor], config: TrainConfig) -> torch.Tensor:
     if config.multistage_loss:
         stages = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"], return_stages=True)
-        return multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages)
+        return _pixel_range_factor(config) * multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages)
     sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
-    return pixel_loss(config.loss, sr, batch["hr"])
+    return _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"])
 
 
 class _DASRForward(nn.Module):
@@ -224,7 +230,7 @@ def _dasr_loss(network: nn.Module, contrast: MomentumContrast | None, batch: dic
     embedding, sr = network(batch["lr"], batch["kernel"], contrast is not None, not encoder_stage)
     parts: dict[str, torch.Tensor] = {}
     if sr is not None:
-        parts["loss_sr"] = pixel_loss(config.loss, sr, batch["hr"])
+        parts["loss_sr"] = _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"])
     if contrast is not None:
         parts["loss_degrad"] = contrast(embedding, batch["lr_key"])
     total = parts.get("loss_sr")
