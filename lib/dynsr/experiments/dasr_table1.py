@@ -17,6 +17,11 @@ The guide (part C) expects the large-σ gaps of the first two (0.4-0.9 dB at σ 
 ordering to be resolvable at a reduced scale, not the σ = 0.2 differences (0.01-0.10 dB) nor Model 3 vs 4
 (0.08-0.25 dB, borderline); each verdict row says which (``guide_expectation``).
 
+``steps`` counts every optimiser step: Models 2-4 add the encoder-only stage 1 to the joint stage 2
+(at ``cpu`` 2,000 + 1,500), Models 1 and 5 and SRMDNF* train stage 2 alone (1,500), so every SR network
+gets the same joint steps, as in the paper (100 + 500 epochs against 500). A claim row's ``steps`` is the
+larger of its two models'.
+
 SRMDNF* (SRMDNF given the true kernel) is trained here too, recipe ``srmdnf_dasr``: SRMDNF on DASR's
 setting-1 data with IKC's 10-d codes of 21×21 kernels (our reading of where DASR's SRMDNF rows come from:
 they sit beside "+ Predictor", IKC's; DASR does not say how SRMDNF was trained) and
@@ -105,15 +110,15 @@ def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
 def _claims(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
     psnr = {(method, setting): dict(zip(rows["seed"], rows["PSNR"])) for (method, setting), rows in per_seed.groupby(["method", "degradation"])}
     published = {method: dict(zip(paper.TABLE1_SIGMAS, values)) for method, (_, _, values) in paper.TABLE1.items()}
-    steps = int(per_seed["steps"].max())
+    steps = per_seed.groupby("method")["steps"].max()
     rows = []
     for sigma in paper.TABLE1_SIGMAS:
         setting = f"σ={sigma:g}"
-        common = {"metric": "PSNR", "dataset": "Set14", "scale": 4, "degradation": setting, "profile": profile, "steps": steps}
+        common = {"metric": "PSNR", "dataset": "Set14", "scale": 4, "degradation": setting, "profile": profile}
         for claim, better, worse, expectation in CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
             verdict = paired_claim(f"{claim} [{setting}]", psnr[(better, setting)], psnr[(worse, setting)], paper_difference=difference)
-            rows.append({**verdict, **common, "comparison": claim, "paper": verdict["paper_difference"], "ours": verdict["ours_mean_difference"],
+            rows.append({**verdict, **common, "steps": int(max(steps[better], steps[worse])), "comparison": claim, "paper": verdict["paper_difference"], "ours": verdict["ours_mean_difference"],
                          "gap": verdict["ours_mean_difference"] - verdict["paper_difference"], "guide_expectation": expectation})
         for claim, better, worse in SRMDNF_CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
