@@ -156,6 +156,35 @@ def test_table3_spatially_varying_layout_and_gaps() -> None:
     assert psnr.loc[("Set5", 3, "x3 width [0.2, 2], noise 5"), "UDVD"] == pytest.approx(29.745, abs=0.001)
 
 
+def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> None:
+    """Table 4 (noise-free UDVD and SRMDNF, widths 0.2 / 1.3 / 2.6, x2-x4): layout, gaps, the UDVD > SRMDNF sign in
+    every cell, and UDVD-NF x4 on Set5 (width 2.6) recomputed from its committed weights."""
+    from dynsr.degradations.testsets import udvd_table4
+    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "table4.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 171 and set(table["profile"]) == {"cpu"}
+    trained = table[table["source"] == "trained here"]
+    assert dict(trained["method"].value_counts()) == {"UDVD": 27, "SRMDNF": 27} and set(trained["steps"]) == {1000}
+    assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
+    assert dict(trained.groupby(["method", "scale"])["parameters"].first()) == {
+        ("SRMDNF", 2): 1510540, ("SRMDNF", 3): 1527835, ("SRMDNF", 4): 1552048, ("UDVD", 2): 5348872, ("UDVD", 3): 6269092, ("UDVD", 4): 6115512}
+    quoted = table[table["source"] == "quoted from the paper"]
+    assert set(quoted["method"]) == {"ZSSR", "IRCNN", "SFTMD w/o SFT", "SFTMD"} and quoted["ours"].isna().all() and quoted["paper"].notna().all()
+    assert trained["paper"].notna().all()
+    np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-8)  # the CSV keeps 10 significant digits
+    gaps = trained.groupby("method")["gap"].mean()
+    assert gaps["UDVD"] == pytest.approx(-1.641, abs=0.005) and gaps["SRMDNF"] == pytest.approx(-5.555, abs=0.005)
+    psnr = table.pivot_table(index=["dataset", "scale", "degradation"], columns="method", values="ours")
+    assert len(psnr) == 27 and (psnr["UDVD"] > psnr["SRMDNF"] + 1.5).all() and (psnr["UDVD"] > psnr["Bicubic"]).all()
+    assert (psnr["SRMDNF"] < psnr["Bicubic"]).sum() == 26  # our SRMDNF (1,000 steps) is below bicubic in 26 of 27 cells
+    model = trained_model("udvdnf", Params(profile="cpu"), scale=4).model
+    setting = [s for s in udvd_table4() if s.dataset == "Set5" and s.label == "x4 width 2.6 noise 0"]
+    recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(psnr.loc[("Set5", 4, "x4 width 2.6 noise 0"), "UDVD"], abs=1e-6)
+
+
 def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (six configurations x seeds 0 and 1): layout, means of the per-seed values, verdicts recomputed from the
     per-seed values, and one seed-1 cell recomputed from its committed weights."""

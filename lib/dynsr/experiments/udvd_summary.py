@@ -93,7 +93,8 @@ def summary_text(profile_name: str) -> str:
         table = read_table(folder, name)
         if table is not None and "parameters" in table:
             trained = table[table["source"] == "trained here"]
-            sizes += [f"{method} ×{scale} {int(count):,}" for (method, scale), count in trained.groupby(["method", "scale"], sort=False)["parameters"].max().items()]
+            sizes += [f"{method} ×{scale} {int(count):,} (`{recipe}`)"
+                      for (method, recipe, scale), count in trained.groupby(["method", "recipe", "scale"], sort=False)["parameters"].max().items()]
     sizes = list(dict.fromkeys(sizes))
     lines.append("- " + ("; ".join(sizes) if sizes else "parameter counts appear once Tables 2, 4 or 5 are generated") +
                  ". UDVD has 3.5-4.1× SRMD's parameters (default sub-pixel feature alignment), so UDVD vs SRMD differences mix method and size.")
