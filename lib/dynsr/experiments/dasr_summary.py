@@ -154,9 +154,13 @@ def summary_text(profile_name: str) -> str:
             same = rows[rows["source"].str.startswith("same")]["ours"]
             wrong = rows[~rows["source"].str.startswith("same")]["ours"]
             own = rows[rows["source"].str.startswith("same") & (rows["source_index"] == 1)]["ours"].iloc[0]
+            content_range, wrong_shift = same.max() - same.min(), (wrong - own).abs().max()
+            reading = ("informative: a wrong σ moves PSNR more than a different image does" if wrong_shift > content_range else
+                       "not informative at our scale: a wrong σ moves PSNR no more than a different image does, so the SR network barely uses "
+                       "the representation here and its insensitivity to content shows nothing")
             lines.append(f"- {setting}: PSNR of I₁ = {rows['target'].iloc[0]} with the representation of {len(same)} images: range "
-                         f"{same.max() - same.min():.3f} dB (std {same.std():.3f}); with I₁'s representation under another σ: "
-                         f"{', '.join(f'{v - own:+.3f}' for v in wrong)} dB from its own.")
+                         f"{content_range:.3f} dB (std {same.std():.3f}); with I₁'s representation under another σ: "
+                         f"{', '.join(f'{v - own:+.3f}' for v in wrong)} dB from its own; {reading}.")
 
     heatmap = read_table(folder, "heatmap")
     if heatmap is not None:
