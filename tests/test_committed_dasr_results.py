@@ -69,3 +69,38 @@ def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
     setting = [s for s in dasr_table3() if s.label == "K6 noise 5"]
     recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(psnr.loc[(6, 5.0), "DASR"], abs=1e-6)
+
+
+def test_heatmap_grid_values_and_recompute(private_results: Path) -> None:
+    """Heat-map (Set5 x4, 7 widths x 6 noise levels, the setting-2 model and bicubic): layout, where DASR is ahead, and one
+    cell (σ = 2.6, noise 10) recomputed from the committed weights."""
+    from dynsr.experiments.dasr_common import Params, dasr_setting, iso_kernel, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "heatmap.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 2 * 7 * 6 and table["paper"].isna().all()
+    assert set(table["profile"]) == {"cpu"} and set(table["n_images"]) == {5}
+    grid = table.pivot_table(index=["kernel_width", "noise"], columns="method", values="ours")
+    difference = grid["DASR (setting 2)"] - grid["Bicubic"]
+    assert int((difference > 0).sum()) == 37 and difference.mean() == pytest.approx(0.483, abs=0.002)
+    assert difference[(0.2, 0)] < -0.6 and difference[(2.6, 25)] > 1.0  # behind on sharp clean inputs, ahead on blurred noisy ones
+    model = trained_model("dasr_aniso", Params(profile="cpu"), scale=4).model
+    setting = dasr_setting("Set5", 4, iso_kernel(2.6), 10.0, label="σ=2.6 noise 10", table="heat-map")
+    recomputed = score(model, [setting], get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(grid.loc[(2.6, 10), "DASR (setting 2)"], abs=1e-6)
+
+
+def test_visual_crops_and_real_image_record() -> None:
+    """Figs. 5 / 7 (crops and whole images, scored) and Fig. 8's record (a real image, no ground truth)."""
+    import json
+
+    table = pd.read_csv(TABLES / "figs5_7_crops.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 20
+    assert table.groupby("figure")["method"].unique().map(list).to_dict() == {
+        "Fig. 5": ["Bicubic", "Model 1 (no L_degrad)", "DASR"], "Fig. 7": ["Bicubic", "DASR (setting 2)"]}
+    trained = table[table["method"] != "Bicubic"]
+    assert set(trained["steps"]) == {1500, 3500} and table[table["method"] == "Bicubic"]["steps"].eq(0).all()
+    fig7 = table[table["figure"] == "Fig. 7"].pivot_table(index=["image", "metric"], columns="method", values="ours")
+    assert (fig7["DASR (setting 2)"] > fig7["Bicubic"]).all()
+    record = json.loads((TABLES / "fig8_real.json").read_text(encoding="utf-8"))
+    assert record["image"] == "real/SRMD/chip.png" and record["lr_size"] == [55, 109] and record["models"]["dasr"]["steps"] == 3500
