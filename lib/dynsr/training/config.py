@@ -37,9 +37,9 @@ class TrainConfig:
         loss_pixel_range: the pixel range the image loss is measured in: the loss is that of SR and
             HR scaled from [0, 1] to [0, ``loss_pixel_range``] (×r for ``l1``, ×r² for ``l2``). 1 for
             UDVD/SRMD. 255 for DASR: the paper writes L = L_SR + L_degrad (§4.1) without units; the
-            official code computes L1 on 0-255 images (``rgb_range=255``) and adds L_degrad with weight 1,
-            so in stage 2 the SR term outweighs L_degrad 255-fold there. Adam makes the overall
-            scale irrelevant (up to ε), but not the balance of the two terms.
+            official code computes L1 on 0-255 images (``rgb_range=255``) and adds L_degrad with weight 1.
+            Adam makes the scale of a single loss irrelevant (up to ε), not the balance of two: on
+            [0, 1] images L_degrad would pull the encoder 255× harder against L_SR than in that code.
         multistage_loss: sum the loss over every stage the model returns with ``return_stages=True``
             (UDVD Eq. 4, :func:`dynsr.training.losses.multistage_loss`); ``False`` = final output only
             (UDVD Table 1 "w/o multistage loss", and every single-output model).
