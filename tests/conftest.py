@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
+
+from dynsr.paths import repo_root
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -17,3 +21,13 @@ def _one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture()
+def private_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A results folder holding copies of the committed weights (``results/checkpoints``), so that a test recomputing a
+    committed table cell from its weights never writes into ``results/``."""
+    folder = tmp_path / "results"
+    shutil.copytree(repo_root() / "results" / "checkpoints", folder / "checkpoints")
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(folder))
+    return folder

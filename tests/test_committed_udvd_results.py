@@ -3,7 +3,6 @@ committed weights where that takes seconds (so a table cannot drift from the wei
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +14,6 @@ from dynsr.results import REQUIRED_COLUMNS
 
 RESULTS = repo_root() / "results"
 TABLES = RESULTS / "udvd" / "tables"
-
-
-@pytest.fixture()
-def private_results(tmp_path: Path, monkeypatch) -> Path:
-    """A results folder holding copies of the committed weights, so recomputing never touches ``results/``."""
-    folder = tmp_path / "results"
-    shutil.copytree(RESULTS / "checkpoints", folder / "checkpoints")
-    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(folder))
-    return folder
 
 
 def test_fig4_kernel_difference_recomputes_from_the_committed_weights(private_results: Path) -> None:

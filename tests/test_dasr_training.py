@@ -347,12 +347,17 @@ def test_model1_has_no_contrastive_state_and_printed_form_trains(tmp_path: Path)
     assert printed.finished and np.isfinite(printed.log["loss"]).all()
 
 
-def test_oracle_model_is_fed_the_true_kernel() -> None:
+def _oracle_model_and_batch() -> tuple[TrainConfig, torch.nn.Module, dict[str, torch.Tensor]]:
+    """A tiny Model 5 (stage 2 only, no L_degrad), seeded, and a batch of two training pairs with their true kernels."""
     config = tiny(model="dasr_oracle", degradation_loss_weight=0.0, encoder_steps=0, encoder_lr_drop_step=0, model_kwargs={"groups": 1, "blocks": 1, "channels": 16})
     torch.manual_seed(0)
     model = build_model(config.model, scale=2, **config.model_kwargs)
     items = [TrainingPatches(config)[i] for i in range(2)]
-    batch = {key: torch.stack([item[key] for item in items]) for key in ("lr", "hr", "lr_key", "kernel")}
+    return config, model, {key: torch.stack([item[key] for item in items]) for key in ("lr", "hr", "lr_key", "kernel")}
+
+
+def test_oracle_model_is_fed_the_true_kernel() -> None:
+    config, model, batch = _oracle_model_and_batch()
     loss, parts = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config, encoder_stage=False)
     assert set(parts) == {"loss_sr"}
     torch.testing.assert_close(loss, F.l1_loss(model(batch["lr"], batch["kernel"]), batch["hr"]))
@@ -484,11 +489,7 @@ def test_cli_trains_dasr_smoke(tmp_path: Path) -> None:
 def test_loss_pixel_range_measures_the_sr_loss_on_0_255_values() -> None:
     """DASR's recipes measure L1 on 0-255 pixel values (the official rgb_range): L_SR is 255x the [0, 1] L1, so
     against L_degrad (weight 1) it weighs what it weighs in the official code; L2 would scale by 255²."""
-    config = tiny(model="dasr_oracle", degradation_loss_weight=0.0, encoder_steps=0, encoder_lr_drop_step=0, model_kwargs={"groups": 1, "blocks": 1, "channels": 16})
-    torch.manual_seed(0)
-    model = build_model(config.model, scale=2, **config.model_kwargs)
-    items = [TrainingPatches(config)[i] for i in range(2)]
-    batch = {key: torch.stack([item[key] for item in items]) for key in ("lr", "hr", "lr_key", "kernel")}
+    config, model, batch = _oracle_model_and_batch()
     unit, _ = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config, encoder_stage=False)
     scaled, parts = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config.replace(loss_pixel_range=255.0), encoder_stage=False)
     torch.testing.assert_close(scaled, 255 * unit)
