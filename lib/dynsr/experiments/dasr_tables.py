@@ -217,9 +217,10 @@ def _curves_figure(table: pd.DataFrame, profile: str) -> plt.Figure:
                 axis.set_xlabel("kernel width σ", fontsize=7)
             if column == 0:
                 axis.set_ylabel("PSNR (dB)", fontsize=7)
-    axes[0, 0].legend(fontsize=6)
+    legend = {label: handle for axis in axes.flat for handle, label in zip(*axis.get_legend_handles_labels())}  # every line once, any panel
+    figure.legend(legend.values(), legend.keys(), loc="lower center", ncol=3, fontsize=7, frameon=False)
     figure.suptitle(f"DASR Table 2: PSNR against kernel width (ours: {profile} profile; DASR one seed)", fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.06, 1, 1))
     return figure
 
 
