@@ -158,6 +158,16 @@ def test_probes_of_content_only_features_are_not_above_chance() -> None:
     features = np.eye(5)[groups] * 10 + np.random.default_rng(1).normal(0, 0.01, (15, 5))
     probe = dasr_common.probe_accuracy(features, labels, groups, neighbours=1)
     assert probe.knn_accuracy == 0.0 and probe.linear_accuracy <= 1 / 3 + 1e-9 and probe.chance == pytest.approx(1 / 3)
+    assert probe.same_image_rate == 1.0 and probe.same_image_chance == pytest.approx(2 / 14)  # 2 other samples per image of 14 others
+
+
+def test_same_image_rate_of_degradation_only_features_is_zero() -> None:
+    """Features that identify the class, not the image: no nearest neighbour is the same image; groups of unequal size."""
+    labels, groups = np.array([0, 0, 1, 1, 1]), np.array([0, 1, 0, 1, 2])
+    features = np.eye(2)[labels] * 10 + np.random.default_rng(2).normal(0, 0.01, (5, 2))
+    rate, chance = dasr_common.same_group_neighbour_rate(features, groups)
+    assert rate == 0.0 and chance == pytest.approx((1 / 4 * 4 + 0) / 5)  # groups 0 and 1 hold 2 samples, group 2 one
+    assert np.isnan(dasr_common.probe_accuracy(features, labels).same_image_rate)  # no groups, no rate
 
 
 def test_probe_k_is_capped_and_bad_inputs_are_errors() -> None:
@@ -340,8 +350,11 @@ def test_representation_probes_and_claims(smoke: dict[str, Any]) -> None:
     outputs = smoke["representations"]
     probes = outputs.probes
     _check_results_table(probes)
-    assert len(probes) == 2 * 2 * 2 + 2 * 2  # Fig. 3: 2 models x 2 seeds x 2 probes; Fig. 6: 2 parts x 2 probes
-    assert probes.groupby("figure")["chance"].first().to_dict() == {"Fig. 3": 0.2, "Fig. 6(a)": 0.25, "Fig. 6(b)": 0.25}
+    assert len(probes) == 2 * 2 * 3 + 2 * 3  # Fig. 3: 2 models x 2 seeds x 3 probes; Fig. 6: 2 parts x 3 probes
+    accuracies, same_image = probes[probes["probe"] != "same-image"], probes[probes["probe"] == "same-image"]
+    assert accuracies.groupby("figure")["chance"].first().to_dict() == {"Fig. 3": 0.2, "Fig. 6(a)": 0.25, "Fig. 6(b)": 0.25}
+    chance = same_image.groupby("figure")["chance"].first()  # 2 images: 1 same-image sample among the others
+    np.testing.assert_allclose(chance[["Fig. 3", "Fig. 6(a)", "Fig. 6(b)"]], [4 / 9, 3 / 7, 3 / 7])
     assert probes["ours"].between(0, 1).all() and probes["paper"].isna().all() and (probes["n_images"] == 2).all()
     fig3 = outputs.claims[outputs.claims["claim"].str.startswith("Fig. 3")]
     assert len(fig3) == 2 and fig3["paper_difference"].isna().all() and (fig3["seeds"] == "0,1").all()
@@ -407,3 +420,16 @@ def test_summary_of_an_empty_profile_says_not_generated(tmp_path: Path, monkeypa
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
     text = dasr_summary.summary_text("smoke")
     assert text.count("not generated yet") >= len(dasr_summary.TABLES) and "- **holds** (0): none" in text
+
+
+def test_probe_readings_tell_content_from_degradation() -> None:
+    """A representation whose neighbours are the same image (kNN below chance) is read as content; one that clusters by class
+    is not."""
+    def rows(figure: str, knn: float, same_image: float) -> list[dict]:
+        return [{"figure": figure, "method": "Model 4", "probe": "knn", "ours": knn, "chance": 0.2},
+                {"figure": figure, "method": "Model 4", "probe": "linear", "ours": 0.9, "chance": 0.2},
+                {"figure": figure, "method": "Model 4", "probe": "same-image", "ours": same_image, "chance": 0.04}]
+
+    content, degradation = dasr_summary._probe_readings(pd.DataFrame(rows("Fig. 3", 0.05, 1.0) + rows("Fig. 6(a)", 0.95, 0.0)))
+    assert content.startswith("- Fig. 3, Model 4: same-image nearest neighbour 1.00-1.00 (chance 0.04)") and "organised by image content" in content
+    assert degradation.startswith("- Fig. 6(a), Model 4:") and degradation.endswith("not dominated by image content.")

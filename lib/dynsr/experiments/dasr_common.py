@@ -17,7 +17,9 @@ on the profile's images, and written as paper | ours | gap rows. Everything mode
 * :func:`probe_accuracy`: numbers a t-SNE picture cannot give: k-nearest-neighbour accuracy (leave-one-out)
   and linear-probe accuracy (logistic regression, cross-validated with folds *by image*, so the probe is
   scored on images it was not fitted on) of a degradation class from the representation, with the chance
-  level (the majority-class rate: 1/K for K balanced classes).
+  level (the majority-class rate: 1/K for K balanced classes); and how often a sample's nearest neighbour is
+  the *same source image* under another degradation, with its chance rate: a kNN accuracy below chance with
+  a high same-image rate means the representation encodes content, not degradation.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dynsr.profiles import Profile
 __all__ = [
     "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "parameter_count", "TRAINED_HERE", "QUOTED",
     "KERNEL_SIZE", "NOT_RUN", "KERNEL_PROVENANCE", "dasr_setting", "iso_kernel", "aniso_kernel", "table3_kernel", "sr_parameter_count",
-    "profile_images", "representations", "probe_accuracy", "tsne_embedding", "Probe",
+    "profile_images", "representations", "probe_accuracy", "same_group_neighbour_rate", "tsne_embedding", "Probe",
 ]
 
 KERNEL_SIZE = 21  # DASR's kernels are 21x21 (guide B2)
@@ -109,7 +111,8 @@ def representations(model: nn.Module, images: Sequence[NamedImage], settings: Se
 
 @dataclass(frozen=True)
 class Probe:
-    """Probe accuracies of one representation: kNN (leave-one-out), linear (cross-validated), and chance."""
+    """Probe accuracies of one representation: kNN (leave-one-out), linear (cross-validated), and chance; with source
+    images (``groups``), the same-image nearest-neighbour rate and its chance (NaN without them)."""
 
     knn_accuracy: float
     linear_accuracy: float
@@ -118,6 +121,23 @@ class Probe:
     n_classes: int
     neighbours: int
     folds: int
+    same_image_rate: float = float("nan")
+    same_image_chance: float = float("nan")
+
+
+def same_group_neighbour_rate(features: np.ndarray, groups: Sequence) -> tuple[float, float]:
+    """The fraction of samples whose nearest other sample (Euclidean, standardised features) has the same group (source
+    image), and the rate a representation blind to the image would give: the mean over samples of
+    (samples of its group − 1) / (samples − 1)."""
+    features, groups = np.asarray(features, dtype=np.float64), np.asarray(groups)
+    scale = features.std(axis=0)
+    standardised = (features - features.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    squared = (standardised ** 2).sum(axis=1)
+    distances = squared[:, None] + squared[None, :] - 2 * standardised @ standardised.T  # (n, n)
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(axis=1)
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return float((groups[nearest] == groups).mean()), float(((counts[inverse] - 1) / (len(groups) - 1)).mean())
 
 
 def probe_accuracy(features: np.ndarray, labels: Sequence, groups: Sequence | None = None, *, neighbours: int = 5, folds: int = 5,
@@ -158,7 +178,8 @@ def probe_accuracy(features: np.ndarray, labels: Sequence, groups: Sequence | No
         n_folds = min(folds, int(counts.min()))
         splits = list(StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed).split(features, labels))
     linear = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)), features, labels, cv=splits).mean()
-    return Probe(float(knn), float(linear), float(counts.max() / counts.sum()), len(labels), len(classes), k, n_folds)
+    same_image = same_group_neighbour_rate(features, groups) if groups is not None else (float("nan"), float("nan"))
+    return Probe(float(knn), float(linear), float(counts.max() / counts.sum()), len(labels), len(classes), k, n_folds, *same_image)
 
 
 def tsne_embedding(features: np.ndarray, *, seed: int = 0) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 * Figs. 3 and 6 (:func:`run_representations`): t-SNE of the 256-d degradation representations of
   B100 LR images (the guide's reading of Fig. 6's unstated images), plus the kNN (leave-one-out) and
-  linear-probe accuracy of the degradation class with the chance level (:func:`dynsr.experiments.dasr_common.probe_accuracy`).
+  linear-probe accuracy of the degradation class with the chance level (:func:`dynsr.experiments.dasr_common.probe_accuracy`),
+  and how often a representation's nearest neighbour is the same B100 image under another degradation (probe
+  ``same-image``, its chance beside it): the diagnosis when the kNN accuracy falls below chance.
   Fig. 3: ×4 isotropic widths (Table 1's 0.2 / 1.0 / 1.8 / 2.6 / 3.4: the paper's legend is not
   available), Model 1 (``dasr_model1``, no L_degrad) vs Model 4 (``dasr``), every seed; the claim "Model
   4's representations cluster by σ, Model 1's do not" is a paired-by-seed verdict on the probe accuracies
@@ -108,7 +110,9 @@ def _probe_rows(features: np.ndarray, index: pd.DataFrame, *, figure: str, targe
               "degradation": degradation, "paper": np.nan, "gap": np.nan, "profile": profile, "steps": steps, "seeds": f"seed={seed}",
               "chance": probe.chance, "n_samples": probe.n_samples, "n_classes": probe.n_classes, "n_images": int(index["image_index"].nunique())}
     return [{**common, "metric": f"kNN accuracy (leave-one-out, k={probe.neighbours})", "probe": "knn", "ours": probe.knn_accuracy},
-            {**common, "metric": f"linear-probe accuracy ({probe.folds}-fold by image)", "probe": "linear", "ours": probe.linear_accuracy}]
+            {**common, "metric": f"linear-probe accuracy ({probe.folds}-fold by image)", "probe": "linear", "ours": probe.linear_accuracy},
+            {**common, "metric": "nearest neighbour is the same image (content, not degradation)", "probe": "same-image", "ours": probe.same_image_rate,
+             "chance": probe.same_image_chance}]
 
 
 def _tsne_panel(axis: plt.Axes, embedding: np.ndarray, classes: np.ndarray, names: Sequence[str], title: str) -> None:
@@ -123,8 +127,9 @@ def _tsne_panel(axis: plt.Axes, embedding: np.ndarray, classes: np.ndarray, name
 
 
 def _accuracy_text(rows: list[dict]) -> str:
-    by_probe = {row["probe"]: row["ours"] for row in rows}
-    return f"kNN {by_probe['knn']:.2f}, linear {by_probe['linear']:.2f} (chance {rows[0]['chance']:.2f})"
+    by_probe = {row["probe"]: row for row in rows}
+    return (f"kNN {by_probe['knn']['ours']:.2f}, linear {by_probe['linear']['ours']:.2f} (chance {by_probe['knn']['chance']:.2f})\n"
+            f"nearest neighbour = same image: {by_probe['same-image']['ours']:.2f} (chance {by_probe['same-image']['chance']:.2f})")
 
 
 def run_representations(params: RepresentationParams) -> RepresentationOutputs:
@@ -150,7 +155,7 @@ def run_representations(params: RepresentationParams) -> RepresentationOutputs:
     figure, axes = plt.subplots(1, 2, figsize=(10, 4.4))
     for axis, (method, (embedding, classes, text)) in zip(axes, embeddings.items()):
         _tsne_panel(axis, embedding, classes, fig3_names, f"({'a' if method == 'Model 1' else 'b'}) {method}, seed {params.seeds[0]}: {text}")
-    figure.suptitle(f"DASR Fig. 3: t-SNE of degradation representations, B100 x4, {len(images)} images per σ ({profile.name} profile)", fontsize=10)
+    figure.suptitle(f"DASR Fig. 3: t-SNE of degradation representations, B100 x4, {len(images)} images per σ ({profile.name} profile)", fontsize=10, y=1.03)
     figures.append(save_figure(figure, _figures_dir(profile.name) / "fig3_tsne.png"))
 
     aniso = trained_model("dasr_aniso", params, scale=4)
@@ -174,7 +179,7 @@ def run_representations(params: RepresentationParams) -> RepresentationOutputs:
                 inset.set_xticks([])
                 inset.set_yticks([])
                 inset.set_title(str(number + 1), fontsize=5, pad=1)
-    figure.suptitle(f"DASR Fig. 6: t-SNE of the setting-2 model's representations, B100 x4, {len(images)} images per class ({profile.name} profile)", fontsize=10)
+    figure.suptitle(f"DASR Fig. 6: t-SNE of the setting-2 model's representations, B100 x4, {len(images)} images per class ({profile.name} profile)", fontsize=10, y=1.03)
     figures.append(save_figure(figure, _figures_dir(profile.name) / "fig6_tsne.png"))
 
     probes = pd.DataFrame(rows)
@@ -190,7 +195,8 @@ def run_representations(params: RepresentationParams) -> RepresentationOutputs:
 
 def _representation_claims(probes: pd.DataFrame, profile: str) -> pd.DataFrame:
     rows = []
-    fig3 = probes[probes["figure"] == "Fig. 3"]
+    accuracies = probes[probes["probe"].isin(["knn", "linear"])]  # the same-image rate is a diagnosis, not a claim
+    fig3 = accuracies[accuracies["figure"] == "Fig. 3"]
     for probe, cells in fig3.groupby("probe", sort=False):
         scores = {method: dict(zip(runs["seed"], runs["ours"])) for method, runs in cells.groupby("method")}
         verdict = paired_claim(f"Fig. 3: Model 4's representation separates σ better than Model 1's ({probe} accuracy)", scores["Model 4"], scores["Model 1"],
@@ -198,7 +204,7 @@ def _representation_claims(probes: pd.DataFrame, profile: str) -> pd.DataFrame:
         rows.append({**verdict, "metric": f"{probe} accuracy difference", "dataset": "BSD100", "scale": 4, "degradation": cells["degradation"].iloc[0],
                      "paper": np.nan, "ours": verdict["ours_mean_difference"], "gap": np.nan, "profile": profile, "steps": int(cells["steps"].max()),
                      "chance": float(cells["chance"].iloc[0])})
-    for _, row in probes[probes["figure"] != "Fig. 3"].iterrows():
+    for _, row in accuracies[accuracies["figure"] != "Fig. 3"].iterrows():
         claim = {"Fig. 6(a)": "Fig. 6(a): blur kernels are 'roughly' distinguished", "Fig. 6(b)": "Fig. 6(b): noise levels cluster 'easily'"}[row["figure"]]
         above = row["ours"] > row["chance"]
         rows.append({"claim": f"{claim} ({row['probe']} accuracy above chance)", "paper_difference": np.nan, "ours_mean_difference": row["ours"] - row["chance"],

@@ -44,6 +44,23 @@ def _claim_table(claims: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _probe_readings(probes: pd.DataFrame) -> list[str]:
+    """One line per (figure, model): whether the representation is organised by degradation or by image content, read from
+    the kNN accuracy (against the class chance) and the same-image nearest-neighbour rate (against its chance)."""
+    lines = []
+    for (figure, method), rows in probes.groupby(["figure", "method"], sort=False):
+        by_probe = {probe: cells for probe, cells in rows.groupby("probe")}
+        if "same-image" not in by_probe:
+            continue
+        knn, same = by_probe["knn"], by_probe["same-image"]
+        content = (knn["ours"] < knn["chance"]).all() and (same["ours"] > 0.5).all()
+        reading = ("organised by image content, not degradation: its nearest neighbour is the same image under another degradation, "
+                   "so the kNN accuracy falls below chance" if content else "not dominated by image content")
+        lines.append(f"- {figure}, {method}: same-image nearest neighbour {same['ours'].min():.2f}-{same['ours'].max():.2f} (chance "
+                     f"{same['chance'].iloc[0]:.2f}), kNN {knn['ours'].min():.2f}-{knn['ours'].max():.2f} (chance {knn['chance'].iloc[0]:.2f}): {reading}.")
+    return lines
+
+
 def _verdict_lines(folder: Path) -> list[str]:
     """Every claim of the claims tables, grouped: holds / does not hold / everything else (inconclusive or not checkable);
     a claim checked per cell (width, scale × set) lists the cells that share its verdict."""
@@ -144,6 +161,7 @@ def summary_text(profile_name: str) -> str:
         for (figure, method, target, metric), rows in probes.groupby(["figure", "method", "target", "metric"], sort=False):
             lines.append(f"| {figure} | {method} | {target} | {metric} | {' / '.join(f'{v:.2f}' for v in rows['ours'])} (seeds {distinct_values(rows['seed'])}) | "
                          f"{rows['chance'].iloc[0]:.2f} | {int(rows['n_samples'].iloc[0])} |")
+        lines += [""] + _probe_readings(probes)
 
     content = read_table(folder, "fig4_content_invariance")
     lines += ["", "## Fig. 4: content invariance", ""]
@@ -198,7 +216,7 @@ def summary_text(profile_name: str) -> str:
     claims2 = read_table(folder, "table2_claims")
     unchecked_scales = "" if claims2 is None else ", ".join(
         sorted({f"×{s}" for s in claims2[claims2["verdict"].str.contains("control is trained at")]["scale"]}))
-    total, runs = training_time(profile.name, ("dasr",))
+    total, runs = training_time(profile.name, ("dasr", "srmdnf_dasr"))
     lines += ["", "## Training time of this profile's weights", "",
               f"- {total / 3600:.2f} h of wall time in total" + (": " + "; ".join(runs) if runs else "")]
     lines += ["", "## Not checkable here", "",
