@@ -142,3 +142,69 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
     control_seed1 = trained_model("dasr_bicubic", params, scale=4, seed=1).model
     per_seed = table[table["method"].str.startswith("Bicubic-trained")].set_index(["dataset", "degradation"])["ours_per_seed"]
     assert score(control_seed1, [unblurred], profile)["PSNR"].iloc[0] == pytest.approx(float(per_seed[("Set5", "σ=0")].split("/")[1]), abs=1e-4)
+
+
+def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
+    """Table 1 (Models 1-5 and SRMDNF*, Set14 x4, two seeds each): layout, gaps, every verdict recomputed from the per-seed
+    values of the table, the verdict pattern, and one cell (Model 3, seed 1, σ = 2.6) recomputed from the committed weights."""
+    from dynsr.claims import paired_claim
+    from dynsr.degradations.testsets import dasr_table1
+    from dynsr.experiments.dasr_common import Params, score, trained_model
+    from dynsr.profiles import get_profile
+
+    table = pd.read_csv(TABLES / "table1.csv")
+    assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 8 * 5
+    trained = table[table["source"] == "trained here"]
+    assert set(trained["method"]) == {"SRMDNF*", "Model 1", "Model 2", "Model 3", "Model 4", "Model 5"} and set(trained["seeds"]) == {"0,1"}
+    assert trained.groupby("method")["parameters"].first().to_dict() == {"Model 1": 5837699, "Model 2": 5860532, "Model 3": 5786499,
+                                                                         "Model 4": 5837699, "Model 5": 5066819, "SRMDNF*": 1546288}
+    assert trained.groupby("method")["steps"].first().to_dict() == {"Model 1": 1500, "Model 2": 3500, "Model 3": 3500, "Model 4": 3500,
+                                                                    "Model 5": 1500, "SRMDNF*": 1500}
+    assert set(trained["n_images"]) == {14} and table[table["source"] != "trained here"]["ours"].isna().all()
+    per_seed = trained.set_index(["method", "degradation"])["ours_per_seed"].str.split("/").map(lambda values: [float(v) for v in values])
+    np.testing.assert_allclose(trained["ours"], per_seed.map(np.mean).to_numpy(), atol=1e-4)  # per-seed values printed to 4 decimals
+    np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-8)
+    gaps = trained.groupby("method")["gap"].mean()
+    np.testing.assert_allclose(gaps[["Model 1", "Model 2", "Model 3", "Model 4", "Model 5", "SRMDNF*"]], [-2.33, -2.22, -2.48, -2.62, -2.20, -6.41], atol=0.005)
+
+    claims = pd.read_csv(TABLES / "table1_claims.csv")
+    assert len(claims) == 5 * 7 and claims["verdict"].str.startswith("not checkable here").sum() == 10
+    for row in claims[claims["seeds"].eq("0,1")].itertuples():  # every paired verdict again, from the table's per-seed values
+        better, worse = row.comparison.split(": ")[-1].split(" > ")
+        again = paired_claim(row.claim, dict(enumerate(per_seed[(better, row.degradation)])), dict(enumerate(per_seed[(worse, row.degradation)])),
+                             paper_difference=row.paper_difference)
+        assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
+    verdicts = claims.pivot(index="comparison", columns="degradation", values="verdict").rename(index=lambda claim: claim.split(": ")[-1])
+    assert (verdicts.loc[["Model 5 > Model 4", "Model 5 > SRMDNF*"]] == "holds").all().all()
+    assert verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]].eq("does not hold at our scale").all()  # representation learning
+    assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline, as the guide expects)
+    assert verdicts.loc["Model 4 > Model 2"].eq("holds").sum() == 1  # DA conv vs concatenation: σ = 2.6 only, by 0.045 dB (paper 0.62)
+
+    model = trained_model("dasr_no_modulation", Params(profile="cpu"), scale=4, seed=1).model
+    (setting,) = [s for s in dasr_table1() if s.label == "σ=2.6"]
+    recomputed = score(model, [setting], get_profile("cpu"))["PSNR"].iloc[0]
+    assert recomputed == pytest.approx(per_seed[("Model 3", "σ=2.6")][1], abs=1e-4)  # 4 decimals in ours_per_seed
+
+
+def test_figs3_6_probes_layout_reading_and_recompute(private_results: Path) -> None:
+    """Figs. 3 and 6 (B100 x4, 20 images per class): layout, the finding that every representation is organised by image
+    content (kNN below chance, nearest neighbour = same image), the Fig. 3 verdicts, and Model 1 seed 0's probes recomputed."""
+    from dynsr.experiments.dasr_common import Params, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, trained_model
+    from dynsr.profiles import get_profile
+
+    probes = pd.read_csv(TABLES / "figs3_6_probes.csv")
+    assert set(REQUIRED_COLUMNS) <= set(probes.columns) and set(probes["profile"]) == {"cpu"} and len(probes) == 3 * (2 * 2 + 2)
+    assert set(probes["n_images"]) == {20} and probes.groupby("figure")["n_samples"].first().to_dict() == {"Fig. 3": 100, "Fig. 6(a)": 80, "Fig. 6(b)": 80}
+    knn, same_image = probes[probes["probe"] == "knn"], probes[probes["probe"] == "same-image"]
+    assert (knn["ours"] < knn["chance"]).all() and (same_image["ours"] >= 0.64).all() and (same_image["chance"] < 0.05).all()
+    claims = pd.read_csv(TABLES / "figs3_6_claims.csv").set_index("claim")
+    fig3 = claims[claims.index.str.startswith("Fig. 3")]
+    assert (fig3["verdict"] == "does not hold at our scale").all() and (fig3["ours_max_difference"] < 0).all()
+
+    seed0 = probes[(probes["method"] == "Model 1") & (probes["seed"] == 0)].set_index("probe")["ours"]
+    images = profile_images("BSD100", get_profile("cpu"))
+    settings = [dasr_setting("BSD100", 4, iso_kernel(w), 0.0, label=f"σ={w:g}", table="Fig. 3") for w in (0.2, 1.0, 1.8, 2.6, 3.4)]
+    features, index = representations(trained_model("dasr_model1", Params(profile="cpu"), scale=4).model, images, settings)
+    probe = probe_accuracy(features, index["setting_index"], index["image_index"])
+    # 100 samples: one changed neighbour moves an accuracy by 0.01, so the probes must agree exactly
+    assert (probe.knn_accuracy, probe.linear_accuracy, probe.same_image_rate) == pytest.approx((seed0["knn"], seed0["linear"], seed0["same-image"]), abs=1e-9)
