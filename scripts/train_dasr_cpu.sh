@@ -1,6 +1,6 @@
 #!/bin/bash
 # Train every DASR model the DASR notebooks need at the `cpu` profile, one after another (recipes in
-# lib/dynsr/training/recipes.py, whose docstring holds the time budget: about 4.1 h on 2 cores). Ordered so that
+# lib/dynsr/training/recipes.py, whose docstring holds the time budget: about 4.1 h on 2 cores; measured 4.19 h). Ordered so that
 # whole notebooks can be evaluated while the rest trains: Table 2's x4 model (then Fig. 4), Table 3's setting-2
 # model (then Table 3, the heat-map, Figs. 5/7/8 with Model 1), Table 2's x2 / x3 models, seed 1 and the
 # bicubic-trained control (then Table 2), Table 1's Models 2/3/5 and SRMDNF* with both seeds (then Table 1, Figs. 3/6).

@@ -83,7 +83,9 @@ seed 0, ×4 seeds 0 and 1; ``dasr_aniso`` ×4; Models 1, 2, 3, 5, the bicubic-tr
 (the control costs what Model 1 does), and per stage-1 step 9 · 0.08 / 1.6 ≈ 0.45 s (the 9 runs with
 an encoder stage). 1,500 · 9.0 + 2,000 · 0.45 ≈ 13,500 + 900 s, plus ≈ 260 s of validation (3 per
 run, all in stage 2) ≈ 14,700 s ≈ 4.1 h: slightly over the ≈ 4 h budget (the estimate is pessimistic
-per step, but model building and data loading are not in it). ``smoke``: 4 steps (2 in stage 1)
+per step, but model building and data loading are not in it). Measured: the 17 committed weight files
+record 15,094 s ≈ 4.19 h of training (``train_seconds``; the ×2, ×3, setting-2 and Model 2 seed-0 runs shared
+the cores with test runs). ``smoke``: 4 steps (2 in stage 1)
 of 2 images, 12² patches, queue 8.
 """
 
