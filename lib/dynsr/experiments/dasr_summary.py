@@ -45,8 +45,9 @@ def _claim_table(claims: pd.DataFrame) -> list[str]:
 
 
 def _probe_readings(probes: pd.DataFrame) -> list[str]:
-    """One line per (figure, model): whether the representation is organised by degradation or by image content, read from
-    the kNN accuracy (against the class chance) and the same-image nearest-neighbour rate (against its chance)."""
+    """One line per (figure, model): whether the representation is organised by image content. Read as content when, for
+    every seed, the kNN accuracy is below the class chance and the nearest neighbour is the same image for more than half
+    of the samples (its chance is printed beside it: a few per cent)."""
     lines = []
     for (figure, method), rows in probes.groupby(["figure", "method"], sort=False):
         by_probe = {probe: cells for probe, cells in rows.groupby("probe")}
