@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dynsr import tolerances
 from dynsr.paths import repo_root
 from dynsr.results import REQUIRED_COLUMNS
 
@@ -33,7 +34,7 @@ def test_fig4_content_invariance_layout_values_and_recompute(private_results: Pa
     again, _ = dasr_figures.run_content_invariance(dasr_figures.ContentParams(profile="cpu", sources=2, widths=(2.4, 3.6)))
     committed = table.set_index(["degradation", "source_image", "source_sigma"])["ours"]
     for row in again[again["degradation"] == "σ=2.4"].itertuples():
-        assert row.ours == pytest.approx(committed[(row.degradation, row.source_image, row.source_sigma)], abs=1e-6)
+        assert row.ours == pytest.approx(committed[(row.degradation, row.source_image, row.source_sigma)], abs=tolerances.PSNR_DB)
 
 
 def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
@@ -58,7 +59,7 @@ def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
     model = trained_model("dasr_aniso", Params(profile="cpu"), scale=4).model
     setting = [s for s in dasr_table3() if s.label == "K6 noise 5"]
     recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
-    assert recomputed == pytest.approx(psnr.loc[(6, 5.0), "DASR"], abs=1e-6)
+    assert recomputed == pytest.approx(psnr.loc[(6, 5.0), "DASR"], abs=tolerances.PSNR_DB)
 
 
 def test_heatmap_grid_values_and_recompute(private_results: Path) -> None:
@@ -77,7 +78,7 @@ def test_heatmap_grid_values_and_recompute(private_results: Path) -> None:
     model = trained_model("dasr_aniso", Params(profile="cpu"), scale=4).model
     setting = dasr_setting("Set5", 4, iso_kernel(2.6), 10.0, label="σ=2.6 noise 10", table="heat-map")
     recomputed = score(model, [setting], get_profile("cpu"))["PSNR"].iloc[0]
-    assert recomputed == pytest.approx(grid.loc[(2.6, 10), "DASR (setting 2)"], abs=1e-6)
+    assert recomputed == pytest.approx(grid.loc[(2.6, 10), "DASR (setting 2)"], abs=tolerances.PSNR_DB)
 
 
 def test_visual_crops_and_real_image_record() -> None:
@@ -136,12 +137,12 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
     (setting,) = [s for s in dasr_table2(("Set5",)) if s.degradation.scale == 4 and s.label == "σ=1.2"]
     model = trained_model("dasr", params, scale=4).model
     committed = dasr.set_index(["dataset", "scale", "degradation"])["ours"]
-    # notebook 12 ran at 2 threads: float32 sums in another order move the PSNR by ~2e-6 dB
-    assert score(model, [setting], profile)["PSNR"].iloc[0] == pytest.approx(committed[("Set5", 4, "σ=1.2")], abs=1e-4)
+    assert score(model, [setting], profile)["PSNR"].iloc[0] == pytest.approx(committed[("Set5", 4, "σ=1.2")], abs=tolerances.PSNR_DB)
     (unblurred,) = [s for s in dasr_table2(("Set5",)) if s.degradation.scale == 4 and s.label == "σ=0"]
     control_seed1 = trained_model("dasr_bicubic", params, scale=4, seed=1).model
     per_seed = table[table["method"].str.startswith("Bicubic-trained")].set_index(["dataset", "degradation"])["ours_per_seed"]
-    assert score(control_seed1, [unblurred], profile)["PSNR"].iloc[0] == pytest.approx(float(per_seed[("Set5", "σ=0")].split("/")[1]), abs=1e-4)
+    assert score(control_seed1, [unblurred], profile)["PSNR"].iloc[0] == pytest.approx(float(per_seed[("Set5", "σ=0")].split("/")[1]),
+                                                                                             abs=tolerances.PSNR_DB + tolerances.printed(4))
 
 
 def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
@@ -183,7 +184,7 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     model = trained_model("dasr_no_modulation", Params(profile="cpu"), scale=4, seed=1).model
     (setting,) = [s for s in dasr_table1() if s.label == "σ=2.6"]
     recomputed = score(model, [setting], get_profile("cpu"))["PSNR"].iloc[0]
-    assert recomputed == pytest.approx(per_seed[("Model 3", "σ=2.6")][1], abs=1e-4)  # 4 decimals in ours_per_seed
+    assert recomputed == pytest.approx(per_seed[("Model 3", "σ=2.6")][1], abs=tolerances.PSNR_DB + tolerances.printed(4))  # 4 decimals in ours_per_seed
 
 
 def test_figs3_6_probes_layout_reading_and_recompute(private_results: Path) -> None:
@@ -206,5 +207,6 @@ def test_figs3_6_probes_layout_reading_and_recompute(private_results: Path) -> N
     settings = [dasr_setting("BSD100", 4, iso_kernel(w), 0.0, label=f"σ={w:g}", table="Fig. 3") for w in (0.2, 1.0, 1.8, 2.6, 3.4)]
     features, index = representations(trained_model("dasr_model1", Params(profile="cpu"), scale=4).model, images, settings)
     probe = probe_accuracy(features, index["setting_index"], index["image_index"])
-    # 100 samples: one changed neighbour moves an accuracy by 0.01, so the probes must agree exactly
-    assert (probe.knn_accuracy, probe.linear_accuracy, probe.same_image_rate) == pytest.approx((seed0["knn"], seed0["linear"], seed0["same-image"]), abs=1e-9)
+    # float32 features differ in the last bits on another machine: a near-tie neighbour or a boundary sample may flip
+    one = tolerances.one_sample(len(index))
+    assert (probe.knn_accuracy, probe.linear_accuracy, probe.same_image_rate) == pytest.approx((seed0["knn"], seed0["linear"], seed0["same-image"]), abs=one)

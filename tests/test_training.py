@@ -665,6 +665,23 @@ def test_df2k_images_are_read_from_the_data_root(tmp_path: Path, monkeypatch) ->
     assert sample["lr"].shape == (3, 48, 48) and sample["hr"].shape == (3, 96, 96)
 
 
+def test_df2k_keeps_only_the_hr_images_of_the_archives(tmp_path: Path, monkeypatch) -> None:
+    """DIV2K_train_HR.zip and Flickr2K.tar unpacked as they come: the LR copies (``*_LR_bicubic/X2``,
+    ``*_LR_unknown/X4``, ``0001x2.png``) are large enough to be cropped, so they must be left out by name."""
+    monkeypatch.setenv("DYNSR_DATA_ROOT", str(_mirror_data_root(tmp_path)))
+    root = tmp_path / "data" / "DF2K"
+    hr = ["DIV2K_train_HR/0001.png", "Flickr2K/Flickr2K_HR/000001.png"]
+    lr = ["DIV2K_train_LR_bicubic/X2/0001x2.png", "DIV2K_train_LR_unknown/X3/0001x3.png", "Flickr2K/Flickr2K_LR_bicubic/X4/000001x4.png",
+          "Flickr2K/Flickr2K_LR_unknown/X2/000001x2.png", "DIV2K_train_HR/0001x2.png"]
+    pixels = np.random.default_rng(0).integers(0, 256, (120, 130, 3), dtype=np.uint8)
+    for relative in hr + lr:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(root / relative)
+    (root / "Flickr2K" / "Flickr2K_HR" / "readme.txt").write_text("not an image")
+    dataset = TrainingPatches(recipe("srmd", "paper", scale=2))
+    assert sorted(path.relative_to(root).as_posix() for path in dataset._paths) == sorted(hr)
+
+
 def test_empty_data_root_names_fetch_data(tmp_path: Path, monkeypatch) -> None:
     """The PCA basis is loaded before the training images, so an empty root fails on it first."""
     monkeypatch.setenv("DYNSR_DATA_ROOT", str(tmp_path))

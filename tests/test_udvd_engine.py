@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dynsr.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
+from dynsr.claims import BELOW_BICUBIC, CONFOUNDED_BY_SIZE, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, below_bicubic, paired_claim, size_difference
 from dynsr.config import ConfigError
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.bicubic import matlab_bicubic_resize
@@ -222,6 +222,29 @@ def test_paired_claim_verdicts() -> None:
     assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1)["verdict"] == ONE_SEED
     with pytest.raises(ValueError, match="better configuration first"):
         paired_claim("a > b", {0: 1.0}, {0: 0.0}, paper_difference=-0.1)
+
+
+def test_a_claim_against_a_comparator_below_bicubic_is_not_informative() -> None:
+    better, worse = {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}  # "holds" without the bicubic reference
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.1)["verdict"] == BELOW_BICUBIC
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.0)["verdict"] == HOLDS  # mean 30.025 is above
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=float("nan"))["verdict"] == HOLDS
+    assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1, bicubic=30.5)["verdict"] == BELOW_BICUBIC  # before the seed count
+    assert below_bicubic(24.7, 26.6) and not below_bicubic({0: 27.0, 1: 26.0}, 26.4) and not below_bicubic(24.7, None)
+
+
+def test_a_resolved_claim_between_networks_of_different_size_is_confounded() -> None:
+    better, worse = {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}
+    row = paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(6_270_244, 4_875_064))  # UDVD UDD vs DU: 22 % apart
+    assert row["verdict"] == CONFOUNDED_BY_SIZE and row["seed_verdict"] == HOLDS and row["size_difference"] == pytest.approx(0.2225, abs=1e-4)
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_860_532, 5_837_699))["verdict"] == HOLDS  # 0.4 % apart
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(100, 200))["verdict"] == CONFOUNDED_BY_SIZE
+    # the smaller network wins: its size cannot explain the win (DASR's Model 5, 5.07 M, over Model 4, 5.84 M)
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_066_819, 5_837_699))["verdict"] == HOLDS
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(200, 100))["verdict"] == DOES_NOT_HOLD
+    unresolved = paired_claim("a > b", {0: 30.2, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1, parameters=(100, 200))
+    assert unresolved["verdict"] == INCONCLUSIVE == unresolved["seed_verdict"]  # the size cannot make an unresolved difference meaningful
+    assert size_difference(100, 106) == pytest.approx(-6 / 106)
 
 
 def test_unknown_loss_names_are_errors() -> None:

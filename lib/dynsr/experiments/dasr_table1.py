@@ -41,7 +41,7 @@ import pandas as pd
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import dasr_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.dasr_common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, score, sr_parameter_count, trained_model
+from dynsr.experiments.dasr_common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, sr_parameter_count, trained_model
 from dynsr.papers import dasr as paper
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
@@ -107,19 +107,25 @@ def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _claims(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
+def _claims(per_seed: pd.DataFrame, profile: str, bicubic: dict[str, float]) -> pd.DataFrame:
+    """Paired verdicts per width; each names both networks' parameter counts and bicubic's PSNR on the cell (``bicubic``, by
+    setting label), so a comparator below bicubic or a resolved difference between networks of different size is called so."""
     psnr = {(method, setting): dict(zip(rows["seed"], rows["PSNR"])) for (method, setting), rows in per_seed.groupby(["method", "degradation"])}
     published = {method: dict(zip(paper.TABLE1_SIGMAS, values)) for method, (_, _, values) in paper.TABLE1.items()}
     steps = per_seed.groupby("method")["steps"].max()
+    parameters = per_seed.groupby("method")["parameters"].first()
     rows = []
     for sigma in paper.TABLE1_SIGMAS:
         setting = f"σ={sigma:g}"
         common = {"metric": "PSNR", "dataset": "Set14", "scale": 4, "degradation": setting, "profile": profile}
         for claim, better, worse, expectation in CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
-            verdict = paired_claim(f"{claim} [{setting}]", psnr[(better, setting)], psnr[(worse, setting)], paper_difference=difference)
+            sizes = (int(parameters[better]), int(parameters[worse]))
+            verdict = paired_claim(f"{claim} [{setting}]", psnr[(better, setting)], psnr[(worse, setting)], paper_difference=difference,
+                                   bicubic=bicubic[setting], parameters=sizes)
             rows.append({**verdict, **common, "steps": int(max(steps[better], steps[worse])), "comparison": claim, "paper": verdict["paper_difference"], "ours": verdict["ours_mean_difference"],
-                         "gap": verdict["ours_mean_difference"] - verdict["paper_difference"], "guide_expectation": expectation})
+                         "gap": verdict["ours_mean_difference"] - verdict["paper_difference"], "guide_expectation": expectation,
+                         "better_parameters": sizes[0], "worse_parameters": sizes[1], "bicubic": bicubic[setting]})
         for claim, better, worse in SRMDNF_CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
             rows.append({"claim": f"{claim} [{setting}]", "paper_difference": difference, "seeds": "", "verdict": SRMDNF_NOT_RUN, **common, "steps": 0,
@@ -153,7 +159,8 @@ def run(params: Table1Params) -> Outputs:
     check_seeds(params)
     per_seed, logs = _per_seed(params)
     table = _table(per_seed, params.profile)
-    claims = _claims(per_seed, params.profile)
+    bicubic = bicubic_scores(dasr_table1(), get_profile(params.profile), scale=4).set_index("setting")["PSNR"].to_dict()
+    claims = _claims(per_seed, params.profile, bicubic)
     metadata = {"source": "DASR Table 1 (Set14 x4, isotropic, noise-free)", "metric": "PSNR on Y, crop = scale",
                 "flags": "A-E as reconstructed by the guide (the printed header lost one label): " + ", ".join(paper.TABLE1_FLAG_NAMES),
                 "note": "ours = mean over seeds of full-size models trained at this profile; ours_per_seed lists each seed; parameters exclude the "

@@ -55,11 +55,17 @@ def summary_text(profile_name: str) -> str:
                      "difference to exceed the seed spread, the larger of the two configurations' max − min over seeds; with two seeds this "
                      "is a weak test):")
         lines.append("")
-        lines.append("| claim | paper | ours mean | ours min | ours max | seed spread | seeds | verdict |")
-        lines.append("|---|---|---|---|---|---|---|---|")
+        lines.append("| claim | paper | ours mean | ours min | ours max | seed spread | seeds | parameters (better / worse) | verdict |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for row in claims.itertuples():
+            sizes = (f"{int(row.better_parameters):,} / {int(row.worse_parameters):,} ({row.size_difference:+.0%})"
+                     if "better_parameters" in claims else "not recorded")
             lines.append(f"| {row.claim} | {row.paper_difference:+.2f} | {row.ours_mean_difference:+.3f} | {row.ours_min_difference:+.3f} | "
-                         f"{row.ours_max_difference:+.3f} | {row.seed_spread:.3f} | {row.seeds} | **{row.verdict}** |")
+                         f"{row.ours_max_difference:+.3f} | {row.seed_spread:.3f} | {row.seeds} | {sizes} | **{row.verdict}** |")
+        lines.append("")
+        lines.append("A verdict the seeds resolve is *confounded by size* when the winner has more than 5 % more parameters: the default "
+                     "sub-pixel feature alignment gives UD and UDD a 3×3 conv 128 → 1,152 the paper does not describe (1.33 M parameters at ×3), "
+                     "and DU trains on one loss term against UD's two.")
         lines.append("")
         lines.append("The paper's fine ordering U < DU < UD rests on 0.02-0.03 dB; a verdict on it at this scale says little either way.")
     for name, pair_name in PAIRS.items():
@@ -67,8 +73,10 @@ def summary_text(profile_name: str) -> str:
         if pairs is None:
             continue
         kept = int(pairs["same_sign_as_paper"].sum())
+        below = (f"; **not informative in {int(pairs['comparator_below_bicubic'].sum())} of {len(pairs)} cells**, where the comparator is "
+                 "below bicubic" if "comparator_below_bicubic" in pairs else "")
         lines.append(f"- {TABLES[name]}: {pairs['claim'].iloc[0]} in the paper in {int((pairs['paper_difference'] > 0).sum())} of {len(pairs)} cells; "
-                     f"ours in {int((pairs['ours_difference'] > 0).sum())} (same sign as the paper in {kept}); mean difference paper "
+                     f"ours in {int((pairs['ours_difference'] > 0).sum())} (same sign as the paper in {kept}){below}; mean difference paper "
                      f"{pairs['paper_difference'].mean():+.2f} dB, ours {pairs['ours_difference'].mean():+.2f} dB (one seed per model: not a seed verdict).")
     table5 = read_table(folder, "table5")
     if table5 is not None:

@@ -1,9 +1,9 @@
 """UDVD Tables 2-5: UDVD and SRMD (both trained here, same recipe and profile) beside the published rows.
 
-* Table 2 (§4.3): multiple degradations, widths 0.2 / 1.3 / 2.6 × noise 15 / 50, ×2 / ×3 / ×4.
+* Table 2 (§4.4): multiple degradations, widths 0.2 / 1.3 / 2.6 × noise 15 / 50, ×2 / ×3 / ×4.
 * Table 3 (§4.4): spatially varying ramps; both models are given the true per-pixel degradation map.
-* Table 4 (§4.5): noise-free models (``udvdnf``, ``srmdnf``), widths 0.2 / 1.3 / 2.6.
-* Table 5 (§4.6): ×3 BI and DN with one model for both (the noisy ``udvd`` / ``srmd``), PSNR and SSIM,
+* Table 4 (§4.4): noise-free models (``udvdnf``, ``srmdnf``), widths 0.2 / 1.3 / 2.6.
+* Table 5 (§4.4): ×3 BI and DN with one model for both (the noisy ``udvd`` / ``srmd``), PSNR and SSIM,
   with our bicubic row checked against the paper's, including its BI SSIMs that are BD values.
 
 Methods UDVD ran from other code or copied from publications (RDN, RCAN, IRCNN, ZSSR, SFTMD, SRCNN,
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import TestSetting, udvd_table2, udvd_table3, udvd_table4, udvd_table5
 from dynsr.experiments.udvd_common import Params, bicubic_scores, compare_rows, parameter_count, quoted_rows, score, trained_model
 from dynsr.papers.records import PaperValue
@@ -28,7 +29,7 @@ from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
 from dynsr.results import write_table
 
-__all__ = ["Outputs", "run_table2", "run_table3", "run_table4", "run_table5", "pairwise", "wide"]
+__all__ = ["Outputs", "run_table2", "run_table3", "run_table4", "run_table5", "pairwise", "write_pairs", "wide"]
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,18 @@ def _compare(params: Params, name: str, settings: list[TestSetting], methods: li
 
 
 def pairwise(table: pd.DataFrame, better: str, worse: str, *, metric: str = "PSNR") -> pd.DataFrame:
-    """Per cell: the paper's and our ``better − worse`` and whether ours has the paper's sign."""
+    """Per cell: the paper's and our ``better − worse``, whether ours has the paper's sign, and the verdict
+    (:func:`dynsr.claims.paired_claim` on one seed: "not informative" where ``worse`` is below the table's Bicubic row)."""
     keys = ["dataset", "scale", "degradation"]
-    selected = table[table["metric"] == metric].set_index(["method"] + keys)
+    selected = table[table["metric"] == metric].set_index(["method"] + keys).sort_index()
     a, b = selected.loc[better], selected.loc[worse]
     joined = pd.DataFrame({"paper_difference": a["paper"] - b["paper"], "ours_difference": a["ours"] - b["ours"]}).dropna(subset=["ours_difference"])
     joined["same_sign_as_paper"] = (joined["ours_difference"] > 0) == (joined["paper_difference"] > 0)
     joined["claim"] = f"{better} > {worse}"
+    joined["bicubic"] = selected.loc["Bicubic", "ours"].reindex(joined.index) if "Bicubic" in selected.index else float("nan")
+    joined["comparator_below_bicubic"] = b["ours"].reindex(joined.index) < joined["bicubic"]
+    joined["verdict"] = [paired_claim(f"{better} > {worse}", {0: a.loc[cell, "ours"]}, {0: b.loc[cell, "ours"]}, paper_difference=None,
+                                      bicubic=joined.loc[cell, "bicubic"])["verdict"] for cell in joined.index]
     return joined.reset_index()
 
 
@@ -95,21 +101,30 @@ def _summary(table: pd.DataFrame, pairs: pd.DataFrame, better: str, worse: str) 
     sizes = table[table["recipe"].isin(trained["recipe"].unique())].groupby(["method", "scale"], sort=False)["parameters"].max()
     paper_holds = int((pairs["paper_difference"] > 0).sum())
     ours_holds = int((pairs["ours_difference"] > 0).sum())
+    below = int(pairs["comparator_below_bicubic"].sum())
     return {
         "mean gap (ours - paper, PSNR)": ", ".join(f"{method} {gap:+.2f} dB" for method, gap in means.items()),
-        f"{better} > {worse}": f"paper: {paper_holds} of {len(pairs)} cells; ours: {ours_holds} of {len(pairs)} cells (one seed each)",
+        f"{better} > {worse}": f"paper: {paper_holds} of {len(pairs)} cells; ours: {ours_holds} of {len(pairs)} cells (one seed each); "
+                               f"not informative in {below} of {len(pairs)} cells ({worse} below bicubic)",
         "parameters": ", ".join(f"{method} x{scale} {int(count):,}" for (method, scale), count in sizes.items()),
     }
 
 
-def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: str, worse: str, metadata: dict) -> Outputs:
-    write_table(table, f"udvd/tables/{name}", profile=params.profile, metadata=metadata)
+def write_pairs(table: pd.DataFrame, name: str, better: str, worse: str, *, profile: str) -> pd.DataFrame:
+    """Write ``udvd/tables/<name>_<better>_vs_<worse>``: :func:`pairwise` of a written table (it needs no model)."""
     pairs = pairwise(table, better, worse)
     pairs_out = pairs.assign(metric="PSNR", paper=pairs["paper_difference"], ours=pairs["ours_difference"],
-                             gap=pairs["ours_difference"] - pairs["paper_difference"], profile=params.profile,
+                             gap=pairs["ours_difference"] - pairs["paper_difference"], profile=profile,
                              steps=int(table[table["method"] == better]["steps"].max()), seeds="seed=0")
-    write_table(pairs_out, f"udvd/tables/{name}_{better.lower().strip('*')}_vs_{worse.lower().strip('*')}", profile=params.profile,
-                metadata={"note": f"per cell, {better} − {worse} (paper and ours, one seed each)"})
+    write_table(pairs_out, f"udvd/tables/{name}_{better.lower().strip('*')}_vs_{worse.lower().strip('*')}", profile=profile,
+                metadata={"note": f"per cell, {better} − {worse} (paper and ours, one seed each); verdict 'not informative' where {worse} "
+                                  "is below the table's Bicubic row"})
+    return pairs
+
+
+def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: str, worse: str, metadata: dict) -> Outputs:
+    write_table(table, f"udvd/tables/{name}", profile=params.profile, metadata=metadata)
+    pairs = write_pairs(table, name, better, worse, profile=params.profile)
     figure_path = profile_results_dir(params.profile) / "udvd" / "figures" / f"{name}_gap.png"
     figures = [save_figure(gap_plot(table[(table["source"] == "trained here") & (table["metric"] == "PSNR")], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
     return Outputs(table, pairs, figures, _summary(table, pairs, better, worse))

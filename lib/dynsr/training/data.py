@@ -41,6 +41,7 @@ the paper's text would have it): the official code's order, which differs only a
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -59,7 +60,7 @@ from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.paths import data_root
 from dynsr.training.config import TrainConfig
 
-__all__ = ["TrainingPatches", "DF2K_FOLDER", "batch_indices"]
+__all__ = ["TrainingPatches", "DF2K_FOLDER", "batch_indices", "is_df2k_hr_image"]
 
 DF2K_FOLDER = "DF2K"
 _SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -73,9 +74,24 @@ def batch_indices(step: int, batch_size: int, *, rank: int = 0, world_size: int 
     return list(range(first + rank, first + batch_size, world_size))
 
 
+# The DIV2K and Flickr2K archives hold, beside the HR images, downscaled copies: folders such as
+# ``DIV2K_train_LR_bicubic/X2`` or ``Flickr2K_LR_unknown/X4`` and files such as ``0001x2.png`` (about 82 % of
+# Flickr2K's files). They are large enough to pass the patch-size check, so they must be excluded by name.
+_LR_FOLDER_TOKENS = re.compile(r"(^|[_\-. ])(lr|x[2-8])($|[_\-. ])", re.IGNORECASE)
+_LR_FILE_STEM = re.compile(r"x[2-8]$", re.IGNORECASE)
+
+
+def is_df2k_hr_image(relative: Path) -> bool:
+    """Whether a file under ``<data root>/DF2K`` (path relative to it) is an HR training image: an image
+    suffix, no folder named as a low-resolution copy (``*_LR_*``, ``X2``-``X8``), no ``x2``-``x8`` stem suffix."""
+    if relative.suffix.lower() not in _SUFFIXES or _LR_FILE_STEM.search(relative.stem):
+        return False
+    return not any(_LR_FOLDER_TOKENS.search(part) for part in relative.parts[:-1])
+
+
 def _df2k_paths() -> list[Path]:
     folder = data_root() / DF2K_FOLDER
-    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in _SUFFIXES) if folder.is_dir() else []
+    paths = sorted(p for p in folder.rglob("*") if p.is_file() and is_df2k_hr_image(p.relative_to(folder))) if folder.is_dir() else []
     if not paths:
         raise DataNotFoundError(
             f"no DF2K training images under {folder}; the paper profile trains on DIV2K + Flickr2K: "
