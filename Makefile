@@ -1,17 +1,21 @@
 # dynsr: the two commands of the README.
-#   make test                 set up, then run the test suite (unit tests + notebooks under nbval, smoke profile)
+#   make test                 set up, then run the test suite (unit tests + one smoke reproduce whose executed notebooks get nbval's check)
+#   make nbval                set up, then run nbval itself on notebooks/ (the smoke profile; executes every notebook again)
 #   make reproduce PROFILE=cpu   set up, then regenerate every table and figure for a profile
 PYTHON ?= python3
 PROFILE ?= cpu
 
-.PHONY: setup test reproduce bench
+.PHONY: setup test nbval reproduce bench
 
 setup:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 
 test: setup
-	$(PYTHON) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(PYTHON) -m pytest tests -p no:cacheprovider
+
+nbval: setup
+	$(PYTHON) -m pytest notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 reproduce: setup
 	$(PYTHON) -m dynsr.cli reproduce --profile $(PROFILE)

@@ -1,4 +1,5 @@
-"""`dynsr reproduce --profile smoke` end to end: every notebook runs, every table and the index are written."""
+"""`dynsr reproduce --profile smoke` end to end: every notebook runs once, every table and the index are written, and
+the executed notebooks pass nbval's output check (``tests/notebook_outputs.py``) and print nothing on stderr."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from notebook_outputs import output_mismatches, stderr_outputs
 
 
 def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> None:
@@ -19,6 +21,11 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     notebooks = sorted(p.name for p in (smoke / "notebooks").iterdir())
     expected = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert len(expected) == 20 and notebooks == expected  # no .running or .failed copies
+    notebooks_dir = Path(__file__).resolve().parents[1] / "notebooks"
+    mismatches = [problem for name in expected for problem in output_mismatches(smoke / "notebooks" / name, notebooks_dir / name)]
+    assert not mismatches, "\n".join(mismatches)
+    warnings = [line for name in expected for line in stderr_outputs(smoke / "notebooks" / name)]
+    assert not warnings, "\n".join(warnings)
     table = pd.read_csv(smoke / "srmd" / "tables" / "udvd_table2.csv")
     assert len(table) == 108 and set(table["profile"]) == {"smoke"}
     assert set(table.loc[table["method"] == "SRMD", "steps"]) == {4}

@@ -3,9 +3,10 @@
 The LR inputs come from :func:`dynsr.degradations.testsets.cached_lr` (deterministic, cached); the
 output is quantised to 8 bits and scored with :mod:`dynsr.metrics` against the modcropped HR:
 Y channel (BT.601), crop = scale. A grayscale HR image (Set14 ``bridge``) is given to the model as
-three equal channels and scored on the Y of both RGB images, as DASR's (EDSR-derived) code does;
-the classic MATLAB protocol of the bicubic rows instead scores the gray channel itself (1.32 dB
-lower on ``bridge``), see :mod:`dynsr.experiments.bicubic`.
+three equal channels and scored as its setting's ``gray_scoring`` says (the paper's code:
+``replicate_y`` for DASR, the Y of both RGB images; ``channel_mean`` for UDVD, SRMD's MATLAB demos'
+mean of the SR channels against the gray HR); every row names it. The classic MATLAB protocol of
+the bicubic rows scores the gray channel itself, see :mod:`dynsr.experiments.bicubic`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.data.images import modcrop
 from dynsr.degradations.testsets import TestSetting, cached_lr
-from dynsr.metrics import psnr, ssim, to_uint8
+from dynsr.metrics import psnr, psnr_planes, ssim, ssim_planes, to_uint8
 
 __all__ = ["METRIC_CONVENTION", "Upscaler", "center_crop", "evaluate", "mean_scores", "score_grid"]
 
@@ -53,6 +54,19 @@ def score_grid(means: pd.DataFrame, *, metric: str = "PSNR") -> pd.DataFrame:
     return means.pivot_table(index="kernel_width", columns="noise", values=metric)
 
 
+def _scores(sr: np.ndarray, hr: np.ndarray, crop: int, *, channel_mean: bool, with_ssim: bool) -> dict[str, float]:
+    """PSNR (and SSIM) of a uint8 SR image: on Y, or (``channel_mean``, a gray HR replicated to RGB) its channel mean
+    against the gray plane."""
+    if not channel_mean:
+        scores = {"PSNR": psnr(sr, hr, crop=crop)}
+        return {**scores, "SSIM": ssim(sr, hr, crop=crop)} if with_ssim else scores
+    window = (slice(crop, -crop), slice(crop, -crop)) if crop else (slice(None), slice(None))
+    sr_plane = sr.astype(np.float64).mean(axis=2)[window]  # (H', W'), the mean of R, G, B
+    hr_plane = hr[..., 0].astype(np.float64)[window]  # (H', W'), the gray image
+    scores = {"PSNR": psnr_planes(sr_plane, hr_plane)}
+    return {**scores, "SSIM": ssim_planes(sr_plane, hr_plane)} if with_ssim else scores
+
+
 def evaluate(
     upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, crop: int | None = None, with_ssim: bool = True
 ) -> pd.DataFrame:
@@ -60,7 +74,7 @@ def evaluate(
 
     ``image_limit`` keeps the first images of each set and ``crop`` their central ``crop``² part (the
     ``smoke`` profile's fast check; see :class:`dynsr.profiles.Profile`). Columns: paper, table,
-    dataset, setting, scale, image, PSNR, SSIM (if ``with_ssim``). The metric convention is in
+    dataset, setting, scale, kernel_width, noise, image, gray_scoring, PSNR, SSIM (if ``with_ssim``). The metric convention is in
     ``DataFrame.attrs["metric_convention"]``.
     """
     images: dict[str, list] = {}
@@ -77,9 +91,8 @@ def evaluate(
                 raise ValueError(f"the upscaler returned {sr.shape} for {setting.dataset}/{image.name}; expected {hr.shape}")
             sr = to_uint8(sr)
             row = {"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
-                   "scale": scale, **_grid_coordinates(setting), "image": image.name, "PSNR": psnr(sr, hr, crop=scale)}
-            if with_ssim:
-                row["SSIM"] = ssim(sr, hr, crop=scale)
+                   "scale": scale, **_grid_coordinates(setting), "image": image.name, "gray_scoring": setting.gray_scoring,
+                   **_scores(sr, hr, scale, channel_mean=image.was_grayscale and setting.gray_scoring == "channel_mean", with_ssim=with_ssim)}
             rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["metric_convention"] = METRIC_CONVENTION
@@ -88,7 +101,7 @@ def evaluate(
 
 def mean_scores(per_image: pd.DataFrame) -> pd.DataFrame:
     """Mean over images per (paper, table, dataset, setting, scale), with the image count."""
-    keys = ["paper", "table", "dataset", "setting", "scale", "kernel_width", "noise"]
+    keys = ["paper", "table", "dataset", "setting", "scale", "kernel_width", "noise", "gray_scoring"]
     metrics = [m for m in ("PSNR", "SSIM") if m in per_image]
     means = per_image.groupby(keys, sort=False, dropna=False)[metrics].mean()
     means["n_images"] = per_image.groupby(keys, sort=False, dropna=False)["image"].count()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["to_uint8", "rgb_to_y", "psnr", "ssim", "gaussian_window_1d"]
+__all__ = ["to_uint8", "rgb_to_y", "psnr", "psnr_planes", "ssim", "ssim_planes", "gaussian_window_1d"]
 
 _Y_WEIGHTS = np.array([65.481, 128.553, 24.966], dtype=np.float64) / 255.0
 
@@ -86,8 +86,12 @@ def psnr(sr: np.ndarray, hr: np.ndarray, *, crop: int, y_channel: bool = True, r
 
     Returns ``inf`` for identical images.
     """
-    sr_planes, hr_planes = _prepare(sr, hr, crop, y_channel, round_y)
-    mse = float(np.mean((sr_planes - hr_planes) ** 2))
+    return psnr_planes(*_prepare(sr, hr, crop, y_channel, round_y))
+
+
+def psnr_planes(sr_planes: np.ndarray, hr_planes: np.ndarray) -> float:
+    """PSNR in dB of float planes on the 0-255 scale, already cropped (e.g. SRMD's channel mean of a gray image)."""
+    mse = float(np.mean((np.asarray(sr_planes, dtype=np.float64) - hr_planes) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
 
 
@@ -118,7 +122,14 @@ def _ssim_plane(x: np.ndarray, y: np.ndarray, window: np.ndarray) -> float:
 
 def ssim(sr: np.ndarray, hr: np.ndarray, *, crop: int, y_channel: bool = True, round_y: bool = False) -> float:
     """SSIM (Wang et al. ``ssim_index.m``) between two uint8 RGB images; RGB is the mean over channels."""
-    sr_planes, hr_planes = _prepare(sr, hr, crop, y_channel, round_y)
+    return ssim_planes(*_prepare(sr, hr, crop, y_channel, round_y))
+
+
+def ssim_planes(sr_planes: np.ndarray, hr_planes: np.ndarray) -> float:
+    """SSIM of float planes ``(H, W)`` or ``(H, W, C)`` on the 0-255 scale, already cropped; the mean over planes."""
+    sr_planes, hr_planes = (np.asarray(p, dtype=np.float64) for p in (sr_planes, hr_planes))
+    if sr_planes.ndim == 2:
+        sr_planes, hr_planes = sr_planes[..., None], hr_planes[..., None]  # (H, W, 1)
     if min(sr_planes.shape[:2]) < 11:
         raise ValueError(f"SSIM needs at least 11x11 pixels after cropping; got {sr_planes.shape[:2]}")
     window = gaussian_window_1d()

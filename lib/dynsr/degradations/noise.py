@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["add_gaussian_noise", "add_gaussian_noise_torch", "quantize", "clip_unit"]
+__all__ = ["add_gaussian_noise", "add_gaussian_noise_torch", "quantize", "clip_unit", "matlab_uint8"]
 
 
 def add_gaussian_noise(image: np.ndarray, sigma: float, *, rng: np.random.Generator) -> np.ndarray:
@@ -56,3 +56,14 @@ def clip_unit(image):
     if isinstance(image, torch.Tensor):
         return torch.clamp(image, 0.0, 1.0)
     return np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
+
+
+def matlab_uint8(values: np.ndarray) -> np.ndarray:
+    """MATLAB's ``uint8(x)`` of values on the 0-255 scale: round half away from zero, saturate to [0, 255].
+
+    It differs from :func:`quantize` (numpy's round half to even) only at exact halves, which integer-valued
+    filters of 8-bit images do produce. MATLAB functions applied to a ``uint8`` image (``imfilter``,
+    ``imresize``) return ``uint8`` this way.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return np.clip(np.floor(np.abs(values) + 0.5) * np.sign(values), 0.0, 255.0).astype(np.uint8)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from dynsr.papers.gldfn import gaussian8_sigmas
 
 __all__ = [
     "TestSetting",
+    "GrayScoring",
+    "GRAY_SCORINGS",
+    "UDVD_GRAY_SCORING",
     "dasr_table1",
     "dasr_table2",
     "dasr_table3",
@@ -56,15 +60,26 @@ __all__ = [
 ]
 
 
+GrayScoring = Literal["replicate_y", "channel_mean"]
+GRAY_SCORINGS: tuple[GrayScoring, ...] = ("replicate_y", "channel_mean")
+
+
 @dataclass(frozen=True)
 class TestSetting:
-    """One cell of a paper's table: a data set and a degradation, with the paper's column label."""
+    """One cell of a paper's table: a data set and a degradation, with the paper's column label.
+
+    ``gray_scoring``: how a grayscale HR image (Set14 ``bridge``) is scored; the model always sees it as three equal
+    channels. ``"replicate_y"``: the HR replicated to RGB and both images scored on BT.601 Y (DASR's code, EDSR's
+    harness); ``"channel_mean"``: the mean of the SR image's R, G, B against the gray HR, no Y conversion (SRMD's
+    MATLAB demos, whose harness gave UDVD's SRMD rows). The two differ by about 1.3 dB on ``bridge``.
+    """
 
     paper: str
     table: str
     dataset: str
     label: str
     degradation: Degradation | SpatiallyVaryingDegradation
+    gray_scoring: GrayScoring = "replicate_y"
 
 
 # --- DASR (Wang et al. 2021), §4.1-4.3 ------------------------------------------------------------
@@ -109,14 +124,18 @@ def dasr_table3() -> list[TestSetting]:
 
 # --- UDVD (Xu et al. 2020), §4, and DMSR (Yang et al. 2022), §4.2 ----------------------------------
 
+# UDVD publishes no code; its SRMD rows come from SRMD's MATLAB demos, which score a gray image by the SR image's channel
+# mean (docs/decisions/udvd.md). The committed cpu tables of UDVD were written before this switch, with "replicate_y".
+UDVD_GRAY_SCORING: GrayScoring = "channel_mean"
+
 def _srmd_harness(scale: int, width: float | None, noise: float) -> Degradation:
     kernel = GaussianKernel(width, 15) if width else None
     return Degradation(scale=scale, kernel=kernel, noise=noise, padding="replicate")
 
 
-def _grid(paper: str, table: str, widths, noises, scales, datasets) -> list[TestSetting]:
+def _grid(paper: str, table: str, widths, noises, scales, datasets, *, gray_scoring: GrayScoring = "replicate_y") -> list[TestSetting]:
     return [
-        TestSetting(paper, table, dataset, f"x{scale} width {width:g} noise {noise:g}", _srmd_harness(scale, width, noise))
+        TestSetting(paper, table, dataset, f"x{scale} width {width:g} noise {noise:g}", _srmd_harness(scale, width, noise), gray_scoring)
         for scale in scales
         for width in widths
         for noise in noises
@@ -134,12 +153,12 @@ def kernel_noise_grid(dataset: str, scale: int, widths: tuple[float, ...], noise
 
 def udvd_table1() -> list[TestSetting]:
     """UDVD Table 1: Set5 x3, kernel width 1.3, noise 15."""
-    return _grid("UDVD", "Table 1", (1.3,), (15.0,), (3,), ("Set5",))
+    return _grid("UDVD", "Table 1", (1.3,), (15.0,), (3,), ("Set5",), gray_scoring=UDVD_GRAY_SCORING)
 
 
 def udvd_table2() -> list[TestSetting]:
     """UDVD Table 2: widths 0.2 / 1.3 / 2.6 x noise 15 / 50, x2 / x3 / x4, Set5 / Set14 / BSD100."""
-    return _grid("UDVD", "Table 2", (0.2, 1.3, 2.6), (15.0, 50.0), (2, 3, 4), _UDVD_SETS)
+    return _grid("UDVD", "Table 2", (0.2, 1.3, 2.6), (15.0, 50.0), (2, 3, 4), _UDVD_SETS, gray_scoring=UDVD_GRAY_SCORING)
 
 
 def udvd_table3() -> list[TestSetting]:
@@ -151,7 +170,8 @@ def udvd_table3() -> list[TestSetting]:
         ("width [0.2, 2], noise [5, 50]", LinearRamp(0.2, 2.0), LinearRamp(5.0, 50.0)),
     )
     return [
-        TestSetting("UDVD", "Table 3", dataset, f"x{scale} {label}", SpatiallyVaryingDegradation(scale=scale, width=width, noise=noise))
+        TestSetting("UDVD", "Table 3", dataset, f"x{scale} {label}", SpatiallyVaryingDegradation(scale=scale, width=width, noise=noise),
+                    UDVD_GRAY_SCORING)
         for label, width, noise in rows
         for scale in (2, 3, 4)
         for dataset in _UDVD_SETS
@@ -160,13 +180,13 @@ def udvd_table3() -> list[TestSetting]:
 
 def udvd_table4() -> list[TestSetting]:
     """UDVD Table 4: widths 0.2 / 1.3 / 2.6, noise-free, x2 / x3 / x4, Set5 / Set14 / BSD100."""
-    return _grid("UDVD", "Table 4", (0.2, 1.3, 2.6), (0.0,), (2, 3, 4), _UDVD_SETS)
+    return _grid("UDVD", "Table 4", (0.2, 1.3, 2.6), (0.0,), (2, 3, 4), _UDVD_SETS, gray_scoring=UDVD_GRAY_SCORING)
 
 
 def udvd_table5() -> list[TestSetting]:
     """UDVD Table 5: x3 BI (bicubic only) and DN (bicubic, then AWGN 30), Set5 / Set14 / BSD100."""
     return [
-        TestSetting("UDVD", "Table 5", dataset, label, _srmd_harness(3, None, noise))
+        TestSetting("UDVD", "Table 5", dataset, label, _srmd_harness(3, None, noise), UDVD_GRAY_SCORING)
         for label, noise in (("BI", 0.0), ("DN", 30.0))
         for dataset in _UDVD_SETS
     ]

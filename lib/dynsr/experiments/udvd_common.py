@@ -96,7 +96,7 @@ def compare_rows(means: pd.DataFrame, method: str, paper: Iterable[PaperValue], 
             rows.append({
                 "method": method, "dataset": cell["dataset"], "scale": int(cell["scale"]), "degradation": cell["setting"], "metric": metric,
                 "paper": value, "ours": cell[metric], "gap": cell[metric] - value, "profile": profile, "steps": steps, "seeds": seeds,
-                "n_images": int(cell["n_images"]), "source": TRAINED_HERE if steps else "computed (no training)",
+                "n_images": int(cell["n_images"]), "gray_scoring": cell["gray_scoring"], "source": TRAINED_HERE if steps else "computed (no training)",
                 "note": record.note if record else "",
             })
     return rows
