@@ -6,7 +6,7 @@ per channel. Randomness comes only from the generator passed in.
 
 What happens after the noise is a paper-specific switch, not a fixed step:
 
-* SRMD's test harness, which UDVD used (UDVD targets A.2.4): float LR, no clipping, no rounding.
+* SRMD's test harness, which UDVD used (docs/decisions/udvd.md, U16): float LR, no clipping, no rounding.
 * DASR's code: round and clip to 8-bit values (``quantize``).
 * IKC/DAN/DCLS (GLDFN): clip to [0, 1] (``clip``).
 """

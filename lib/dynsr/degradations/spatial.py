@@ -2,7 +2,7 @@
 
 UDVD Table 3 tests with "kernel width and noise level ... gradually increasing in the
 corresponding range [0.2, 2] and [5, 50] from left to right". The paper does not say how; this
-module builds it as ``targets-udvd-arcsr.md`` A.2.3 recommends, each choice a field:
+module builds it as ``docs/decisions/udvd.md`` (U18) reads it, each choice a field:
 
 * The width and the noise level are linear in the horizontal position ``u ∈ [0, 1]`` (0 = the
   centre of the leftmost column, 1 = the rightmost), evaluated at each HR column for the blur and

@@ -9,8 +9,8 @@ them under the cache folder (``DYNSR_CACHE_DIR``, git-ignored) keyed by the degr
 Defaults where a paper is silent, each a field of :class:`~dynsr.degradations.pipelines.Degradation`:
 
 * UDVD and DMSR (15x15 kernels): SRMD's test harness, ``imfilter(..., 'replicate')``, float LR,
-  no clipping or rounding (targets-udvd-arcsr.md A.2.4; DMSR follows UDVD/SRMD, §4.1).
-* DASR (21x21): reflection padding, LR rounded and clipped to 8 bits (DASR code, B2 of the notes).
+  no clipping or rounding (docs/decisions/udvd.md, U16; DMSR follows UDVD/SRMD, §4.1).
+* DASR (21x21): reflection padding, LR rounded and clipped to 8 bits (DASR code; docs/decisions/dasr.md, D6, D8).
 * GLDFN settings 1-2 (21x21 / DIV2KRK): reflection padding, clip to [0, 1] (DCLS's code, which
   GLDFN follows; targets-gldfn.md §2.1).
 """

@@ -45,11 +45,11 @@ __all__ = [
     "profile_images", "representations", "probe_accuracy", "same_group_neighbour_rate", "tsne_embedding", "Probe",
 ]
 
-KERNEL_SIZE = 21  # DASR's kernels are 21x21 (guide B2)
+KERNEL_SIZE = 21  # DASR's kernels are 21x21 (docs/decisions/dasr.md, D5)
 NOT_RUN = "not run here"
 KERNEL_PROVENANCE = ("K1-K9 (λ1, λ2, θ°; λ = standard deviations, DASR code convention): RECONSTRUCTED, UNVERIFIED. The paper shows the "
                      "kernels only as images; the list is a third party's (the DSAT authors, I2-Multimedia-Lab/DSAT issue #2), whose shapes "
-                     "and order match the paper's thumbnails (guide B2). DASR's own answer (DASR issue #25) is an image not readable here, "
+                     "and order match the paper's thumbnails (docs/decisions/dasr.md, D21). DASR's own answer (DASR issue #25) is an image not readable here, "
                      "and its anisotropic checkpoint was re-uploaded after a θ-sampling fix, so the paper's Table 3 numbers may differ.")
 
 

@@ -1,7 +1,7 @@
 """DASR's figures, regenerated with the models trained here, each with numbers a picture cannot give.
 
 * Figs. 3 and 6 (:func:`run_representations`): t-SNE of the 256-d degradation representations of
-  B100 LR images (the guide's reading of Fig. 6's unstated images), plus the kNN (leave-one-out) and
+  B100 LR images (our reading of Fig. 6's unstated images, docs/decisions/dasr.md, D26), plus the kNN (leave-one-out) and
   linear-probe accuracy of the degradation class with the chance level (:func:`dynsr.experiments.dasr_common.probe_accuracy`),
   and how often a representation's nearest neighbour is the same B100 image under another degradation (probe
   ``same-image``, its chance beside it): the diagnosis when the kNN accuracy falls below chance.

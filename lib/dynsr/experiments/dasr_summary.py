@@ -138,7 +138,7 @@ def summary_text(profile_name: str) -> str:
     else:
         lines += ["- ours (mean over seeds) − paper:"] + gap_lines(table1, "method", digits=2, unit=" dB")
         lines += ["", *_claim_table(claims1[claims1["seeds"].notna() & (claims1["seeds"].astype(str) != "")]), "",
-                  "Guide (part C): the σ = 0.2 differences (0.01-0.10 dB) and Model 3 vs Model 4 (0.08-0.25 dB) are not expected to be "
+                  "Expected (docs/decisions/dasr.md, D27): the σ = 0.2 differences (0.01-0.10 dB) and Model 3 vs Model 4 (0.08-0.25 dB) are not expected to be "
                   "resolvable at a reduced scale; the large-σ gaps of Models 1 and 2 and the oracle's ordering are.",
                   "- SRMDNF* is trained here (`srmdnf_dasr`: IKC's 10-d codes of 21×21 kernels, Model 5's schedule; 1.55M parameters to Model 5's "
                   "5.07M). SRMDNF + KernelGAN / + Predictor: quoted; the claims that involve them are not checkable here (neither estimator is built)."]

@@ -13,8 +13,8 @@ seeds, each seed beside it. The claims of §4.2 become paired-by-seed verdicts p
 * the modulation branch helps: Model 4 − Model 3;
 * the oracle is an upper bound: Model 5 − Model 4.
 
-The guide (part C) expects the large-σ gaps of the first two (0.4-0.9 dB at σ ≥ 2.6) and the oracle's
-ordering to be resolvable at a reduced scale, not the σ = 0.2 differences (0.01-0.10 dB) nor Model 3 vs 4
+The large-σ gaps of the first two (0.4-0.9 dB at σ ≥ 2.6) and the oracle's ordering are expected to be
+resolvable at a reduced scale (docs/decisions/dasr.md, D27), not the σ = 0.2 differences (0.01-0.10 dB) nor Model 3 vs 4
 (0.08-0.25 dB, borderline); each verdict row says which (``guide_expectation``).
 
 ``steps`` counts every optimiser step: Models 2-4 add the encoder-only stage 1 to the joint stage 2
@@ -50,7 +50,7 @@ from dynsr.results import write_table
 
 __all__ = ["Table1Params", "Outputs", "CLAIMS", "SRMDNF_CLAIMS", "SRMDNF_NOT_RUN", "run"]
 
-# (claim, better row, worse row, what the guide expects at a reduced scale)
+# (claim, better row, worse row, what is expected at a reduced scale: docs/decisions/dasr.md, D27)
 CLAIMS: tuple[tuple[str, str, str, str], ...] = (
     ("representation learning helps (esp. large σ): Model 4 > Model 1", "Model 4", "Model 1",
      "checkable at large σ (2.6, 3.4: +0.39 / +0.79 dB); not at σ ≤ 1.8 (≤ 0.10 dB)"),
@@ -162,7 +162,7 @@ def run(params: Table1Params) -> Outputs:
     bicubic = bicubic_scores(dasr_table1(), get_profile(params.profile), scale=4).set_index("setting")["PSNR"].to_dict()
     claims = _claims(per_seed, params.profile, bicubic)
     metadata = {"source": "DASR Table 1 (Set14 x4, isotropic, noise-free)", "metric": "PSNR on Y, crop = scale",
-                "flags": "A-E as reconstructed by the guide (the printed header lost one label): " + ", ".join(paper.TABLE1_FLAG_NAMES),
+                "flags": "A-E as reconstructed in docs/decisions/dasr.md, D25 (the printed header lost one label): " + ", ".join(paper.TABLE1_FLAG_NAMES),
                 "note": "ours = mean over seeds of full-size models trained at this profile; ours_per_seed lists each seed; parameters exclude the "
                         "projection head (the paper's count); SRMDNF* trained here (srmdnf_dasr: IKC's 10-d codes, Model 5's schedule); "
                         "SRMDNF + KernelGAN / + Predictor quoted, not run (see the claims)"}

@@ -2,7 +2,7 @@
 
 A UDVD notebook loads (or trains, with ``retrain``) models by recipe name
 (:mod:`dynsr.training.recipes`: ``udvd``, ``udvd_baseline``, …, ``srmd``, ``udvdnf``), scores them with
-the SRMD test harness (:mod:`dynsr.degradations.testsets`, guide A.2.4) on the profile's images
+the SRMD test harness (:mod:`dynsr.degradations.testsets`; docs/decisions/udvd.md, U16) on the profile's images
 (``cpu``: every image of Set5 / Set14, the first 20 of BSD100, see :class:`dynsr.profiles.Profile`)
 and writes rows with the published number, ours, the gap, the profile, steps and seeds.
 """

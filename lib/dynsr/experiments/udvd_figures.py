@@ -6,7 +6,7 @@
   degradation, (b) for the spatially varying one of Table 3 (both ramps), (c) |a − b|; plus a number
   the picture cannot give: the mean |a − b| per third of the image width (it should grow with the ramp).
 * Figs. 1 and 5: spatially varying examples, BSD100 *castle* (102061) ×2 in four quadrants (Fig. 1's
-  widths and levels, guide A.2.3) and Set14 *zebra* ×3 with both ramps; crops of LR / bicubic / SRMD /
+  widths and levels, docs/decisions/udvd.md, U19) and Set14 *zebra* ×3 with both ramps; crops of LR / bicubic / SRMD /
   UDVD / HR with each crop's PSNR. RCAN and ZSSR (the paper's other columns) are not run here.
 * Figs. 6 and 7: real images without ground truth (*chip* ×4, *Frog* ×3 from SRMD's test set; Fig. 7's
   unnamed image replaced by SRMD's *cat* ×2): UDVD over a grid of (width, noise) on a crop, as the
@@ -161,7 +161,7 @@ def run_kernels(params: Params, *, dataset: str = "Set14", image_name: str = "ze
 
 # --- Figs. 1 and 5: spatially varying examples ---------------------------------------------------------
 
-# Fig. 1 (castle, x2): top-left width 1.6 / noise 0, top-right 0.2 / 0, bottom-left 1.6 / 10, bottom-right 0.2 / 10 (guide A.2.3).
+# Fig. 1 (castle, x2): top-left width 1.6 / noise 0, top-right 0.2 / 0, bottom-left 1.6 / 10, bottom-right 0.2 / 10 (docs/decisions/udvd.md, U19).
 FIG1_DEGRADATION = SpatiallyVaryingDegradation(scale=2, width=Quadrants(1.6, 0.2, 1.6, 0.2), noise=Quadrants(0.0, 0.0, 10.0, 10.0))
 FIG5_DEGRADATION = SpatiallyVaryingDegradation(scale=3, width=LinearRamp(0.2, 2.0), noise=LinearRamp(5.0, 50.0))
 

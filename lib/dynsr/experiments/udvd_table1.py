@@ -2,9 +2,9 @@
 
 Every configuration is the full-size network (15 residual blocks, 128 channels) trained with the same
 recipe at the run's profile, for every seed in ``seeds``; ours = the mean over seeds, with each seed's
-score beside it. The claims of §4.2 become paired-by-seed verdicts (:mod:`dynsr.claims`). The guide
-(A.6) expects the fine ordering U < DU < UD (0.02-0.03 dB in the paper) not to be resolvable at a
-reduced scale; it is reported with the same machinery rather than asserted.
+score beside it. The claims of §4.2 become paired-by-seed verdicts (:mod:`dynsr.claims`). The fine
+ordering U < DU < UD (0.02-0.03 dB in the paper) is not expected to be resolvable at a reduced scale
+(docs/decisions/udvd.md, U22); it is reported with the same machinery rather than asserted.
 
 Size: with the default sub-pixel feature alignment (a 3×3 conv 128 → 1,152 that the paper does not describe,
 see ``docs/decisions/udvd.md``) UD and UDD carry 1.33 M parameters more than U and DU (21 % of UDD), and DU trains
@@ -12,7 +12,7 @@ on one loss term against UD's two. Retraining the ablation with the parameter-fr
 here, so every verdict names both parameter counts, and a resolved verdict between networks more than 5 % apart
 reads "confounded by size" (:data:`dynsr.claims.CONFOUNDED_BY_SIZE`; the seeds' own verdict is kept beside it).
 
-The multistage loss skips stages smaller than HR (register #4): for UDVD_DU the first stage is LR-sized,
+The multistage loss skips stages smaller than HR (docs/decisions/udvd.md, U4): for UDVD_DU the first stage is LR-sized,
 so its loss is the final output's alone; for U and Baseline there is one stage. Only UD and UDD have
 more than one HR-sized stage, and "UDD w/o multistage loss" isolates the loss for UDD.
 """

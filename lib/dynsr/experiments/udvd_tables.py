@@ -130,7 +130,7 @@ def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: 
     return Outputs(table, pairs, figures, _summary(table, pairs, better, worse))
 
 
-_METADATA = {"metric": "PSNR (SSIM in Table 5) on Y, crop = scale (SRMD harness, guide A.2.4)",
+_METADATA = {"metric": "PSNR (SSIM in Table 5) on Y, crop = scale (SRMD harness, docs/decisions/udvd.md, U16)",
              "note": "trained here = full-size models trained at this profile, one seed; quoted = the paper's number for a method not run here; "
                      "UDVD has 3.5-4.1x SRMD's parameters (a confound for UDVD vs SRMD)"}
 
@@ -147,7 +147,7 @@ def run_table3(params: Params) -> Outputs:
     """UDVD Table 3: spatially varying ramps; UDVD and SRMD (trained here) get the true per-pixel degradation map."""
     methods = [_Method("UDVD", "udvd", lambda: table3("UDVD")), _Method("SRMD", "srmd", lambda: table3("SRMD"))]
     table = _compare(params, "table3", udvd_table3(), methods, [])
-    metadata = {"source": "UDVD Table 3 (ramps built as guide A.2.3 recommends: linear in the column, per-column kernels and noise)", **_METADATA}
+    metadata = {"source": "UDVD Table 3 (ramps built as docs/decisions/udvd.md, U18 reads it: linear in the column, per-column kernels and noise)", **_METADATA}
     return _finish(params, "table3", "UDVD Table 3", table, "UDVD", "SRMD", metadata)
 
 

@@ -1,16 +1,16 @@
 """DASR (Wang et al., CVPR 2021): unsupervised degradation representation learning for blind super-resolution.
 
-Map of the paper (guide ``targets-dmsr-dasr.md`` part B; "[CODE]" = resolved by the official code,
-LongguangWang/DASR, as described in ``peers.md`` A.1; every unstated choice is a constructor switch):
+Map of the paper (each unstated or ambiguous point is a section of ``docs/decisions/dasr.md``, cited below as
+D1-D27; "[CODE]" = resolved by the official code, LongguangWang/DASR, D1; every unstated choice is a constructor switch):
 
 * **Degradation encoder E** (§3.2.1, Fig. 2(a)), :class:`DegradationEncoder`: "a convolutional network
   with six layers", then global average pooling → the 256-d degradation representation. Widths,
-  strides, normalisation and activations are not in the paper ([CODE], B1.2): 3×3 convs
+  strides, normalisation and activations are not in the paper ([CODE], D2): 3×3 convs
   3→64→64→128 (stride 2)→128→256 (stride 2)→256, each followed by BatchNorm (``encoder_batch_norm``,
   paper silent) and LeakyReLU(0.1). The two-layer MLP projection head (Linear 256→256, LeakyReLU,
   Linear 256→256; "as in SimCLR and MoCo v2") gives the embeddings x, x⁺, x⁻ of Eq. (2)-(3) and is
   used **only by the contrastive loss**: it is built only with ``projection_head=True`` (training with
-  L_degrad), so the default model has the paper's 5.8 M parameters (Table 3; B1.5). The loss, the
+  L_degrad), so the default model has the paper's 5.8 M parameters (Table 3; D2). The loss, the
   momentum key encoder and the queue belong to training, not to this module.
 * **Compression** (Fig. 2(b), green FC): R = LeakyReLU(Linear(256 → 64, no bias)) ([CODE]), computed
   once and shared by every DA block.
@@ -46,7 +46,7 @@ Ablation variants of §4.2 / Table 1 (all ×4, isotropic, noise-free):
 * Model 4: the default.
 * Model 5 (oracle): ``degradation_input="true_kernel"``: no encoder; the flattened true 21×21 kernel goes
   through 5 FC layers 441→256→…→256 with LeakyReLU(0.1) between them (:class:`KernelEncoder`; widths
-  and activations are a reading, register B3). This variant is not blind: ``model(lr, kernel)``.
+  and activations are a reading, D18). This variant is not blind: ``model(lr, kernel)``.
 
 Inputs and outputs: ``model(lr)`` with ``lr`` (B, 3, h, w) in [0, 1] → (B, 3, s·h, s·w) in [0, 1] (not
 clipped). Blind inference tiles the SR network but computes the representation once on the whole image
@@ -173,7 +173,7 @@ class KernelEncoder(nn.Module):
     """Model 5's oracle "encoder" (§4.2): ``layers`` FC layers on the flattened true kernel, 441 → 256 → … → 256.
 
     LeakyReLU(0.1) after every layer but the last (``final_activation`` adds one after the last); the
-    widths and activations are not in the paper (register B3).
+    widths and activations are not in the paper (docs/decisions/dasr.md, D18).
     """
 
     def __init__(self, *, kernel_size: int = 21, layers: int = 5, width: int = REPRESENTATION_CHANNELS, final_activation: bool = False) -> None:

@@ -21,10 +21,10 @@ The official file is a plain state dict of the EDSR-style wrapper ``BlindSR``: `
 ``E.encoder_k.*``, ``E.queue``, ``E.queue_ptr``             dropped (training state of the contrastive loss)
 =========================================================  ==========================================================
 
-Provenance of the names. From the project notes (``peers.md`` A.1, ``targets-dmsr-dasr.md`` B1): the
+Provenance of the names. From descriptions of the official code (docs/decisions/dasr.md, D1-D3): the
 two parts (SR generator and MoCo-wrapped encoder), the layer order, widths, biases and the frozen
-MeanShift layers; the key encoder and queue being training-only (peers.md: "stripped from saved
-checkpoints", so both layouts, with or without them, are accepted). Reconstructed from the brief's
+MeanShift layers; the key encoder and queue being training-only (the official code strips them from saved
+checkpoints, so both layouts, with or without them, are accepted). Reconstructed from a
 description of the official module tree and checked against a public third-party port that states it
 takes the official code (RUMpy ``SISR/models/blur_kernel_blind_sr/DASR.py`` and its MoCo/Encoder modules;
 read, not copied): the attribute names ``G``/``E``, ``encoder_q``/``encoder_k``/``queue``/``queue_ptr``,

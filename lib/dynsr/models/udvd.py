@@ -1,29 +1,30 @@
 """UDVD (Xu, Tseng, Tseng, Kuo & Tsai, CVPR 2020): unified dynamic convolutional network for variational degradations.
 
-Map of the paper (guide ``targets-udvd-arcsr.md`` part A; every unstated choice is a constructor switch):
+Map of the paper (each unstated or ambiguous point is a section of ``docs/decisions/udvd.md``, cited below as
+U1-U22; every unstated choice is a constructor switch):
 
 * **Input** (§3.2): LR image ⊕ degradation map D = PCA code of the blur kernel (t = 15, SRMD's basis)
   ⊕ noise / 255, stretched per pixel (spatially varying maps pass through as they are);
   :mod:`dynsr.models.degradation_map`. ``noise_channel=False`` drops the noise entry (18 channels, as
-  SRMDNF) for the noise-free model of Table 4 (register #14).
+  SRMDNF) for the noise-free model of Table 4 (U14).
 * **Feature extraction** (§3.2, §4.2): head 3×3 conv (19 → 128), N = 15 residual blocks (3×3 conv,
-  ReLU, 3×3 conv, identity; EDSR-like, no BN, register #5), giving F at LR resolution; optional EDSR
+  ReLU, 3×3 conv, identity; EDSR-like, no BN, U5), giving F at LR resolution; optional EDSR
   tail conv + global skip (``feature_tail``, default off).
 * **Dynamic blocks** (§3.2-3.3, Figs. 2-3), one per letter of ``blocks``: image branch I^{m-1} →
-  3×3 convs 16, 16, 32 (+ ReLU each, register #6) ⊕ F (at the block's resolution) → path 1: 3×3 conv
+  3×3 convs 16, 16, 32 (+ ReLU each, U6) ⊕ F (at the block's resolution) → path 1: 3×3 conv
   predicting k² (D, Eq. 2) or k²·r² (U, Eq. 3, typo corrected) per-pixel kernels, normalised by a
-  softmax over the k² taps (DUF, register #3; ``kernel_normalization="none"`` for raw kernels),
+  softmax over the k² taps (DUF, U3; ``kernel_normalization="none"`` for raw kernels),
   applied to I^{m-1} by :func:`dynsr.ops.per_pixel_conv2d` / :func:`~dynsr.ops.per_pixel_conv2d_upsample`
-  (zero padding, register #10, ``dynamic_padding``; kernels shared across channels, the paper's default)
+  (zero padding, U10, ``dynamic_padding``; kernels shared across channels, the paper's default)
   → O^m; path 2: 3×3 convs 16 (+ ReLU) and 3·r², pixel shuffle r → R^m; I^m = O^m + R^m. The ReLUs of
-  the block are ``block_activation`` (register #6).
-* **Noise entry** σ / ``noise_scale`` (register #7: 255, SRMD's convention).
+  the block are ``block_activation`` (U6).
+* **Noise entry** σ / ``noise_scale`` (U7: 255, SRMD's convention).
 * **Configurations** (§4.2, Table 1): ``blocks`` = "" (Baseline: features + sub-pixel conv), "U",
   "DU", "UD", "UDD" (default for ×2, ×3); ×4 "UDD (two separated upsampling steps)" is read as "UUDD"
-  with r = 2, 2 (register #1). The U factors multiply to the scale.
-* **F at HR-resolution blocks** (register #2, unstated): ``feature_alignment="subpixel"`` (default:
+  with r = 2, 2 (U1). The U factors multiply to the scale.
+* **F at HR-resolution blocks** (U2, unstated): ``feature_alignment="subpixel"`` (default:
   a 3×3 conv 128 → 128·r² + pixel shuffle per U step that a later block needs, shared by the blocks at
-  that resolution), ``"nearest"`` or ``"bilinear"`` (no parameters; the guide's parameter estimates
+  that resolution), ``"nearest"`` or ``"bilinear"`` (no parameters; the parameter-count tests
   assume this).
 * **Multistage loss** (§3.4, Eq. 4) needs every stage: ``forward(..., return_stages=True)`` returns
   [I^1, ..., I^M]; the loss lives in the trainer.
@@ -45,7 +46,7 @@ from dynsr.ops import per_pixel_conv2d, per_pixel_conv2d_upsample
 
 __all__ = ["UDVD", "DEFAULT_BLOCKS", "upsampling_factors"]
 
-# §4.2: UDD for x2 and x3; "two separated upsampling steps" for x4, read as UUDD (register #1).
+# §4.2: UDD for x2 and x3; "two separated upsampling steps" for x4, read as UUDD (docs/decisions/udvd.md, U1).
 DEFAULT_BLOCKS: dict[int, str] = {2: "UDD", 3: "UDD", 4: "UUDD"}
 
 KernelNormalization = Literal["softmax", "none"]
@@ -55,7 +56,7 @@ BlockActivation = Literal["relu", "leaky_relu", "none"]
 
 
 def activation_layer(name: BlockActivation) -> nn.Module:
-    """The activation after the dynamic block's hidden convolutions (register #6)."""
+    """The activation after the dynamic block's hidden convolutions (docs/decisions/udvd.md, U6)."""
     return {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "none": nn.Identity}[name]()
 
 
@@ -123,7 +124,7 @@ class DynamicBlock(nn.Module):
         return self.apply_kernels(image, self.predict_kernels(joint)) + self.residual_path(joint)
 
     def apply_kernels(self, image: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
-        """Eq. 2 (D) or Eq. 3 (U) with the block's border handling: the ops pad with zeros (register #10); for
+        """Eq. 2 (D) or Eq. 3 (U) with the block's border handling: the ops pad with zeros (docs/decisions/udvd.md, U10); for
         ``replicate`` / ``reflect`` the image is padded by the kernel radius first and the result cropped back."""
         if self.padding == "zero":
             return per_pixel_conv2d(image, kernels) if self.factor == 1 else per_pixel_conv2d_upsample(image, kernels, scale=self.factor)
@@ -152,11 +153,11 @@ class UDVD(nn.Module):
         kernel_normalization: ``"softmax"`` over the k² taps (DUF) or ``"none"``.
         feature_alignment: how F reaches blocks after a U block: ``"subpixel"``, ``"nearest"`` or ``"bilinear"``.
         feature_tail: an EDSR tail conv and global skip after the residual blocks.
-        dynamic_padding: border handling of the dynamic convolutions (register #10): ``"zero"`` (default),
+        dynamic_padding: border handling of the dynamic convolutions (docs/decisions/udvd.md, U10): ``"zero"`` (default),
             ``"replicate"`` or ``"reflect"``.
         block_activation: after the image-branch convs (16, 16, 32) and the residual path's 16-channel conv
-            (register #6): ``"relu"`` (default), ``"leaky_relu"`` (slope 0.2) or ``"none"``.
-        noise_scale: the noise entry of the degradation map is σ / ``noise_scale`` (register #7: 255, SRMD's
+            (docs/decisions/udvd.md, U6): ``"relu"`` (default), ``"leaky_relu"`` (slope 0.2) or ``"none"``.
+        noise_scale: the noise entry of the degradation map is σ / ``noise_scale`` (docs/decisions/udvd.md, U7: 255, SRMD's
             σ/255 on the 0-255 scale; :func:`dynsr.inference.degradation_vector` reads it).
     """
 

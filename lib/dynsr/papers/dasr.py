@@ -1,13 +1,13 @@
 """DASR (Wang et al., CVPR 2021) published numbers: Tables 1, 2 and 3, runtimes and parameter counts.
 
-Transcribed from ``targets-dmsr-dasr.md`` B4 (Tables 2 and 3 checked there cell by cell against the
-official ``Figs/tab2.png`` / ``Figs/tab3.png``). PSNR on Y, crop = scale; the paper's B100 is
+Transcribed from the paper (Tables 2 and 3 checked cell by cell against the
+official ``Figs/tab2.png`` / ``Figs/tab3.png``; docs/decisions/dasr.md, D25). PSNR on Y, crop = scale; the paper's B100 is
 ``BSD100`` here. Setting labels match :mod:`dynsr.degradations.testsets` (``dasr_table1/2/3``):
 ``σ=<width>`` for Tables 1-2 (width 0 = bicubic downsampling without blur), ``K<n> noise <level>`` for
 Table 3.
 
 * **Table 1** (ablation + oracle; Set14 ×4, isotropic, noise-free): Models 1-5 and three SRMDNF rows.
-  The header lost one flag column ([MANGLED]); the flags are kept as the guide reconstructs them
+  The header lost one flag column ([MANGLED]); the flags are kept as reconstructed in docs/decisions/dasr.md, D25
   (A representation learning, B label lost, C DA-conv kernel, D DA-conv modulation, E oracle degradation).
   SRMDNF* is SRMD trained noise-free *and given the true kernel*.
 * **Table 2** (isotropic, noise-free; ×2/×3/×4; Set5/Set14/B100/Urban100): Bicubic, RCAN, SRMDNF +
@@ -121,7 +121,7 @@ def table2(method: str) -> list[PaperValue]:
 # --- Table 1 -------------------------------------------------------------------------------------------
 
 TABLE1_SIGMAS: tuple[float, ...] = (0.2, 1.0, 1.8, 2.6, 3.4)
-# The five flag columns as the guide reconstructs them (the printed header names only four).
+# The five flag columns as reconstructed in docs/decisions/dasr.md, D25 (the printed header names only four).
 TABLE1_FLAG_NAMES: tuple[str, ...] = ("representation learning", "(label lost)", "DA conv: kernel", "DA conv: modulation", "oracle degradation")
 # {method: (flags A-E as printed: "✓", "✗" or "-", time as printed, PSNR per TABLE1_SIGMAS)}; Set14 x4.
 TABLE1: dict[str, tuple[tuple[str, ...], str, tuple[float, ...]]] = {
@@ -193,5 +193,5 @@ def table3(method: str) -> list[PaperValue]:
 
 # --- size and speed ----------------------------------------------------------------------------------------
 
-DASR_PARAMETERS = 5_800_000  # "5.8M" (Table 3, x4): SR network + encoder, without the projection head (guide B1.5: 5,837,699)
+DASR_PARAMETERS = 5_800_000  # "5.8M" (Table 3, x4): SR network + encoder, without the projection head (docs/decisions/dasr.md, D2: 5,837,699)
 DASR_TIME_MS: dict[int, float] = {2: 71, 3: 70, 4: 70}  # Table 2, averaged on Set14; hardware not stated

@@ -1,9 +1,9 @@
 """UDVD (Xu et al., CVPR 2020) published numbers.
 
-Tables 1-5 transcribed from ``targets-udvd-arcsr.md`` A.4 (blank filled-down cells filled).
+Tables 1-5 transcribed from the paper (§4.2, §4.4; blank filled-down cells filled; docs/decisions/udvd.md, U20).
 
 Table 5: fixed degradations at x3. BI = bicubic downsampling only; DN = bicubic downsampling then
-AWGN of level 30. PSNR/SSIM on Y. Transcribed from ``targets-udvd-arcsr.md`` A.4.
+AWGN of level 30. PSNR/SSIM on Y. Transcribed from the paper's Table 5.
 
 Known error in the paper (reported, not fixed): the BI SSIMs of the Bicubic, SRCNN, VDSR and RDN
 rows are the SSIMs of RDN's *BD* column (blur-downscale), not BI; their PSNRs are BI.
@@ -15,7 +15,7 @@ from dynsr.papers.records import PaperValue
 
 __all__ = ["TABLE5_BICUBIC", "table5_bicubic", "TABLE1", "TABLE2", "TABLE2_COLUMNS", "table2", "TABLE3", "table3", "TABLE4", "table4", "TABLE5", "TABLE5_BD_SSIM_ROWS", "table5"]
 
-_BI_SSIM_NOTE = "paper error: this BI SSIM is RDN's BD-column SSIM (targets-udvd-arcsr.md A.4, Table 5)"
+_BI_SSIM_NOTE = "paper error: this BI SSIM is RDN's BD-column SSIM (docs/decisions/udvd.md, U21)"
 
 # {setting: {dataset: (PSNR, SSIM)}}
 TABLE5_BICUBIC: dict[str, dict[str, tuple[float, float]]] = {
@@ -37,7 +37,7 @@ def table5_bicubic() -> list[PaperValue]:
 
 # Table 2 (multiple degradations, PSNR on Y). Columns: TABLE2_COLUMNS. {(kernel width, noise): {method: values}}.
 # The paper leaves the width/noise cells blank after each group's first row; they are filled down
-# (guide A.4). RDN/RCAN/IRCNN are quoted from the paper (UDVD ran RDN/RCAN's official code; IRCNN's
+# (docs/decisions/udvd.md, U20). RDN/RCAN/IRCNN are quoted from the paper (UDVD ran RDN/RCAN's official code; IRCNN's
 # numbers come from its publication, Set5 only).
 TABLE2_COLUMNS: tuple[tuple[str, int], ...] = tuple((dataset, scale) for dataset in ("Set5", "Set14", "BSD100") for scale in (2, 3, 4))
 TABLE2: dict[tuple[float, float], dict[str, tuple[float | None, ...]]] = {
@@ -167,7 +167,7 @@ TABLE5: dict[str, dict[tuple[str, str], tuple[float, float]]] = {
     "UDVD*": {("Set5", "BI"): (33.99, 0.9240), ("Set5", "DN"): (28.52, 0.8186), ("Set14", "BI"): (30.04, 0.8371),
               ("Set14", "DN"): (26.65, 0.7146), ("BSD100", "BI"): (28.94, 0.8016), ("BSD100", "DN"): (25.99, 0.6632)},
 }
-# Rows whose BI SSIM UDVD copied from RDN's BD column (guide A.4, Table 5): reported, not corrected.
+# Rows whose BI SSIM UDVD copied from RDN's BD column (docs/decisions/udvd.md, U21): reported, not corrected.
 TABLE5_BD_SSIM_ROWS = ("Bicubic", "SRCNN", "VDSR", "RDN")
 
 

@@ -15,7 +15,7 @@ patches.
 Training images: ``T91`` and ``BSD200`` (50 images) in the shared data, held in memory; ``DF2K`` (the
 papers' DIV2K + Flickr2K, not in the shared data) is read from ``<data root>/DF2K`` per sample.
 
-**DASR** (``config.paired_patches``; DASR §3.2.1, §4.1, guide B2-B3, the official code's order): sample
+**DASR** (``config.paired_patches``; DASR §3.2.1, §4.1, the official code's order; docs/decisions/dasr.md, D6-D9, D14): sample
 ``i`` is training *image* draw ``i``, still a pure function of ``(seed, i)``. From one generator, in this
 order: the image; two independent HR crops of ``scale · lr_patch`` (the query and the positive key);
 one flip/flip/transpose draw applied to both crops (the same as augmenting the image before cropping:

@@ -1,11 +1,11 @@
 """Training losses: a pixel loss, and UDVD's multistage loss (§3.4, Eq. 4).
 
 Eq. 4 sums one loss per dynamic block, ``Loss = Σ_m F(I^m, I_HR)``, unweighted, with F the L2 loss of
-§4.1 (read as the mean squared error, guide A.1.6). It is undefined for a stage that is not at HR
+§4.1 (read as the mean squared error, docs/decisions/udvd.md, U4). It is undefined for a stage that is not at HR
 resolution (I^1 of UDVD_DU is LR-sized; I^1 of the ×4 UUDD reading is 2×LR). ``lower_stages`` names
 the reading:
 
-* ``"skip"`` (default, guide register #4): only the stages already at HR size enter the sum. For UDD at
+* ``"skip"`` (default, docs/decisions/udvd.md, U4): only the stages already at HR size enter the sum. For UDD at
   ×2/×3 every stage is HR-sized, so the choice does not arise for the paper's default models.
 * ``"bicubic"``: a smaller stage is compared with the HR patch downsampled to its size by MATLAB bicubic.
 """

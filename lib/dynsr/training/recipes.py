@@ -6,11 +6,11 @@ the registry model it builds. The architecture is always full size; profiles cha
 patch, batch, step count and logging, so that a ``cpu`` number is the paper's network trained less,
 never a smaller network.
 
-UDVD's recipe (§4.1, guide A.3), shared by the SRMD / SRMDNF it compares against: L2 loss (multistage
+UDVD's recipe (§4.1; docs/decisions/udvd.md, U11, U12, U17), shared by the SRMD / SRMDNF it compares against: L2 loss (multistage
 for UDVD, Eq. 4), Adam 1e-4 halved every 2·10⁵ steps, 48² LR patches, batch 32, isotropic Gaussian
 15x15 widths U[0.2, 3], AWGN U[0, 75] (noise-free models: none), replicate blur padding, LR quantised
 before the noise (SRMD's ``degradation_model.m``). UDVD does not state the number of steps; ``paper``
-uses 10⁶ (five halvings; guide A.3 "8e5 to 1e6 typical").
+uses 10⁶ (five halvings; docs/decisions/udvd.md, U11).
 
 ``cpu`` (the committed results): T91 + 50 BSD200 images instead of DF2K, 16² LR patches, batch 16,
 1,000 steps; the learning rate and its schedule are the paper's (so it never halves). One UDD ×3 step
@@ -22,9 +22,9 @@ take ≈ 5 h (``scripts/train_udvd_cpu.sh``). ``smoke``:
 UDVD Table 1 variants (all ×3, §4.2): ``udvd_baseline`` (no dynamic block), ``udvd_u``,
 ``udvd_du``, ``udvd_ud``, ``udvd`` (UDD, the paper's model, also Table 2's), ``udvd_single_loss``
 (UDD "w/o multistage loss"). ``udvdnf``: the noise-free model of Table 4 (σ ≡ 0 in training; the
-noise entry dropped from the input, 18 channels, as SRMDNF: register #14).
+noise entry dropped from the input, 18 channels, as SRMDNF: docs/decisions/udvd.md, U14).
 
-**DASR** (§4.1, guide B2-B3; :data:`DASR_SCHEDULES`): each sample is a training image giving two
+**DASR** (§4.1; docs/decisions/dasr.md, D5-D14; :data:`DASR_SCHEDULES`): each sample is a training image giving two
 patches with one 21×21 Gaussian kernel (reflect blur padding, MATLAB bicubic, LR rounded to 8 bits
 after the noise), ``batch_size`` counting images; stage 1 trains the encoder alone on L_degrad (MoCo,
 τ = 0.07, momentum 0.999, queue 8192 = 32 × 256, the official cross-entropy form) at 1e-3, ×0.1 after
@@ -64,7 +64,7 @@ Validation (DASR's harness): Set5 at the recipe's scale, the third σ of Table 2
 
 DASR ``paper`` profile: DF2K, 48² LR patches, 32 images (64 patches) per step. An "epoch" is EDSR's
 ``test_every`` = 1000 batches rounded to whole passes over DF2K, ⌊1000 / ⌊3450/32⌋⌋ = 9 passes of
-3450 images = 3450·9/32 ≈ 970 iterations (guide B3; ``peers.md`` A.1 reads it as exactly 1000): stage 1
+3450 images = 3450·9/32 ≈ 970 iterations (docs/decisions/dasr.md, D12, with the alternative reading of exactly 1000): stage 1
 = 100 epochs = 97,000 steps (drop at 60 epochs = 58,200), stage 2 = 500 epochs = 485,000 steps
 (halving every 125 epochs = 121,250); 582,000 steps in all (Models 1 and 5: 485,000).
 

@@ -14,7 +14,7 @@ on CPU, with the same thread count, an interrupted-and-resumed run ends with wei
 an uninterrupted one (tested, including ``kill -9``). Resuming with a different configuration is an
 error, except for ``steps`` (train longer), ``num_workers``, ``log_every`` and ``checkpoint_every``.
 
-DASR (``config.paired_patches``; §4.1, guide B3): each sample is an image's query/key patch pair. Stage 1
+DASR (``config.paired_patches``; §4.1; docs/decisions/dasr.md, D10-D15): each sample is an image's query/key patch pair. Stage 1
 (the first ``encoder_steps`` steps) trains the degradation encoder and its projection head alone on
 L_degrad (:mod:`dynsr.training.contrastive`; the SR network gets no gradient, so Adam leaves it
 untouched), at ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step``; stage 2 trains everything
