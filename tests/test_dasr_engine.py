@@ -5,7 +5,6 @@ models (so that the layouts, REQUIRED_COLUMNS, gap = ours − paper, quoted rows
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,9 @@ from dynsr.experiments import dasr_common, dasr_figures, dasr_summary, dasr_tabl
 from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, TrainedModel
 from dynsr.models import build_model
 from dynsr.papers import dasr as paper
-from dynsr.paths import repo_root
 from dynsr.results import REQUIRED_COLUMNS
 from dynsr.training.recipes import RECIPES, recipe
 
-GUIDE = repo_root().parent / "shared" / "guides" / "targets-dmsr-dasr.md"
 
 
 # --- the published tables ------------------------------------------------------------------------------------
@@ -61,49 +58,6 @@ def test_the_guides_arithmetic_follows_from_the_transcription() -> None:
     np.testing.assert_allclose(values["SRMDNF*"] - values["SRMDNF + Predictor"], [2.31, 2.35, 2.30, 2.11, 1.37], atol=1e-9)
     difference = np.array(paper.TABLE3["DASR"][5.0]) - np.array(paper.TABLE3["DnCNN + IKC"][5.0])
     np.testing.assert_allclose(difference, [0.34, 0.38, 1.50, 1.63, 1.53, 1.56, 1.79, 1.99, 1.98], atol=1e-9)
-
-
-def _guide_rows(lines: list[str], first: int, last: int) -> list[list[str]]:
-    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines[first:last] if line.startswith("| ")]
-
-
-@pytest.mark.skipif(not GUIDE.is_file(), reason="the guide (shared/guides/targets-dmsr-dasr.md) is not beside the repository")
-def test_every_cell_matches_the_guide() -> None:
-    """Parse B4's markdown tables and compare every published number with the module."""
-    lines = GUIDE.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("### DASR Table 1"))
-    heading = {name: next(i for i in range(start, len(lines)) if lines[i].startswith(name)) for name in
-               ("**Claims**", "### DASR Table 2", "**×2**", "**×3**", "**×4**", "### DASR Table 3", "**Claim**")}
-    labels = {"SRMDNF* [42]": "SRMDNF*", "SRMDNF [42] + KernelGAN [3]": "SRMDNF + KernelGAN", "SRMDNF [42] + Predictor [12]": "SRMDNF + Predictor",
-              "Model 4 (Ours)": "Model 4", "RCAN [44]": "RCAN", "MZSR [34] + Predictor [12]": "MZSR + Predictor", "IKC [12]": "IKC",
-              "DASR (Ours)": "DASR", "DnCNN [41]+RCAN [44]": "DnCNN + RCAN", "DnCNN [41]+SRMDNF [44→42]+Predictor [12]": "DnCNN + SRMDNF + Predictor",
-              "DnCNN [41]+IKC [12]": "DnCNN + IKC"}
-    table1 = [row for row in _guide_rows(lines, start, heading["**Claims**"]) if re.fullmatch(r"\d+\.\d\d", row[-1])]
-    assert len(table1) == 8
-    for row in table1:
-        method = labels.get(row[0], row[0])
-        assert paper.TABLE1[method][0] == tuple(row[1:6]) and paper.TABLE1[method][1] == row[6]
-        assert paper.TABLE1[method][2] == tuple(float(v) for v in row[7:]), method
-    checked = 0
-    for scale, (begin, end) in {2: ("**×2**", "**×3**"), 3: ("**×3**", "**×4**"), 4: ("**×4**", "**Claims**")}.items():
-        stop = heading[end] if end != "**Claims**" else next(i for i in range(heading["**×4**"], len(lines)) if lines[i].startswith("**Claims**"))
-        for row in _guide_rows(lines, heading[begin], stop):
-            if not re.fullmatch(r"\d+\.\d\d", row[-1]):
-                continue
-            method = labels.get(row[0], row[0])
-            values = [float(v) for v in row[2:]]
-            expected = [v.value for v in paper.table2(method) if v.scale == scale]
-            assert expected == values, (method, scale)
-            checked += len(values)
-    assert checked == 16 * (5 + 4 + 5)
-    method, cells = None, 0
-    for row in _guide_rows(lines, heading["### DASR Table 3"], heading["**Claim**"]):
-        if not re.fullmatch(r"\d+\.\d\d", row[-1]):
-            continue
-        method = labels.get(row[0], method) if row[0] else method
-        assert paper.TABLE3[method][float(row[3])] == tuple(float(v) for v in row[4:]), (method, row[3])
-        cells += 9
-    assert cells == 4 * 27
 
 
 def test_published_labels_match_the_test_settings_and_recipes() -> None:
