@@ -6,6 +6,7 @@ that produces the same pixels produces the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,19 +63,59 @@ def image_grid(images: Sequence[np.ndarray], labels: Sequence[str], *, title: st
     return _labelled_grid(images, labels, title=title, columns=columns, cell=(3.2, 3.4), show=show)
 
 
+_CELL = ["dataset", "scale", "degradation"]
+
+
+def _cell_positions(table: pd.DataFrame) -> pd.DataFrame:
+    """The distinct cells (data set, scale, degradation) of ``table``, blocks of one data set × scale in order of first
+    appearance, with their x position (``x``) and block number (``block``)."""
+    cells = table[_CELL].drop_duplicates()
+    block = pd.factorize(pd.MultiIndex.from_frame(cells[["dataset", "scale"]]))[0]
+    cells = cells.assign(block=block).sort_values("block", kind="stable").reset_index(drop=True)
+    return cells.assign(x=cells.index)
+
+
+def _cell_label(degradation: str) -> str:
+    """A degradation without its leading scale (``x2 width 0.2 noise 15`` -> ``width 0.2 noise 15``): the block names the scale."""
+    return re.sub(r"^x\d+\s+", "", str(degradation))
+
+
+def _label_cells(axis: plt.Axes, cells: pd.DataFrame) -> None:
+    """Tick labels naming each cell's degradation, a separator between data set × scale blocks, each block's name above it."""
+    axis.set_xticks(cells["x"], [_cell_label(d) for d in cells["degradation"]], rotation=90, fontsize=6)
+    axis.set_xlim(-0.7, len(cells) - 0.3)
+    for _, block in cells.groupby("block"):
+        first, last = block["x"].min(), block["x"].max()
+        if first > 0:
+            axis.axvline(first - 0.5, color="0.6", linewidth=0.6)
+        axis.text((first + last) / 2, 1.01, f"{block['dataset'].iloc[0]}\n×{block['scale'].iloc[0]}", transform=axis.get_xaxis_transform(),
+                  ha="center", va="bottom", fontsize=7)
+
+
 def gap_plot(table: pd.DataFrame, *, title: str, group: str = "source") -> plt.Figure:
-    """Ours minus paper for every row of a results table with a paper value, one marker colour per ``group``."""
-    shown = table.dropna(subset=["gap"]).reset_index(drop=True)
-    figure, axis = plt.subplots(figsize=(10, 3.6))
-    for name, rows in shown.groupby(group, sort=False):
-        axis.scatter(rows.index, rows["gap"], s=12, label=name)
+    """Ours minus paper for every row of a results table with a paper value, one marker colour per ``group``.
+
+    The x-axis names the cells: one tick per degradation, in blocks of one data set × scale (named above the plot);
+    the groups' markers of one cell sit side by side. A ``tolerance`` column is drawn as a grey band per cell.
+    """
+    shown = table.dropna(subset=["gap"])
+    cells = _cell_positions(shown)
+    shown = shown.merge(cells, on=_CELL)
+    figure, axis = plt.subplots(figsize=(max(6.0, 1.5 + 0.2 * len(cells)), 4.8))
     if "tolerance" in shown:
-        axis.fill_between(shown.index, -shown["tolerance"], shown["tolerance"], color="0.85", step="mid", label="tolerance")
+        tolerance = shown.groupby("x")["tolerance"].max()
+        axis.bar(tolerance.index, 2 * tolerance, bottom=-tolerance, width=0.9, color="0.88", label="tolerance", zorder=0)
+    names = pd.unique(shown[group])
+    for number, name in enumerate(names):
+        rows = shown[shown[group] == name]
+        offset = (number - (len(names) - 1) / 2) * min(0.2, 0.6 / len(names))
+        axis.scatter(rows["x"] + offset, rows["gap"], s=12, label=name, zorder=2)
     axis.axhline(0.0, color="0.3", linewidth=0.8)
-    axis.set_xlabel("table cell")
+    _label_cells(axis, cells)
     axis.set_ylabel("ours − paper")
-    axis.set_title(title, fontsize=10)
-    axis.legend(fontsize=7, ncol=4)
+    axis.set_title(title, fontsize=10, pad=26)
+    if len(shown):
+        axis.legend(fontsize=7, title=group, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 

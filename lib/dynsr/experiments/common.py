@@ -7,7 +7,10 @@ otherwise each wrote out:
 * seeded runs (``udvd_table1``, ``dasr_table1``): :class:`SeededParams` (``seeds``), :class:`SeededOutputs`,
   :func:`per_seed_runs` (every recipe × seed, with the training logs), :func:`training_columns` and
   :func:`seed_columns` (the per-seed columns of a mean-over-seeds row);
-* heat-maps (``udvd_figures``, ``dasr_figures``): :func:`heatmap_rows` and :func:`heatmap_figure`;
+* heat-maps (``udvd_figures``, ``dasr_figures``): :func:`heatmap_rows`, :func:`heatmap_grids` (the grids of a written
+  heat-map table) and :func:`heatmap_figure`;
+* figures drawn from a written table alone (every paper's gap plots, both heat-maps): :data:`TABLE_FIGURES`,
+  :func:`draw_table_figure`, :func:`redraw_table_figures` (after a change to the plotting code, without re-running a model);
 * generated summaries (``udvd_summary``, ``dasr_summary``): :class:`SummaryParams`, :func:`read_table`,
   :func:`distinct_values`, :func:`gap_lines`, :func:`training_time`, :func:`write_summary`.
 """
@@ -22,16 +25,23 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import colors
+from matplotlib.image import AxesImage
 
 from dynsr.checkpoints import load_checkpoint
+from dynsr.degradations.kernels import isotropic_gaussian_kernel
+from dynsr.experiments.dasr_common import iso_kernel
 from dynsr.experiments.udvd_common import TRAINED_HERE, Params, TrainedModel
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
+from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
+from dynsr.results import read_table as read_written_table
 
 __all__ = [
     "SeededParams", "SeededOutputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
-    "heatmap_rows", "heatmap_figure",
+    "heatmap_rows", "heatmap_grids", "heatmap_figure",
+    "TableFigure", "TABLE_FIGURES", "draw_table_figure", "redraw_table_figures",
     "SummaryParams", "read_table", "distinct_values", "gap_lines", "training_time", "write_summary",
 ]
 
@@ -97,30 +107,119 @@ def heatmap_rows(method: str, means: pd.DataFrame, *, profile: str, steps: int, 
              "seeds": seeds, "n_images": int(cell.n_images)} for cell in means.itertuples()]
 
 
+def heatmap_grids(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The PSNR grids (index: kernel width, columns: noise level) of a heat-map table (:func:`heatmap_rows`), one per
+    method in order of appearance, plus ``difference <first> − <second>`` where there are two methods."""
+    grids = {method: rows.pivot(index="kernel_width", columns="noise", values="ours")
+             for method, rows in table.groupby("method", sort=False)}
+    if len(grids) == 2:
+        (first, a), (second, b) = grids.items()
+        grids[f"difference {first} − {second}"] = a - b
+    return grids
+
+
+def _heatmap_panel(axis: plt.Axes, grid: pd.DataFrame, norm: colors.Normalize, *, difference: bool, xlabel: str,
+                   kernel: Callable[[float], np.ndarray]) -> AxesImage:
+    """One grid drawn on ``norm`` (noise up, kernel width across), its value in each cell, ``kernel(width)`` under each column."""
+    values = grid.T.to_numpy()  # (noise, width)
+    colormap = plt.get_cmap("RdBu" if difference else "viridis")
+    image = axis.imshow(values, origin="lower", aspect="auto", cmap=colormap, norm=norm)
+    for (row, column), value in np.ndenumerate(values):
+        shade = colormap(norm(value))
+        dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
+        axis.text(column, row, f"{value:+.2f}" if difference else f"{value:.1f}", ha="center", va="center", fontsize=6,
+                  color="white" if dark else "black")
+    axis.set_xticks(range(len(grid.index)), [f"{w:g}" for w in grid.index], fontsize=7)
+    axis.set_yticks(range(len(grid.columns)), [f"{n:g}" for n in grid.columns], fontsize=7)
+    axis.set_xlabel(xlabel, labelpad=34)
+    axis.set_ylabel("noise level")
+    for column, width in enumerate(grid.index):
+        inset = axis.inset_axes([(column + 0.1) / len(grid.index), -0.2, 0.8 / len(grid.index), 0.12])
+        inset.imshow(kernel(width), cmap="gray", interpolation="nearest")
+        inset.axis("off")
+    return image
+
+
 def heatmap_figure(grids: dict[str, pd.DataFrame], title: str, *, xlabel: str, kernel: Callable[[float], np.ndarray]) -> plt.Figure:
-    """PSNR grids (index: kernel width, columns: noise level) side by side, ``kernel(width)`` drawn under each column;
-    a grid labelled ``difference …`` is drawn on a diverging scale centred on 0."""
-    figure, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 4.6))
-    for axis, (label, grid) in zip(np.atleast_1d(axes), grids.items()):
-        values = grid.T.to_numpy()  # (noise, width)
-        difference = label.startswith("difference")
-        limit = np.nanmax(np.abs(values)) if difference else None
-        image = axis.imshow(values, origin="lower", aspect="auto", cmap="RdBu" if difference else "viridis", vmin=-limit if difference else None, vmax=limit)
-        for (row, column), value in np.ndenumerate(values):
-            axis.text(column, row, f"{value:+.2f}" if difference else f"{value:.1f}", ha="center", va="center", fontsize=6,
-                      color="black" if difference else "white")
-        axis.set_xticks(range(len(grid.index)), [f"{w:g}" for w in grid.index], fontsize=7)
-        axis.set_yticks(range(len(grid.columns)), [f"{n:g}" for n in grid.columns], fontsize=7)
-        axis.set_xlabel(xlabel, labelpad=34)
-        axis.set_ylabel("noise level")
+    """PSNR grids (index: kernel width, columns: noise level) side by side, ``kernel(width)`` drawn under each column.
+
+    The PSNR grids share one colour scale (one colour = one PSNR in every panel) and one colour bar; a grid labelled
+    ``difference …`` is drawn on a diverging scale centred on 0, with its own colour bar.
+    """
+    figure, axes = plt.subplots(1, len(grids), figsize=(5.4 * len(grids), 4.6), squeeze=False, gridspec_kw={"wspace": 0.4})
+    psnr = [grid.to_numpy().ravel() for label, grid in grids.items() if not label.startswith("difference")]
+    shared = colors.Normalize(np.nanmin(np.concatenate(psnr)), np.nanmax(np.concatenate(psnr))) if psnr else None
+    psnr_axes, image = [], None
+    for axis, (label, grid) in zip(axes[0], grids.items()):
         axis.set_title(label, fontsize=9)
-        figure.colorbar(image, ax=axis, fraction=0.046)
-        for column, width in enumerate(grid.index):
-            inset = axis.inset_axes([(column + 0.1) / len(grid.index), -0.2, 0.8 / len(grid.index), 0.12])
-            inset.imshow(kernel(width), cmap="gray", interpolation="nearest")
-            inset.axis("off")
+        if label.startswith("difference"):
+            limit = np.nanmax(np.abs(grid.to_numpy()))
+            drawn = _heatmap_panel(axis, grid, colors.Normalize(-limit, limit), difference=True, xlabel=xlabel, kernel=kernel)
+            figure.colorbar(drawn, ax=axis, fraction=0.046, label=f"{label.removeprefix('difference ')} (dB)")
+        else:
+            image = _heatmap_panel(axis, grid, shared, difference=False, xlabel=xlabel, kernel=kernel)
+            psnr_axes.append(axis)
+    if psnr_axes:
+        figure.colorbar(image, ax=psnr_axes, fraction=0.046 / len(psnr_axes), pad=0.02, label="PSNR (dB)")
     figure.suptitle(title, fontsize=10)
     return figure
+
+
+# --- figures drawn from written tables ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableFigure:
+    """A figure drawn from one written table alone (no model): ``draw(table, profile)`` is saved as ``<profile results>/<figure>``."""
+
+    table: str
+    figure: str
+    draw: Callable[[pd.DataFrame, str], plt.Figure]
+
+
+def _gap_figure(table: str, figure: str, name: str, *, rows: str, group: str) -> TableFigure:
+    """The gap plot of the ``rows`` (a :meth:`pandas.DataFrame.query`) of ``table``, markers coloured by ``group``."""
+    def draw(written: pd.DataFrame, profile: str) -> plt.Figure:
+        return gap_plot(written.query(rows), title=f"{name}: ours − paper per cell (PSNR, dB; {profile} profile)", group=group)
+
+    return TableFigure(table, figure, draw)
+
+
+def _heatmap_figure(table: str, figure: str, *, xlabel: str, kernel: Callable[[float], np.ndarray]) -> TableFigure:
+    """The heat-map of a table written from :func:`heatmap_rows` (two methods and their difference)."""
+    def draw(written: pd.DataFrame, profile: str) -> plt.Figure:
+        first = written.iloc[0]
+        title = (f"PSNR (dB) on {first['dataset']} x{first['scale']} per kernel width and noise level: "
+                 f"{' vs '.join(pd.unique(written['method']))} ({profile} profile, one seed)")
+        return heatmap_figure(heatmap_grids(written), title, xlabel=xlabel, kernel=kernel)
+
+    return TableFigure(table, figure, draw)
+
+
+TABLE_FIGURES: tuple[TableFigure, ...] = (
+    _gap_figure("baselines/tables/bicubic", "baselines/figures/bicubic_gap.png", "Bicubic baselines (headline protocol per cell)",
+                rows="headline and metric == 'PSNR'", group="source"),
+    _gap_figure("srmd/tables/udvd_table2", "srmd/figures/udvd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
+    *(_gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
+                  rows=f"source == '{TRAINED_HERE}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
+    _gap_figure("dasr/tables/table2", "dasr/figures/table2_gap.png", "DASR Table 2", rows="method in ['DASR', 'Bicubic']", group="method"),
+    _gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{TRAINED_HERE}'", group="noise"),
+    _heatmap_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
+                    kernel=lambda width: isotropic_gaussian_kernel(15, width)),
+    _heatmap_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
+                    xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build()),
+)
+"""The figures that :func:`redraw_table_figures` can redraw from the committed tables: gap plots and heat-maps."""
+
+
+def draw_table_figure(spec: TableFigure, table: pd.DataFrame, profile: str) -> Path:
+    """Draw ``spec`` from ``table`` and save it under the profile's results folder; return its path."""
+    return save_figure(spec.draw(table, profile), profile_results_dir(profile) / spec.figure)
+
+
+def redraw_table_figures(profile: str) -> list[Path]:
+    """Redraw every :data:`TABLE_FIGURES` figure whose table the profile has written, from that table alone."""
+    return [draw_table_figure(spec, read_written_table(spec.table, profile=profile), profile) for spec in TABLE_FIGURES
+            if (profile_results_dir(profile) / f"{spec.table}.csv").is_file()]
 
 
 # --- generated summaries ------------------------------------------------------------------------------------

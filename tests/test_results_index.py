@@ -1,0 +1,155 @@
+"""``results/README.md`` (:mod:`dynsr.results_index`) and the figures drawn from written tables (gap plots, heat-maps)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from dynsr.experiments.common import TABLE_FIGURES, heatmap_figure, heatmap_grids, heatmap_rows, redraw_table_figures
+from dynsr.paths import repo_root
+from dynsr.plots import gap_plot
+from dynsr.results import write_table
+from dynsr.results_index import figure_caption, results_index, seed_values, write_results_index
+
+RESULTS = repo_root() / "results"
+
+
+@pytest.mark.parametrize(("value", "parsed"), [
+    ("seed=0", ("seed", (0,))), ("noise_seed=0", ("noise seed", (0,))), ("0,1", ("seed", (0, 1))), (" 0, 1 ", ("seed", (0, 1))),
+    (1, ("seed", (1,))), (1.0, ("seed", (1,))), ("", None), (None, None), (np.nan, None), ("three", ("three", ())),
+])
+def test_seed_values_reads_every_form_the_tables_use(value, parsed) -> None:
+    assert seed_values(value) == parsed
+
+
+def _rows(**columns) -> pd.DataFrame:
+    table = pd.DataFrame({"dataset": "Set5", "scale": 2, "degradation": "x2 width 0.2 noise 15", "metric": "PSNR", "profile": "cpu", **columns})
+    return table.assign(gap=table["ours"] - table["paper"])
+
+
+def test_a_table_line_gives_steps_and_seeds_per_kind_of_row(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    table = _rows(method=["UDVD", "Bicubic", "RCAN"], paper=[30.0, 28.0, 31.0], ours=[29.0, 28.5, np.nan],
+                  steps=[1000, 0, 0], seeds=["0,1", "noise_seed=0", np.nan])
+    write_table(table, "udvd/tables/demo", profile="cpu")
+    line = next(line for line in results_index("cpu").splitlines() if line.startswith("| [udvd/tables/demo.csv]"))
+    assert line == ("| [udvd/tables/demo.csv](udvd/tables/demo.csv) | 3 | 1000 (UDVD), 0 (Bicubic) | 0, 1; noise seed 0 | "
+                    "PSNR: 2 cells, mean -0.25, max \\|gap\\| 1.00 | — |")
+
+
+def test_verdicts_are_grouped_by_claim_and_counted(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    claims = _rows(claim=["A > B [σ=1]", "C > D [σ=1]", "A > B [σ=2]", "E > F"], verdict=["holds", "inconclusive", "does not hold", None],
+                   paper=[0.1, 0.2, 0.3, 0.4], ours=[0.5, 0.2, 0.3, 0.4], steps=1000, seeds="0,1")
+    write_table(claims, "dasr/tables/demo_claims", profile="cpu")
+    lines = results_index("cpu").splitlines()
+    assert "| [dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv) | 4 | 1000 | 0, 1 | PSNR: 4 cells, mean +0.10, max \\|gap\\| 0.40 | 1 of 3 hold |" in lines
+    start = lines.index("### Claim verdicts")
+    assert lines[start + 2] == ("[dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv): 3 verdicts "
+                                "(1 × holds · 1 × does not hold · 1 × inconclusive)")
+    assert lines[start + 4:start + 9] == ["| claim | setting | verdict |", "|---|---|---|", "| A > B | σ=1 | **holds** |",
+                                          "|  | σ=2 | does not hold |", "| C > D | σ=1 | inconclusive |"]
+    assert "E > F" not in "\n".join(lines)  # no verdict, no row
+
+
+def test_long_verdict_tables_are_folded_and_a_claim_without_brackets_gets_its_cell(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    pairs = _rows(claim="UDVD > SRMD", verdict="holds", paper=np.linspace(0, 1, 12), ours=np.linspace(1, 2, 12), steps=1000, seeds="seed=0")
+    write_table(pairs.assign(dataset=[f"Set{n}" for n in range(12)]), "udvd/tables/pairs", profile="cpu")
+    index = results_index("cpu")
+    assert "<details><summary>every verdict</summary>" in index
+    assert "| UDVD > SRMD | Set0 x2 width 0.2 noise 15 | **holds** |" in index and "|  | Set1 x2 width 0.2 noise 15 | **holds** |" in index
+
+
+def test_sections_follow_the_papers_and_figures_are_captioned_thumbnails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    table = _rows(paper=[30.0], ours=[30.5], steps=0, seeds="noise_seed=0")
+    for stem in ("dasr/tables/t", "udvd/tables/t", "baselines/tables/t", "extra/tables/t", "notebooks/tables/skipped"):
+        write_table(table, stem, profile="cpu")
+    for figure in ("udvd/figures/table2_gap.png", "extra/figures/some_plot.png", "checkpoints/figure.png", "smoke/udvd/figure.png"):
+        (tmp_path / figure).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (2, 2)).save(tmp_path / figure)
+    index = results_index("cpu")
+    headings = [line for line in index.splitlines() if line.startswith("## ")]
+    assert headings == ["## Bicubic baselines (every paper)", "## UDVD", "## DASR", "## extra"]
+    assert ('<a href="udvd/figures/table2_gap.png"><img src="udvd/figures/table2_gap.png" width="100%" '
+            'alt="Table 2: ours − paper per cell, by data set × scale"></a>') in index
+    assert "<code>some_plot.png</code>: some plot</td>" in index  # no pattern: the name
+    assert "skipped" not in index and "checkpoints/figure" not in index and "smoke/" not in index
+
+
+def test_another_profile_an_unpublished_table_and_the_written_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    write_table(_rows(paper=[np.nan], ours=[30.5], steps=4, seeds="seed=0"), "srmd/tables/ours_only", profile="smoke")
+    (tmp_path / "smoke" / "srmd" / "tables" / "unrelated.json").write_text('{"columns": ["a"], "rows": []}')
+    index = results_index("smoke")
+    assert "Generated by `dynsr reproduce --profile smoke`" in index and "unrelated" not in index
+    assert "| [srmd/tables/ours_only.csv](srmd/tables/ours_only.csv) | 1 | 4 | 0 | no published counterpart | — |" in index
+    assert "ours_only" not in results_index("cpu")  # results/smoke is not part of the cpu index
+    path = write_results_index("smoke")
+    assert path == tmp_path / "smoke" / "README.md" and path.read_text(encoding="utf-8") == index
+
+
+def test_every_committed_figure_has_a_caption_and_the_committed_index_is_current() -> None:
+    figures = sorted(RESULTS.glob("*/figures/*.png"))
+    assert len(figures) >= 38
+    assert [path.name for path in figures if figure_caption(path.relative_to(RESULTS)) is None] == []
+    assert (RESULTS / "README.md").read_text(encoding="utf-8") == results_index("cpu"), "regenerate: dynsr.results_index.write_results_index('cpu')"
+
+
+# --- figures drawn from tables ------------------------------------------------------------------------------
+
+def test_gap_plot_names_each_cell_and_draws_the_table_gaps() -> None:
+    rows = [{"method": method, "dataset": dataset, "scale": scale, "degradation": f"x{scale} noise {noise}", "gap": gap}
+            for (method, offset) in (("UDVD", 0.0), ("SRMD", -1.0)) for dataset in ("Set5", "Set14") for scale in (2, 3)
+            for noise, gap in ((15, 0.1 + offset), (50, 0.2 + offset))]
+    table = pd.DataFrame(rows)
+    figure = gap_plot(table, title="demo", group="method")
+    axis = figure.axes[0]
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["noise 15", "noise 50"] * 4
+    assert [text.get_text() for text in axis.texts] == ["Set5\n×2", "Set5\n×3", "Set14\n×2", "Set14\n×3"]
+    udvd, srmd = (collection.get_offsets() for collection in axis.collections)
+    np.testing.assert_allclose(udvd[:, 1], table.loc[table["method"] == "UDVD", "gap"])
+    np.testing.assert_allclose(np.round(srmd[:, 0]), np.round(udvd[:, 0]))  # one x per cell, the groups side by side
+    assert (srmd[:, 0] > udvd[:, 0]).all()
+
+
+def _heatmap_table() -> pd.DataFrame:
+    cells = [(w, n) for w in (0.2, 1.0) for n in (0.0, 15.0)]
+    means = lambda psnr: pd.DataFrame([{"dataset": "Set5", "scale": 3, "setting": f"x3 width {w:g} noise {n:g}", "kernel_width": w, "noise": n,
+                                        "PSNR": value, "n_images": 5} for (w, n), value in zip(cells, psnr)])
+    rows = heatmap_rows("UDVD", means([30.0, 28.0, 29.0, 27.0]), profile="cpu", steps=1000, seeds="seed=0")
+    rows += heatmap_rows("SRMD", means([25.0, 24.0, 24.5, 22.0]), profile="cpu", steps=1000, seeds="seed=0")
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_grids_of_a_written_table() -> None:
+    grids = heatmap_grids(_heatmap_table())
+    assert list(grids) == ["UDVD", "SRMD", "difference UDVD − SRMD"]
+    assert grids["UDVD"].loc[1.0, 15.0] == 27.0 and grids["difference UDVD − SRMD"].loc[0.2, 0.0] == 5.0
+
+
+def test_heatmap_psnr_panels_share_one_colour_scale() -> None:
+    figure = heatmap_figure(heatmap_grids(_heatmap_table()), "demo", xlabel="width", kernel=lambda width: np.ones((3, 3)))
+    udvd, srmd, difference = (axis.images[0] for axis in figure.axes[:3])
+    assert (udvd.norm.vmin, udvd.norm.vmax) == (srmd.norm.vmin, srmd.norm.vmax) == (22.0, 30.0)
+    assert (difference.norm.vmin, difference.norm.vmax) == (-5.0, 5.0)
+    colour_bars = [axis for axis in figure.axes if axis.get_label() == "<colorbar>"]
+    assert sorted(axis.get_ylabel() for axis in colour_bars) == ["PSNR (dB)", "UDVD − SRMD (dB)"]
+
+
+def test_table_figures_redraw_from_the_committed_tables_alone(tmp_path: Path, monkeypatch) -> None:
+    for spec in TABLE_FIGURES:
+        assert (RESULTS / f"{spec.table}.csv").is_file() and (RESULTS / spec.figure).is_file(), spec.figure
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    for stem in ("udvd/tables/heatmap", "udvd/tables/table5"):
+        (tmp_path / stem).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(RESULTS / f"{stem}.csv", tmp_path / f"{stem}.csv")
+    drawn = redraw_table_figures("cpu")
+    assert drawn == [tmp_path / "udvd/figures/table5_gap.png", tmp_path / "udvd/figures/heatmap_udvd_srmd.png"]
+    assert all(Image.open(path).size[0] > 500 for path in drawn)
