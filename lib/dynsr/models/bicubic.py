@@ -17,6 +17,9 @@ __all__ = ["Bicubic"]
 class Bicubic(nn.Module):
     """``Bicubic(scale=s)(lr)`` (B, C, h, w) -> (B, C, s·h, s·w)."""
 
+    # Upscaling reads the 4 nearest LR samples per axis (Keys' cubic has support ±2), so 2 LR pixels of context make tiles exact.
+    receptive_radius = 2
+
     def __init__(self, *, scale: int) -> None:
         super().__init__()
         if scale < 1:
