@@ -179,7 +179,7 @@ def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> N
 def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (six configurations x seeds 0 and 1): layout, means of the per-seed values, verdicts recomputed from the
     per-seed values, and one seed-1 cell recomputed from its committed weights."""
-    from dynsr.claims import paired_claim
+    from dynsr.claims import CONFOUNDED_BY_SIZE, paired_claim
     from dynsr.degradations.testsets import udvd_table1
     from dynsr.experiments.udvd_common import Params, score, trained_model
     from dynsr.experiments.udvd_table1 import CLAIMS
@@ -202,10 +202,14 @@ def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     recipes = {claim: (better, worse) for claim, better, worse in CLAIMS}
     for row in claims.itertuples():
         better, worse = recipes[row.claim]
-        again = paired_claim(row.claim, dict(enumerate(per_seed[better])), dict(enumerate(per_seed[worse])), paper_difference=row.paper_difference)
+        assert (row.better_parameters, row.worse_parameters) == (psnr.loc[better, "parameters"], psnr.loc[worse, "parameters"])
+        again = paired_claim(row.claim, dict(enumerate(per_seed[better])), dict(enumerate(per_seed[worse])), paper_difference=row.paper_difference,
+                             bicubic=row.bicubic, parameters=(row.better_parameters, row.worse_parameters))
         assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
-    verdicts = dict(zip(claims["claim"], claims["verdict"]))
-    assert verdicts["UDVD_UDD > Baseline"] == "holds" and verdicts["UDD best: UDD > UD"].startswith("inconclusive")
+    verdicts = claims.set_index("claim")
+    # the seeds resolve six differences, but with the default sub-pixel alignment every winner is the larger network (7-29 %)
+    assert (verdicts["verdict"] == CONFOUNDED_BY_SIZE).sum() == 6 and verdicts.loc["UDVD_UDD > Baseline", "seed_verdict"] == "holds"
+    assert verdicts.loc["UDD best: UDD > UD", "verdict"].startswith("inconclusive") and (verdicts["bicubic"] < psnr["ours"].min()).all()
     model = trained_model("udvd_u", Params(profile="cpu"), scale=3, seed=1).model
     recomputed = score(model, udvd_table1(), get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(per_seed["udvd_u"][1], abs=tolerances.PSNR_DB + tolerances.printed(4))  # 4 decimals in ours_per_seed
