@@ -1,10 +1,12 @@
 """Tests of dynsr.degradations.bicubic: MATLAB-exact ``imresize(I, scale, 'bicubic')``.
 
 The reference here is a slow per-pixel loop written from MATLAB's algorithm (``imresize.m``:
-``contributions`` and ``resizeAlongDim``), independent of the library's vectorised weight matrices:
-1-based ``u = x / s + 0.5 (1 - 1 / s)``, taps ``floor(u - width / 2) + (0 .. ceil(width) + 1)``, Keys
-cubic (a = -0.5) stretched by ``1 / s`` when shrinking, weights normalised per output sample,
-out-of-range taps mirrored symmetrically, rows first, then columns.
+``contributions`` and ``resizeAlongDim``/``imresizemex``), independent of the library's vectorised
+code: 1-based ``u = x / s + 0.5 (1 - 1 / s)``, taps ``floor(u - width / 2) + (0 .. ceil(width) + 1)``,
+Keys cubic (a = -0.5) stretched by ``1 / s`` when shrinking, weights normalised per output sample,
+out-of-range taps mirrored symmetrically, rows first, then columns, and each output summed tap by tap
+in float64. The library equals it to ~1e-16 everywhere, and bit for bit wherever that could change
+an 8-bit quantisation (near ties, where the summation order decides the grey level).
 
 Measured (torch 2.13, CPU, float64): ``F.interpolate(mode='bicubic', antialias=True,
 align_corners=False)`` matches ours to 6e-16 once the two outermost output pixels are excluded
@@ -24,9 +26,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dynsr.degradations.bicubic import bicubic_output_size, cubic_kernel, matlab_bicubic_resize, resize_weights
+from dynsr.degradations import bicubic
+from dynsr.degradations.bicubic import bicubic_output_size, cubic_kernel, matlab_bicubic_resize, resize_contributions, resize_weights
+from dynsr.degradations.noise import matlab_uint8
 
-SCALES = [1 / 2, 1 / 3, 1 / 4, 2, 3, 4]
+SCALES = [1 / 2, 1 / 3, 1 / 4, 3 / 4, 2, 3, 4]
 X2_TAPS = [-0.01171875, -0.03515625, 0.11328125, 0.43359375, 0.43359375, 0.11328125, -0.03515625, -0.01171875]
 
 
@@ -36,10 +40,11 @@ X2_TAPS = [-0.01171875, -0.03515625, 0.11328125, 0.43359375, 0.43359375, 0.11328
 def _keys_cubic(x: float) -> float:
     """Keys' cubic convolution kernel, a = -0.5, one scalar at a time."""
     x = abs(x)
+    x2, x3 = x * x, x * x * x  # products, as the library computes them (see cubic_kernel)
     if x <= 1.0:
-        return 1.5 * x**3 - 2.5 * x**2 + 1.0
+        return 1.5 * x3 - 2.5 * x2 + 1.0
     if x <= 2.0:
-        return -0.5 * x**3 + 2.5 * x**2 - 4.0 * x + 2.0
+        return -0.5 * x3 + 2.5 * x2 - 4.0 * x + 2.0
     return 0.0
 
 
@@ -136,6 +141,48 @@ def test_weights_are_read_only() -> None:
         resize_weights(10, 0.5)[0, 0] = 1.0
 
 
+def test_contributions_keep_mirrored_taps_separate() -> None:
+    # x1/4 of a 4-pixel axis: one output sample, 18 candidate taps, the two outermost with weight
+    # exactly 0 (|distance| = 8.5, outside the stretched support of 8). The other 16 reach 7.5 pixels
+    # either side, so each of the 4 samples is read by four taps; the dense matrix merges them.
+    weights, indices = resize_contributions(4, 1 / 4)
+    assert weights.shape == indices.shape == (1, 16)
+    assert indices[0].tolist() == [2, 3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0, 1]
+    np.testing.assert_array_equal(weights[0], weights[0, ::-1])  # centred between samples 1 and 2
+    merged = np.zeros(4)
+    np.add.at(merged, indices[0], weights[0])
+    np.testing.assert_array_equal(resize_weights(4, 1 / 4)[0], merged)
+    np.testing.assert_allclose(merged, 0.25, rtol=0, atol=1e-15)
+
+
+def test_contributions_drop_taps_whose_weight_is_always_zero() -> None:
+    # x1/3: u = 3x - 1 is an integer, so the 14 candidate taps sit at distances 6, 5, ..., -7, i.e.
+    # 2, 5/3, ..., -7/3 after stretching; the kernel is exactly 0 at |d| = 3 (cubic(1)), 6 (cubic(2))
+    # and 7, which leaves 9 taps per output sample.
+    weights, indices = resize_contributions(30, 1 / 3)
+    assert weights.shape == (10, 9)
+    interior = indices[4] - 3 * 4 - 1  # output 4 (0-based) is centred on input 13
+    assert interior.tolist() == [-5, -4, -2, -1, 0, 1, 2, 4, 5]
+    assert np.any(weights != 0, axis=0).all()  # no all-zero column left
+
+
+def test_weights_are_normalised_by_a_left_to_right_sum() -> None:
+    # MATLAB's sum(weights, 2) taken in tap order. At x3/4 numpy's pairwise row sum (8 taps here)
+    # differs from it in the last bit for some outputs, and so do the weights of this one.
+    in_length, scale, x = 60, 3 / 4, 7  # output sample x (1-based)
+    weights, _ = resize_contributions(in_length, scale)
+    width = 4 / scale
+    u = x / scale + 0.5 * (1 - 1 / scale)
+    left = math.floor(u - width / 2)
+    raw = [scale * _keys_cubic(scale * (u - tap)) for tap in range(left, left + math.ceil(width) + 2)]
+    total = 0.0
+    for value in raw:
+        total += value
+    pairwise = np.sum(raw)
+    assert [value / total for value in raw] != [value / pairwise for value in raw]
+    assert [w for w in weights[x - 1].tolist() if w != 0] == [value / total for value in raw if value != 0]
+
+
 # ----------------------------------------------------------------------------- sizes and constants
 
 
@@ -163,7 +210,9 @@ def test_constant_image_stays_constant(scale: float, shape: tuple[int, ...]) -> 
 @pytest.mark.parametrize("shape", [(13, 11, 3), (16, 12, 2), (9, 14)])
 def test_matches_slow_matlab_reference(scale: float, shape: tuple[int, ...]) -> None:
     image = np.random.default_rng([*shape, round(12 * scale)]).random(shape)
-    np.testing.assert_allclose(matlab_bicubic_resize(image, scale), _reference_resize(image, scale), rtol=0, atol=1e-12)
+    ours, reference = matlab_bicubic_resize(image, scale), _reference_resize(image, scale)
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(matlab_uint8(255 * ours), matlab_uint8(255 * reference))
 
 
 def test_reference_matches_on_a_tiny_axis_needing_repeated_mirroring() -> None:
@@ -205,6 +254,61 @@ def test_input_is_not_modified() -> None:
     matlab_bicubic_resize(tensor, 2)
     np.testing.assert_array_equal(image, copy)
     np.testing.assert_array_equal(tensor.numpy(), copy)
+
+
+# ----------------------------------------------------------------------------- MATLAB's summation order
+
+
+def _merged_matrix_resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """The same resize summed another way: the dense matrix's merged weights, in input-sample order."""
+    out = image
+    for axis in (0, 1):
+        matrix = resize_weights(out.shape[axis], scale)
+        moved = np.moveaxis(out, axis, 0)
+        acc = np.zeros((matrix.shape[0],) + moved.shape[1:])
+        for j in range(matrix.shape[1]):
+            acc = acc + matrix[:, j, None] * moved[j]
+        out = np.moveaxis(acc, 0, axis)
+    return out
+
+
+# Two-level uint8 images found by searching random ones for outputs that a matrix product and
+# MATLAB's order quantise differently. At x1/4 the 4x4 image becomes its mean (every sample's taps
+# merge to 1/4), and 7 x 195 + 9 x 43 = 16 x 109.5: an exact tie between grey levels 109 and 110.
+TIES = [
+    pytest.param(
+        [[195, 43, 43, 195], [43, 43, 195, 43], [43, 195, 43, 195], [195, 43, 43, 195]], 1 / 4, (0, 0), 109, id="x1/4-mean"
+    ),
+    pytest.param(
+        [[191, 191, 191, 191], [63, 191, 191, 63], [191, 191, 191, 63], [63, 191, 63, 191]], 1 / 2, (1, 0), 141, id="x1/2"
+    ),
+]
+
+
+@pytest.mark.parametrize(("pixels", "scale", "where", "matlab_level"), TIES)
+def test_an_exact_8bit_tie_rounds_as_matlab_sums_it(pixels, scale: float, where: tuple[int, int], matlab_level: int) -> None:
+    image = np.array(pixels, dtype=np.uint8) / 255.0  # im2double
+    ours, reference = matlab_bicubic_resize(image, scale), _reference_resize(image, scale)
+    assert ours[where] == reference[where]
+    np.testing.assert_array_equal(matlab_uint8(255 * ours), matlab_uint8(255 * reference))
+    assert abs(255 * ours[where] - (matlab_level + 0.5)) < 1e-12  # a tie, landed just below it
+    assert matlab_uint8(255 * ours)[where] == matlab_level  # im2uint8
+    # Summing the merged weights instead, as a matrix product does, lands on the other side.
+    assert matlab_uint8(255 * _merged_matrix_resize(image, scale))[where] == matlab_level + 1
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("layout", ["numpy HWC", "torch NCHW"])
+def test_recomputed_outputs_are_matlabs_bit_for_bit(monkeypatch, scale: float, layout: str) -> None:
+    # With a margin of a whole grey level every output counts as near a tie and is recomputed in
+    # MATLAB's order, so the whole image must equal the reference exactly, borders included.
+    monkeypatch.setattr(bicubic, "_TIE_MARGIN", 1.0)
+    image = np.random.default_rng(8).random((13, 11, 2))
+    if layout == "numpy HWC":
+        ours = matlab_bicubic_resize(image, scale)
+    else:
+        ours = matlab_bicubic_resize(torch.from_numpy(image.transpose(2, 0, 1)[None].copy()), scale)[0].numpy().transpose(1, 2, 0)
+    np.testing.assert_array_equal(ours, _reference_resize(image, scale))
 
 
 # ----------------------------------------------------------------------------- torch cross-check

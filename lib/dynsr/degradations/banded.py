@@ -7,7 +7,8 @@ into dense blocks of a few output rows and multiplying each block with the slice
 reads turns the operation into a handful of BLAS calls: no Python loop per output row and 5-10x
 faster than ``torch.nn.functional.conv2d`` in float64 on CPU.
 
-The products run on one thread: they are small, and a multi-threaded BLAS (torch's or numpy's
+The products, and the copy that moves the operated axis first, run on one thread
+(:func:`single_torch_thread`): they are small, and a multi-threaded BLAS (torch's or numpy's
 OpenBLAS) makes each one wait for its spinning worker threads, which costs ~30 ms per product
 instead of ~0.1 ms whenever another process is using the cores (measured on 2 cores: a 21-tap blur
 of a 644x1024 RGB image took 1.7 s instead of 0.13 s).
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["Band", "DEFAULT_BAND_ROWS", "split_into_bands", "apply_along_axis"]
+__all__ = ["Band", "DEFAULT_BAND_ROWS", "split_into_bands", "apply_along_axis", "single_torch_thread"]
 
 # Output samples handled by one dense matrix product by default. Larger bands waste work on the
 # zeros of the banded matrix; smaller bands pay more per-call overhead. On 2 cores, 8 was the
@@ -55,7 +56,8 @@ def split_into_bands(matrix: np.ndarray, rows_per_band: int = DEFAULT_BAND_ROWS)
 
 
 @contextlib.contextmanager
-def _single_torch_thread() -> Iterator[None]:
+def single_torch_thread() -> Iterator[None]:
+    """Run torch's CPU operations in the block on one thread, then restore the thread count."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -66,10 +68,10 @@ def _single_torch_thread() -> Iterator[None]:
 
 def apply_along_axis(x: torch.Tensor, axis: int, bands: tuple[Band, ...]) -> torch.Tensor:
     """``out[i] = sum_j W[i, j] x[j]`` along ``axis`` of a float64 tensor, for ``W`` given as bands."""
-    front = x.movedim(axis, 0).contiguous()  # (n, ...), the operated axis first
-    rows = front.reshape(front.shape[0], -1)  # (n, everything else)
-    out = rows.new_empty((bands[-1].row1, rows.shape[1]))  # (n', everything else)
-    with _single_torch_thread():
+    with single_torch_thread():
+        front = x.movedim(axis, 0).contiguous()  # (n, ...), the operated axis first
+        rows = front.reshape(front.shape[0], -1)  # (n, everything else)
+        out = rows.new_empty((bands[-1].row1, rows.shape[1]))  # (n', everything else)
         for band in bands:
             torch.matmul(band.block.to(rows.device), rows[band.col0 : band.col1], out=out[band.row0 : band.row1])
     return out.reshape((out.shape[0],) + front.shape[1:]).movedim(0, axis)  # (..., n', ...)

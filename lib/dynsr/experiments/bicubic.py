@@ -43,7 +43,7 @@ import pandas as pd
 
 from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.data.images import modcrop
-from dynsr.degradations.bicubic import matlab_bicubic_resize, resize_weights
+from dynsr.degradations.bicubic import matlab_bicubic_resize, resize_contributions
 from dynsr.degradations.blur import blur
 from dynsr.degradations.noise import matlab_uint8
 from dynsr.degradations.pipelines import Degradation, degrade, image_noise_rng
@@ -86,12 +86,16 @@ def _applies(protocol: Protocol, degradation: Degradation) -> bool:
 
 
 def matlab_bicubic_resize_uint8(image: np.ndarray, scale: float) -> np.ndarray:
-    """MATLAB ``imresize(I, scale)`` of a uint8 image: each axis (rows first) resized, then rounded to uint8."""
+    """MATLAB ``imresize(I, scale)`` of a uint8 image ``(H, W[, C])``: each axis (rows first) summed over its taps in MATLAB's
+    order (a multiply and an add per tap, float64), then rounded to uint8 (:func:`~dynsr.degradations.noise.matlab_uint8`)."""
     out = image
     for axis in (0, 1):
-        weights = resize_weights(out.shape[axis], scale)  # (out, in)
-        moved = np.moveaxis(out.astype(np.float64), axis, 0)  # (in, ...)
-        out = np.moveaxis(matlab_uint8(np.tensordot(weights, moved, axes=1)), 0, axis)
+        weights, indices = resize_contributions(out.shape[axis], scale)  # (out, taps) each
+        moved = np.moveaxis(out, axis, 0).astype(np.float64)  # (in, ...)
+        total = np.zeros((weights.shape[0],) + moved.shape[1:])  # (out, ...)
+        for tap in range(weights.shape[1]):
+            total = total + weights[:, tap].reshape((-1,) + (1,) * (moved.ndim - 1)) * moved[indices[:, tap]]
+        out = np.moveaxis(matlab_uint8(total), 0, axis)
     return out
 
 
