@@ -18,8 +18,6 @@ from PIL import Image
 from dynsr.checkpoints import export_weights, load_checkpoint
 from dynsr.models import build_model
 from dynsr.paths import data_root
-from dynsr.results import write_table
-from dynsr.results_index import results_index, write_results_index
 
 REAL = data_root() / "real" / "SRMD"
 CHIP = REAL / "chip.png"  # 109 x 55 RGB
@@ -242,54 +240,6 @@ def test_help(dirs, command: list[str]) -> None:
     assert done.stdout.startswith("usage: dynsr" + "".join(f" {word}" for word in command))
 
 
-# ------------------------------------------------------------------------------------------- results index
-
-
-def _table(**extra) -> pd.DataFrame:
-    table = pd.DataFrame({
-        "dataset": ["Set5", "Set14"], "scale": [2, 2], "degradation": ["bicubic", "bicubic"], "metric": ["PSNR", "PSNR"],
-        "paper": [30.0, 31.0], "ours": [30.1, 31.2], "profile": ["cpu", "cpu"], "steps": [1500, 1500], "seeds": [1, 1],
-    })
-    table["gap"] = table["ours"] - table["paper"]
-    for key, values in extra.items():
-        table[key] = values
-    return table
-
-
-def test_results_index_lists_tables_gaps_verdicts_and_figures(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    write_table(_table(claim=["x2 holds", "x2 on Set14"], verdict=["reproduced", None]), "srmd/tables/demo", profile="cpu")
-    write_table(_table(), "notebooks/tables/skipped", profile="cpu")
-    write_table(_table(), "checkpoints/skipped", profile="cpu")
-    (tmp_path / "srmd" / "tables" / "unrelated.json").write_text('{"columns": ["a"], "rows": []}')
-    for figure in ("srmd/figures/gap.png", "notebooks/figure.png", "checkpoints/figure.png", "smoke/figure.png"):
-        (tmp_path / figure).parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", (2, 2)).save(tmp_path / figure)
-    index = results_index("cpu")
-    lines = index.splitlines()
-    assert lines[0] == "# Results index"
-    table_rows = [line for line in lines if line.startswith("| [")]
-    assert table_rows == ["| [srmd/tables/demo.csv](srmd/tables/demo.csv) | 2 | cpu | 1500 | 1 | PSNR: 2 cells, mean +0.15, max abs gap 0.20 |"]
-    assert "## Claim verdicts" in lines and "- x2 holds: **reproduced**" in lines and "x2 on Set14" not in index
-    figures = lines[lines.index("## Figures") + 1:]
-    assert [line for line in figures if line] == ["- [srmd/figures/gap.png](srmd/figures/gap.png)"]
-    assert "skipped" not in index and "notebooks" not in index.split("## Tables")[1]
-    path = write_results_index("cpu")
-    assert path == tmp_path / "README.md" and path.read_text() == index
-
-
-def test_results_index_of_another_profile_and_an_unpublished_table(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    table = _table()
-    table["paper"] = np.nan
-    table["gap"] = np.nan
-    write_table(table, "srmd/tables/ours_only", profile="smoke")
-    index = results_index("smoke")
-    assert "| [srmd/tables/ours_only.csv](srmd/tables/ours_only.csv) | 2 | cpu | 1500 | 1 | no published counterpart |" in index
-    assert "`dynsr reproduce --profile smoke`" in index
-    assert "| [" not in results_index("cpu")  # results/smoke is not part of the cpu index
-
-
 def test_sr_accepts_grayscale_with_a_note_and_rejects_a_zero_tile(dirs, tmp_path: Path) -> None:
     from PIL import Image
 
@@ -301,4 +251,4 @@ def test_sr_accepts_grayscale_with_a_note_and_rejects_a_zero_tile(dirs, tmp_path
     with Image.open(output) as image:
         assert image.mode == "RGB" and image.size == (32, 32)
     bad = dynsr("sr", str(source), str(tmp_path / "never.png"), "--model", "bicubic", "--scale", "2", "--tile", "0", dirs=dirs)
-    assert bad.returncode == 2 and "--tile must be >= 1, got 0" in bad.stderr and not (tmp_path / "never.png").exists()
+    assert bad.returncode == 2 and "argument --tile: must be an integer >= 1, got 0" in bad.stderr and not (tmp_path / "never.png").exists()

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import struct
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -15,7 +18,7 @@ from PIL import Image
 
 import dynsr.data.root as root
 from dynsr.data.benchmarks import load_benchmark
-from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, load_rgb, modcrop, save_rgb
+from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, image_size, load_rgb, modcrop, save_rgb
 from dynsr.data.root import DataNotFoundError, dataset_dir, dataset_files, verify_dataset
 from dynsr.paths import data_root
 
@@ -66,6 +69,23 @@ def _write_16bit(path, rgb):
     image.save(path)
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _raw_png(path, width: int, height: int, bit_depth: int, rows: bytes) -> None:
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, 2, 0, 0, 0)  # colour type 2: RGB
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b""))
+
+
+def _write_16bit_rgb(path, rgb):
+    """16-bit RGB, which Pillow opens as mode RGB keeping the high bytes: it must be refused, not cut to 8 bits."""
+    deep = rgb.astype(">u2") * 257
+    _raw_png(path, rgb.shape[1], rgb.shape[0], 16, b"".join(b"\0" + row.tobytes() for row in deep))
+    with Image.open(path) as image:
+        assert image.mode == "RGB"
+
+
 def _write_palette(path, rgb):
     Image.fromarray(rgb).convert("P").save(path)
 
@@ -86,11 +106,12 @@ def _write_text(path, rgb):
     [
         (_write_rgba, r"alpha channel \(mode RGBA\)"),
         (_write_16bit, r"I;16 image \(16-bit"),
+        (_write_16bit_rgb, r"RGB;16 image \(16-bit"),
         (_write_palette, r"palette image \(mode P\)"),
         (_write_truncated, "truncated"),
         (_write_text, "not a readable image file"),
     ],
-    ids=["rgba", "16bit", "palette", "truncated", "text"],
+    ids=["rgba", "16bit", "16bit-rgb", "palette", "truncated", "text"],
 )
 def test_unusable_files_raise_image_format_error(tmp_path, rgb: np.ndarray, writer, message: str) -> None:
     path = tmp_path / "bad.png"
@@ -98,6 +119,21 @@ def test_unusable_files_raise_image_format_error(tmp_path, rgb: np.ndarray, writ
     with pytest.raises(ImageFormatError, match=message) as info:
         load_rgb(path)
     assert str(path) in str(info.value)
+
+
+def test_a_header_claiming_a_decompression_bomb_is_an_image_format_error(tmp_path) -> None:
+    path = tmp_path / "bomb.png"
+    _raw_png(path, 100_000, 100_000, 8, b"\0" * 300_001)
+    for read in (load_rgb, image_size):
+        with pytest.raises(ImageFormatError, match=r"bomb\.png claims more pixels than dynsr opens \(Image size \(10000000000 pixels\)"):
+            read(path)
+
+
+def test_image_size_reads_the_header_only(tmp_path, rgb: np.ndarray) -> None:
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    assert image_size(tmp_path / "a.png") == (13, 17)
+    _raw_png(tmp_path / "lying.png", 4000, 3000, 8, b"\0" * 12_001)  # the pixel data of one row of 3000
+    assert image_size(tmp_path / "lying.png") == (3000, 4000)
 
 
 def test_missing_file_raises_file_not_found(tmp_path) -> None:
@@ -207,6 +243,20 @@ def test_matching_fake_root_verifies(tmp_path, monkeypatch) -> None:
     (tmp_path / "data" / "benchmarks" / "Set5" / "HR" / "baby.png").write_bytes(b"tampered, longer bytes")
     with pytest.raises(DataNotFoundError, match="does not match"):
         verify_dataset("Set5")
+
+
+def test_full_verification_catches_a_change_that_kept_size_and_mtime(tmp_path, monkeypatch) -> None:
+    _fake_root(tmp_path, monkeypatch, content=b"the original bytes", listed=b"the original bytes")
+    verify_dataset("Set5")
+    image = tmp_path / "data" / "benchmarks" / "Set5" / "HR" / "baby.png"
+    stamp = image.stat()
+    image.write_bytes(b"the ORIGINAL bytes")
+    os.utime(image, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    verify_dataset("Set5")  # the implicit check trusts the cached (size, mtime): by design, it costs no hash
+    with pytest.raises(DataNotFoundError, match="does not match"):
+        verify_dataset("Set5", trust_cache=False)  # dynsr data verify
+    with pytest.raises(DataNotFoundError, match="does not match"):
+        verify_dataset("Set5")  # the stale cache entry is gone
 
 
 def test_missing_pieces_raise_data_not_found(tmp_path, monkeypatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,46 @@ def test_unknown_injected_parameter_is_an_error_naming_the_valid_ones() -> None:
 def test_wrong_types_are_errors(cell: str) -> None:
     with pytest.raises(ParameterError, match="has type"):
         notebook_params(_namespace(cell), _Params)
+
+
+@dataclass(frozen=True)
+class _ListParams:
+    widths: tuple[float, ...] = (0.2, 1.0)
+    noises: tuple[float, ...] = (0.0, 15.0)
+    kernel: tuple[float, float, float] = (2.0, 1.0, 30.0)
+    seeds: tuple[int, ...] = (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ('widths = "[-1.0]"', r"parameter widths='\[-1.0\]' must be a list or tuple, e.g. widths=\[...\] \(papermill's -p passes text; "
+                              r"give a list as YAML: -y 'widths: \[...\]'\)"),
+        ('widths = [0.5, "1"]', r"parameter widths\[1\]='1' has type str; expected float"),
+        ("seeds = [0, 1.5]", r"parameter seeds\[1\]=1.5 has type float; expected int"),
+        ("seeds = [0, True]", r"parameter seeds\[1\]=True has type bool; expected int"),
+        ("kernel = [2.0, 1.0]", r"parameter kernel=\[2.0, 1.0\] must have 3 items"),
+        ("widths = [0.5, -1.0]", r"parameter widths\[1\]=-1.0 must be finite and >= 0"),
+        ("widths = [float('nan')]", r"parameter widths\[0\]=nan must be finite and >= 0"),  # papermill's spelling of -y 'widths: [.nan]'
+        ("noises = float('inf')", r"parameter noises=inf must be a list or tuple"),
+        ("noises = [0, 300]", r"parameter noises\[1\]=300.0 must be from 0 to 255 \(noise levels are on the 0-255 scale\)"),
+        ("seeds = [-1]", r"parameter seeds\[0\]=-1 must be finite and >= 0"),
+    ],
+)
+def test_list_parameters_check_their_elements(cell: str, message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        notebook_params(_namespace(cell), _ListParams)
+
+
+@pytest.mark.parametrize("cell", ["weight = float('nan')", "weight = float('-inf')", "scale = -2"])
+def test_scalar_parameters_out_of_range_are_errors(cell: str) -> None:
+    with pytest.raises(ParameterError, match=r"parameter (weight|scale)=\S+ must be finite and >= 0"):
+        notebook_params(_namespace(cell), _Params)
+
+
+def test_list_parameters_become_tuples() -> None:
+    params = notebook_params(_namespace("widths = [0.5, 2]\nseeds = [3]"), _ListParams)
+    assert params == _ListParams(widths=(0.5, 2.0), seeds=(3,)) and isinstance(params.widths[1], float)
 
 
 def test_unknown_profile_is_an_error() -> None:
@@ -104,16 +145,17 @@ def test_write_table_rejects_missing_columns_and_wrong_gaps(tmp_path, monkeypatc
 def test_cli_reproduce_rejects_unknown_profile_and_notebook(capsys) -> None:
     with pytest.raises(SystemExit) as error:
         cli_main(["reproduce", "--profile", "gpu"])
-    assert error.value.code != 0 and "invalid choice" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="no notebook .* matches --only 'nonexistent'"):
-        cli_main(["reproduce", "--only", "nonexistent"])
+    assert error.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    assert cli_main(["reproduce", "--only", "nonexistent"]) == 2
+    assert re.fullmatch(r"error: no notebook in .* matches --only 'nonexistent'\n", capsys.readouterr().err)
 
 
 def test_cli_data_verify(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_CACHE_DIR", str(tmp_path))
     assert cli_main(["data", "verify", "Set5"]) == 0
-    assert cli_main(["data", "verify", "NoSuchSet"]) == 1
-    assert "FAILED   NoSuchSet" in capsys.readouterr().out
+    assert capsys.readouterr().out == "ok       Set5\n"
+    assert cli_main(["data", "verify", "NoSuchSet"]) == 2  # a usage error: nothing is checked
+    assert capsys.readouterr().err.startswith("error: unknown data set 'NoSuchSet'; known: Set5, Set14, ")
 
 
 def test_reproduce_keeps_a_failed_notebook_aside_and_exits_nonzero(tmp_path, monkeypatch, capsys) -> None:
@@ -134,3 +176,18 @@ def test_reproduce_keeps_a_failed_notebook_aside_and_exits_nonzero(tmp_path, mon
     output = tmp_path / "results" / "smoke" / "notebooks"
     assert (output / "99_fails.failed.ipynb").is_file() and not (output / "99_fails.ipynb").exists()
     assert "RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_a_notebook_kernel_using_progress_bars_prints_nothing_on_stderr(tmp_path) -> None:
+    """In JupyterLab, ``tqdm.auto`` (imported by every training notebook through ``dynsr.training.trainer``) prints a red
+    ``TqdmWarning: IProgress not found`` naming a site-packages path unless ipywidgets is installed (requirements.txt)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from notebook_outputs import stderr_outputs
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import dynsr.training.trainer\nfrom tqdm.auto import tqdm\nfor _ in tqdm(range(2), desc='probe'):\n    pass")])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    nbformat.write(notebook, tmp_path / "probe.ipynb")
+    assert stderr_outputs(tmp_path / "probe.ipynb") == []
+    assert [output["output_type"] for output in notebook.cells[0].outputs] == ["display_data"]  # the widget, not text

@@ -28,6 +28,7 @@ from dynsr.checkpoints import (
     TRAIN_FORMAT,
     WEIGHTS_FORMAT,
     CheckpointError,
+    CorruptCheckpointError,
     export_weights,
     load_checkpoint,
     load_weights,
@@ -131,6 +132,12 @@ def test_round_trip_keeps_tuples_and_survives_json() -> None:
         ({"noise_range": (-1.0, 5.0)}, r"noise_range=\(-1.0, 5.0\) must be"),
         ({"checkpoint_every": -1}, r"must be >= 0"),
         ({"train_sets": ()}, r"train_sets is empty"),
+        ({"learning_rate": -1.0}, r"learning_rate=-1.0 must be > 0"),
+        ({"learning_rate": float("inf")}, r"learning_rate=inf: every number must be finite"),
+        ({"validation_noise": float("nan")}, r"validation_noise=nan: every number must be finite"),
+        ({"adam_betas": (0.9, 1.0)}, r"adam_betas=\(0.9, 1.0\) must both be in \[0, 1\)"),
+        ({"seed": -1}, r"seed=-1 must be in \[0, 2\*\*32 - 1\]"),
+        ({"noise_range": (0.0, 1000.0)}, r"noise levels are on the 0-255 scale"),
     ],
 )
 def test_invalid_ranges_are_rejected(changes: dict[str, Any], message: str) -> None:
@@ -422,6 +429,18 @@ def test_truncated_checkpoint_is_refused(uninterrupted, tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="truncated"):
         train(tiny(), tmp_path)
     assert broken.stat().st_size == (reference_dir / "checkpoint.pt").stat().st_size // 2  # left for the user to look at
+
+
+def test_flipped_bytes_in_a_checkpoint_fail_its_crc(uninterrupted, tmp_path: Path) -> None:
+    """torch.load does not check the zip's CRC-32s (a tensor's bytes flipped load silently); read_torch_file does."""
+    reference_dir, _ = uninterrupted
+    data = bytearray((reference_dir / "checkpoint.pt").read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(byte ^ 0xFF for byte in data[middle : middle + 64])
+    (tmp_path / "checkpoint.pt").write_bytes(bytes(data))
+    torch.load(tmp_path / "checkpoint.pt", weights_only=True)  # what the loader would otherwise have accepted
+    with pytest.raises(CorruptCheckpointError, match=r"checkpoint\.pt: it is truncated, corrupt or not a PyTorch file \(its entry 'data/\d+' fails its CRC-32 check"):
+        load_checkpoint(tmp_path / "checkpoint.pt")
 
 
 def test_foreign_checkpoint_is_refused(tmp_path: Path) -> None:

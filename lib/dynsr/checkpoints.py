@@ -11,13 +11,21 @@ Two formats, both plain ``torch.save`` dictionaries of tensors and builtins, loa
   stored in float16 (half the size; see :func:`export_weights`).
 
 A file that is truncated, not a torch file, or a torch file of another program raises
-:class:`CheckpointError` naming the file and what to do.
+:class:`CheckpointError` naming the file and what to do. Corruption is detected before loading:
+``torch.save`` writes a zip archive with a CRC-32 of every entry (the pickled structure and each
+tensor's bytes), and :func:`read_torch_file` checks them all (``torch.load`` does not). This covers
+every dynsr file ever written (the committed weights included) and other projects' zip-format torch
+files; entries written without a CRC (``torch.serialization.set_crc32_options(False)``) and
+pre-1.6 non-zip files cannot be checked this way. A corrupt file raises
+:class:`CorruptCheckpointError`, without advice: what to do depends on the command (``sr`` only
+reads weights; ``train`` can start a run over).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +34,7 @@ import torch.nn as nn
 
 from dynsr.fileio import atomic_path
 
-__all__ = ["CheckpointError", "ForeignCheckpointError", "read_torch_file", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights", "stored_model"]
+__all__ = ["CheckpointError", "CorruptCheckpointError", "ForeignCheckpointError", "read_torch_file", "TRAIN_FORMAT", "WEIGHTS_FORMAT", "save_checkpoint", "load_checkpoint", "export_weights", "load_weights", "stored_model"]
 
 TRAIN_FORMAT = "dynsr.train"
 WEIGHTS_FORMAT = "dynsr.weights"
@@ -45,14 +53,20 @@ def save_checkpoint(path: str | os.PathLike[str], payload: dict[str, Any]) -> Pa
     return path
 
 
+class CorruptCheckpointError(CheckpointError):
+    """A file that is truncated, corrupt (a CRC-32 mismatch) or not a PyTorch file at all."""
+
+
 def read_torch_file(path: str | os.PathLike[str]) -> Any:
-    """``torch.load(path, weights_only=True)`` on CPU; every way it can fail becomes :class:`CheckpointError`.
+    """``torch.load(path, weights_only=True)`` on CPU, after checking the archive's CRC-32s; every way it can fail
+    becomes :class:`CheckpointError` (:class:`CorruptCheckpointError` for damaged or non-torch files).
 
     ``weights_only=True`` refuses files that would run code on load (pickled classes, functions).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    _check_crc(path)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -61,13 +75,46 @@ def read_torch_file(path: str | os.PathLike[str]) -> Any:
                 f"{path} holds pickled Python objects other than tensors and plain values; it is not loaded "
                 f"(weights_only=True refuses to run code from a file). Convert it to a state dict where you trust it."
             ) from None
-        raise CheckpointError(f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file. Delete it, or use an intact copy.") from None
+        raise CorruptCheckpointError(_unreadable(path, "")) from None
     except Exception as error:  # noqa: BLE001 - torch.load raises many types (RuntimeError, EOFError, KeyError, ...) on bad bytes
         first_line = str(error).splitlines()[0] if str(error) else ""
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file ({type(error).__name__}: {first_line}). "
-            f"Delete it to start over, or use an intact copy."
-        ) from None
+        raise CorruptCheckpointError(_unreadable(path, f" ({type(error).__name__}: {first_line})")) from None
+
+
+def _unreadable(path: Path, detail: str) -> str:
+    return f"cannot read checkpoint {path}: it is truncated, corrupt or not a PyTorch file{detail}."
+
+
+def _check_crc(path: Path) -> None:
+    """Check the CRC-32 of every entry of a zip-format torch file (entries stored without one, CRC 0, are skipped).
+
+    Files that are no zip archive at all (legacy torch files, other files) are left to ``torch.load``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for entry in archive.infolist():
+                if entry.CRC and not _entry_intact(archive, entry):
+                    raise CorruptCheckpointError(_unreadable(path, f" (its entry {entry.filename.partition('/')[2]!r} fails its CRC-32 check: its bytes changed after it was written)"))
+    except CorruptCheckpointError:
+        raise
+    except zipfile.BadZipFile as error:
+        if zipfile.is_zipfile(path):  # a zip archive, damaged
+            raise CorruptCheckpointError(_unreadable(path, f" (BadZipFile: {error})")) from None
+    except Exception as error:  # noqa: BLE001 - damaged archive directories raise UnicodeDecodeError, ValueError, EOFError, zlib.error, ...
+        raise CorruptCheckpointError(_unreadable(path, f" ({type(error).__name__}: {error})")) from None
+
+
+def _entry_intact(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Read the entry to its end; ``zipfile`` compares the CRC-32 there."""
+    try:
+        with archive.open(entry) as stream:
+            while stream.read(1 << 20):
+                pass
+    except zipfile.BadZipFile as error:
+        if "CRC" in str(error):
+            return False
+        raise
+    return True
 
 
 class ForeignCheckpointError(CheckpointError):

@@ -9,8 +9,10 @@ reinterpreted: RGBA (the alpha would be dropped), 16-bit (the scale would change
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ __all__ = [
     "ImageFormatError",
     "GrayscaleImageWarning",
     "load_rgb",
+    "image_size",
     "save_rgb",
     "modcrop",
     "check_size_for_scale",
@@ -47,30 +50,69 @@ def load_rgb(path: str | os.PathLike[str], *, allow_grayscale: bool = False) -> 
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ImageFormatError: not an image, corrupt, RGBA, 16-bit, palette, CMYK or another mode.
+        ImageFormatError: not an image, corrupt, RGBA, 16-bit (also 16-bit RGB, which Pillow would
+            silently cut to its high bytes), palette, CMYK or another mode, or a header claiming more
+            pixels than Pillow's decompression-bomb limit.
     """
     path = Path(path)
+    with _opened(path) as image:
+        mode = _stored_mode(image)
+        try:
+            image.load()
+        except (OSError, SyntaxError) as error:
+            raise ImageFormatError(_unreadable(path, error)) from error
+        if mode == "RGB":
+            return np.asarray(image, dtype=np.uint8).copy()
+        if mode == "L":
+            if not allow_grayscale:
+                raise ImageFormatError(
+                    f"{path} is an 8-bit grayscale image; dynsr models take RGB. Convert it to RGB "
+                    "(e.g. PIL: Image.open(p).convert('RGB')) or pass allow_grayscale=True to "
+                    "replicate the channel."
+                )
+            warnings.warn(f"{path} is grayscale; replicating it into 3 RGB channels", GrayscaleImageWarning, stacklevel=2)
+            gray = np.asarray(image, dtype=np.uint8)
+            return np.repeat(gray[:, :, None], 3, axis=2)
+    raise ImageFormatError(_mode_advice(path, mode))
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(height, width)`` of an image file, read from its header without decoding the pixels.
+
+    Raises the errors of :func:`load_rgb` for files it cannot open (not the ones found only by decoding).
+    """
+    with _opened(Path(path)) as image:
+        return image.height, image.width
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """``Image.open`` (header only), every failure as :class:`ImageFormatError` naming the file."""
     if not path.is_file():
         raise FileNotFoundError(f"no image file at {path}")
     try:
-        with Image.open(path) as image:
-            image.load()
-            mode = image.mode
-            if mode == "RGB":
-                return np.asarray(image, dtype=np.uint8).copy()
-            if mode == "L":
-                if not allow_grayscale:
-                    raise ImageFormatError(
-                        f"{path} is an 8-bit grayscale image; dynsr models take RGB. Convert it to RGB "
-                        "(e.g. PIL: Image.open(p).convert('RGB')) or pass allow_grayscale=True to "
-                        "replicate the channel."
-                    )
-                warnings.warn(f"{path} is grayscale; replicating it into 3 RGB channels", GrayscaleImageWarning, stacklevel=2)
-                gray = np.asarray(image, dtype=np.uint8)
-                return np.repeat(gray[:, :, None], 3, axis=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # sizes up to the hard limit are the caller's call
+            image = Image.open(path)
+    except Image.DecompressionBombError as error:
+        raise ImageFormatError(f"{path} claims more pixels than dynsr opens ({error}); a genuine image this large must be cut into parts first") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ImageFormatError(f"{path} is not a readable image file ({error}); check that it is a PNG/JPEG/BMP and not truncated") from error
-    raise ImageFormatError(_mode_advice(path, mode))
+        raise ImageFormatError(_unreadable(path, error)) from error
+    with image:
+        yield image
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    return f"{path} is not a readable image file ({error}); check that it is a PNG/JPEG/BMP and not truncated"
+
+
+def _stored_mode(image: Image.Image) -> str:
+    """The mode as stored in the file: Pillow opens 16-bit RGB PNG/TIFF as ``RGB`` (keeping the high bytes);
+    their raw mode (e.g. ``RGB;16B``) tells. Returns ``RGB;16`` for them, else ``image.mode``."""
+    raw_modes = [tile.args if isinstance(tile.args, str) else tile.args[0] if tile.args else "" for tile in image.tile]
+    if image.mode == "RGB" and any(";16" in str(raw) for raw in raw_modes):
+        return "RGB;16"
+    return image.mode
 
 
 def _mode_advice(path: Path, mode: str) -> str:
@@ -79,7 +121,7 @@ def _mode_advice(path: Path, mode: str) -> str:
             f"{path} has an alpha channel (mode {mode}); dynsr will not guess how to composite it. "
             "Flatten it onto a background and save as RGB, e.g. Image.alpha_composite or .convert('RGB')."
         )
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F", "RGB;16"):
         return (
             f"{path} is a {mode} image (16-bit or wider); dynsr evaluates 8-bit images as the papers do. "
             "Convert it to 8-bit RGB first, choosing the intensity mapping yourself."

@@ -4,7 +4,7 @@ The data root (``DYNSR_DATA_ROOT``, default ``../shared/data``; see :mod:`dynsr.
 files listed in its ``MANIFEST.md`` and checked by its ``SHA256SUMS``. Each named set below is a
 folder of that root. :func:`dataset_dir` returns a set's folder after verifying every file of the
 set against ``SHA256SUMS``; the verification is cached (by path, size and modification time) under
-the cache folder, so it costs a hash only when a file changed.
+the cache folder, so it costs a hash only when a file changed; ``dynsr data verify`` hashes every file.
 
 A missing or corrupt set raises :class:`DataNotFoundError` naming the set and
 ``scripts/fetch_data.py``, which downloads the same files from their public sources.
@@ -94,8 +94,13 @@ def _entry(name: str) -> DataSet:
     return DATASETS[name]
 
 
-def verify_dataset(name: str) -> None:
-    """Check every file of a named set against ``SHA256SUMS`` (cached by size and mtime)."""
+def verify_dataset(name: str, *, trust_cache: bool = True) -> None:
+    """Check every file of a named set against ``SHA256SUMS``.
+
+    With ``trust_cache`` (the implicit check before a set is used), a file whose size and modification
+    time match the cache is not hashed again; ``trust_cache=False`` (``dynsr data verify``) hashes every
+    file, so it also catches a change that kept the size and the modification time.
+    """
     root = data_root()
     expected = dataset_files(name)
     if not expected:
@@ -105,26 +110,36 @@ def verify_dataset(name: str) -> None:
         cache = json.loads(cache_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
-    changed = False
-    for relative, digest in expected.items():
-        path = root / relative
-        try:
-            status = path.stat()
-        except FileNotFoundError:
-            raise DataNotFoundError(f"data set {name}: {path} is missing. {_fetch_advice(name)}") from None
-        key = str(path.resolve())
-        stamp = [status.st_size, status.st_mtime_ns, digest]
-        if cache.get(key) == stamp:
-            continue
-        if _sha256(path) != digest:
-            raise DataNotFoundError(f"data set {name}: {path} does not match its SHA256SUMS entry (corrupt or modified). {_fetch_advice(name)}")
-        cache[key] = stamp
-        changed = True
-    if changed:
-        try:
-            write_json_atomic(cache_file, cache)
-        except OSError:
-            pass  # a read-only cache only costs re-hashing next time
+    before = dict(cache)
+    try:
+        for relative, digest in expected.items():
+            _verify_file(name, root / relative, digest, cache, trust_cache)
+    finally:  # a file found corrupt loses its cache entry, so the implicit check hashes it again too
+        if cache != before:
+            _write_cache(cache_file, cache)
+
+
+def _verify_file(name: str, path: Path, digest: str, cache: dict[str, list], trust_cache: bool) -> None:
+    """Hash ``path`` unless ``trust_cache`` and its cached (size, mtime, digest) match; record it in ``cache``."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise DataNotFoundError(f"data set {name}: {path} is missing. {_fetch_advice(name)}") from None
+    key = str(path.resolve())
+    stamp = [status.st_size, status.st_mtime_ns, digest]
+    if trust_cache and cache.get(key) == stamp:
+        return
+    cache.pop(key, None)
+    if _sha256(path) != digest:
+        raise DataNotFoundError(f"data set {name}: {path} does not match its SHA256SUMS entry (corrupt or modified). {_fetch_advice(name)}")
+    cache[key] = stamp
+
+
+def _write_cache(cache_file: Path, cache: dict[str, list]) -> None:
+    try:
+        write_json_atomic(cache_file, cache)
+    except OSError:
+        pass  # a read-only cache only costs re-hashing next time
 
 
 def dataset_dir(name: str, *, verify: bool = True) -> Path:

@@ -8,6 +8,7 @@ error. Each paper's recipe builds one per profile (``smoke`` / ``cpu`` / ``paper
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -165,6 +166,7 @@ class TrainConfig:
                 raise ConfigError(f"{name}={getattr(self, name)} must be (low, high) with 0 <= low <= high")
         if self.width_range[0] <= 0:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
+        self._check_numbers()
         choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
                    "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic", "none"), "anisotropic_convention": ("std", "variance"),
                    "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr")}
@@ -177,6 +179,22 @@ class TrainConfig:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
         self._check_dasr()
         self._check_model()
+
+    def _check_numbers(self) -> None:
+        """Every float is finite; learning rate, Adam betas, seed and noise levels are in their ranges."""
+        non_finite = [name for name, value in self.to_dict().items() if any(isinstance(item, float) and not math.isfinite(item)
+                                                                            for item in (value if isinstance(value, list) else [value]))]
+        if non_finite:
+            raise ConfigError(f"{', '.join(f'{name}={getattr(self, name)}' for name in non_finite)}: every number must be finite")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate={self.learning_rate} must be > 0 (the recipes use 1e-4)")
+        if not all(0 <= beta < 1 for beta in self.adam_betas):
+            raise ConfigError(f"adam_betas={self.adam_betas} must both be in [0, 1) (Adam's default: (0.9, 0.999))")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed={self.seed} must be in [0, 2**32 - 1]")
+        if self.noise_range[1] > 255 or not 0 <= self.validation_noise <= 255 or self.validation_width < 0:
+            raise ConfigError(f"noise levels are on the 0-255 scale and widths >= 0; got noise_range={self.noise_range}, "
+                              f"validation_noise={self.validation_noise}, validation_width={self.validation_width}")
 
     def _check_dasr(self) -> None:
         """The DASR fields (paired patches, anisotropic kernels, L_degrad, stage 1) are consistent."""
