@@ -148,7 +148,7 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
 def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (Models 1-5 and SRMDNF*, Set14 x4, two seeds each): layout, gaps, every verdict recomputed from the per-seed
     values of the table, the verdict pattern, and one cell (Model 3, seed 1, σ = 2.6) recomputed from the committed weights."""
-    from dynsr.claims import paired_claim
+    from dynsr.claims import BELOW_BICUBIC, paired_claim
     from dynsr.degradations.testsets import dasr_table1
     from dynsr.experiments.dasr_common import Params, score, trained_model
     from dynsr.profiles import get_profile
@@ -173,10 +173,11 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     for row in claims[claims["seeds"].eq("0,1")].itertuples():  # every paired verdict again, from the table's per-seed values
         better, worse = row.comparison.split(": ")[-1].split(" > ")
         again = paired_claim(row.claim, dict(enumerate(per_seed[(better, row.degradation)])), dict(enumerate(per_seed[(worse, row.degradation)])),
-                             paper_difference=row.paper_difference)
+                             paper_difference=row.paper_difference, bicubic=row.bicubic, parameters=(row.better_parameters, row.worse_parameters))
         assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
     verdicts = claims.pivot(index="comparison", columns="degradation", values="verdict").rename(index=lambda claim: claim.split(": ")[-1])
-    assert (verdicts.loc[["Model 5 > Model 4", "Model 5 > SRMDNF*"]] == "holds").all().all()
+    assert (verdicts.loc["Model 5 > Model 4"] == "holds").all()  # the oracle wins although it is the smaller network (5.07 M vs 5.84 M)
+    assert (verdicts.loc["Model 5 > SRMDNF*"] == BELOW_BICUBIC).all()  # SRMDNF* (1,500 steps) is 2-4 dB below bicubic at every σ
     assert verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]].eq("does not hold at our scale").all()  # representation learning
     assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline, as the guide expects)
     assert verdicts.loc["Model 4 > Model 2"].eq("holds").sum() == 1  # DA conv vs concatenation: σ = 2.6 only, by 0.045 dB (paper 0.62)

@@ -108,8 +108,8 @@ def _reproduce(arguments: argparse.Namespace) -> int:
         return _error(error, USAGE_ERROR)
     import papermill  # imported here: it is slow to import and only this command needs it
     output_folder = profile_results_dir(arguments.profile) / "notebooks"
-    for stale in output_folder.glob(f".*{RUNNING_SUFFIX}"):
-        stale.unlink(missing_ok=True)  # left by a run killed with SIGKILL (SIGINT and SIGTERM clean up below)
+    for notebook in notebooks:  # only the copies of this run's notebooks: another reproduce may be running the others
+        (output_folder / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
     begun = time.monotonic()
     for notebook in notebooks:
         started = time.monotonic()
