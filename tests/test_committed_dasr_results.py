@@ -176,7 +176,9 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
                              paper_difference=row.paper_difference, bicubic=row.bicubic, parameters=(row.better_parameters, row.worse_parameters))
         assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
     verdicts = claims.pivot(index="comparison", columns="degradation", values="verdict").rename(index=lambda claim: claim.split(": ")[-1])
-    assert (verdicts.loc["Model 5 > Model 4"] == "holds").all()  # the oracle wins although it is the smaller network (5.07 M vs 5.84 M)
+    # at σ = 0.2 every model is below bicubic (26.09 dB): no verdict there is informative
+    assert (verdicts["σ=0.2"].drop(["SRMDNF* > SRMDNF + KernelGAN", "SRMDNF* > SRMDNF + Predictor"]) == BELOW_BICUBIC).all()
+    assert (verdicts.loc["Model 5 > Model 4"].drop("σ=0.2") == "holds").all()  # the oracle wins although the smaller network (5.07 M vs 5.84 M)
     assert (verdicts.loc["Model 5 > SRMDNF*"] == BELOW_BICUBIC).all()  # SRMDNF* (1,500 steps) is 2-4 dB below bicubic at every σ
     assert verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]].eq("does not hold at our scale").all()  # representation learning
     assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline, as the guide expects)
