@@ -1,6 +1,11 @@
-"""Running models: conditioning, tiling through super_resolve, checkpoint resolution, the bicubic model, grids."""
+"""Running models: conditioning, tiling through super_resolve (8-bit in and out, the default tile, the bar), checkpoint resolution,
+the bicubic model, grids."""
 
 from __future__ import annotations
+
+import io
+import math
+import sys
 
 import numpy as np
 import pytest
@@ -14,7 +19,9 @@ from dynsr.degradations.testsets import kernel_noise_grid, udvd_table2, udvd_tab
 from dynsr.evaluate import center_crop, evaluate, mean_scores, score_grid
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.kernels import delta_kernel
-from dynsr.inference import forward_model, load_model, model_upscaler, setting_kernel_code, super_resolve
+from dynsr.data.images import save_rgb
+from dynsr.inference import default_tile, forward_model, load_model, model_upscaler, receptive_radius, setting_kernel_code, super_resolve
+from dynsr.metrics import to_uint8
 from dynsr.models import build_model
 from dynsr.models.srmd import degradation_map
 
@@ -51,6 +58,75 @@ def test_super_resolve_tiled_equals_one_pass() -> None:
     with torch.no_grad():
         direct = model(torch.from_numpy(lr.transpose(2, 0, 1)).float()[None], degradation_map(torch.from_numpy(code).float()[None], torch.tensor([10.0])))
     np.testing.assert_allclose(whole, direct[0].permute(1, 2, 0).numpy(), atol=1e-6)
+
+
+def test_uint8_input_gives_uint8_output_equal_to_rounding_the_float_result() -> None:
+    model = _small_srmd(scale=3)
+    lr = np.random.default_rng(0).integers(0, 256, (37, 29, 3), dtype=np.uint8)
+    code = np.random.default_rng(1).random(15)
+    sr = super_resolve(model, lr, kernel_code=code, noise=10.0, tile=8, overlap=3)
+    floats = super_resolve(model, lr / 255.0, kernel_code=code, noise=10.0, tile=8, overlap=3)
+    assert sr.dtype == np.uint8 and sr.shape == floats.shape == (111, 87, 3) and floats.dtype == np.float64
+    assert floats.min() < 0 and len(np.unique(sr)) > 20  # clipping and rounding both matter here
+    np.testing.assert_array_equal(sr, to_uint8(floats))
+
+
+def test_default_tile_per_model_follows_the_overlap_rule() -> None:
+    srmd = build_model("srmd", scale=4).eval()  # full size: radius 12, about 1.2 kB of tensors per LR pixel: far from the budget
+    rule = math.ceil(2 * 12 / (math.sqrt(1.25) - 1))
+    assert rule == 204 and ((rule + 24) / rule) ** 2 <= 1.25 < ((rule + 23) / (rule - 1)) ** 2
+    for side in (10, 300):  # the image's size plays no part
+        assert default_tile(srmd, np.zeros((side, 20, 3), np.uint8), kernel_code=np.zeros(15), noise=0.0) == rule
+    torch.manual_seed(0)
+    dasr = build_model("dasr", scale=2, groups=1, blocks=1).eval()  # radius 9
+    assert receptive_radius(dasr) == 9 and default_tile(dasr, np.zeros((30, 30, 3), np.uint8)) == math.ceil(18 / (math.sqrt(1.25) - 1)) == 153
+
+
+def test_a_model_without_receptive_radius_is_refused() -> None:
+    class Nearest(torch.nn.Module):
+        scale = 2
+
+        def forward(self, lr: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.interpolate(lr, scale_factor=2, mode="nearest")
+
+    lr = np.random.default_rng(0).random((9, 7, 3))
+    for call in (lambda: super_resolve(Nearest(), lr), lambda: model_upscaler(Nearest())(lr, udvd_table2()[0]), lambda: receptive_radius(Nearest())):
+        with pytest.raises(ValueError, match="Nearest has no receptive_radius"):
+            call()
+    nearest = lr.astype(np.float32).repeat(2, axis=0).repeat(2, axis=1)  # (18, 14, 3): the model runs in float32
+    np.testing.assert_array_equal(super_resolve(Nearest(), lr, overlap=0, tile=4), nearest)  # an explicit overlap is used
+
+
+def test_the_oracle_is_given_the_kernel_and_tiles_exactly() -> None:
+    torch.manual_seed(6)
+    model = build_model("dasr_oracle", scale=2, groups=1, blocks=1).eval()  # radius 9
+    lr, kernel = np.random.default_rng(0).random((20, 18, 3)), isotropic_gaussian_kernel(21, 1.5)
+    with torch.no_grad():
+        whole = model(torch.from_numpy(lr.transpose(2, 0, 1)).float()[None], torch.from_numpy(kernel).float()[None])  # (1, 3, 40, 36)
+    np.testing.assert_allclose(super_resolve(model, lr, kernel=kernel, tile=10), whole[0].permute(1, 2, 0).numpy(), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="pass kernel"):
+        super_resolve(model, lr)
+
+
+@pytest.mark.parametrize(("quiet", "terminal", "shown"), [(False, True, True), (True, True, False), (False, False, False)])
+def test_sr_shows_a_bar_in_a_terminal_unless_quiet(tmp_path, monkeypatch, quiet: bool, terminal: bool, shown: bool) -> None:
+    from dynsr import cli, inference
+
+    calls = []
+
+    def record(model: torch.nn.Module, lr: np.ndarray, **options) -> np.ndarray:
+        calls.append({"dtype": lr.dtype, **options})
+        return np.zeros((model.scale * lr.shape[0], model.scale * lr.shape[1], 3), np.uint8)
+
+    class Stderr(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    monkeypatch.setattr(inference, "super_resolve", record)
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    save_rgb(tmp_path / "photo.png", np.random.default_rng(0).integers(0, 256, (16, 12, 3), dtype=np.uint8))
+    assert cli.main(["sr", str(tmp_path / "photo.png"), str(tmp_path / "sr.png"), "--model", "bicubic", "--scale", "2", *(["--quiet"] if quiet else [])]) == 0
+    assert calls == [{"dtype": np.uint8, "kernel_code": None, "noise": None, "tile": None, "device": "cpu", "progress": shown, "description": "photo.png"}]
 
 
 def test_setting_kernel_code_uses_the_true_kernel_and_a_delta_for_no_blur() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -11,16 +12,27 @@ import torch
 
 from dynsr.ops import decoupled_dynamic_filter, per_pixel_conv2d, per_sample_depthwise_conv2d
 from dynsr.ops import decoupled as decoupled_module
+from dynsr.ops import _common as ops_common
 from dynsr.ops.reference import decoupled_dynamic_filter_unfold
 
 F64 = torch.float64
 
 
-@pytest.fixture(params=["default-chunks", "one-sample-chunks"])
-def chunking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run a test with the default batch chunking and with one sample per chunk."""
-    if request.param == "one-sample-chunks":
+TILINGS = ["default-tiles", "smallest-tiles", "smallest-tiles-two-workers"]
+
+
+@pytest.fixture(params=TILINGS)
+def tiling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run a test with the default tiles, with the smallest ones (one sample, the thinnest row bands), and
+    with the smallest ones on two serial worker threads (torch at two threads, even for tiny tensors)."""
+    if request.param != "default-tiles":
         monkeypatch.setattr(decoupled_module, "TAP_LOOP_CHUNK_BYTES", 1)
+    threads = torch.get_num_threads()
+    if request.param == "smallest-tiles-two-workers":
+        monkeypatch.setattr(ops_common, "SERIAL_ELEMENTS", 0)
+        torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
 
 
 def loop_ddf(x: torch.Tensor, spatial: torch.Tensor, channel: torch.Tensor) -> torch.Tensor:
@@ -55,7 +67,7 @@ def random_ddf(
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("size", [1, 3, 5])
 @pytest.mark.parametrize("height, width", [(5, 5), (4, 6)])
-def test_matches_loop(chunking: None, batch: int, size: int, height: int, width: int) -> None:
+def test_matches_loop(tiling: None, batch: int, size: int, height: int, width: int) -> None:
     torch.manual_seed(size + 10 * batch)
     args = random_ddf(batch, 3, height, width, size)
     expected = loop_ddf(*args)
@@ -79,7 +91,7 @@ def test_spatial_filter_of_ones_is_per_sample_depthwise_conv() -> None:
 
 
 @pytest.mark.parametrize("size", [1, 3, 5])
-def test_gradcheck(chunking: None, size: int) -> None:
+def test_gradcheck(tiling: None, size: int) -> None:
     torch.manual_seed(size)
     args = random_ddf(2, 2, 4, 3, size, grad=True)
     assert torch.autograd.gradcheck(decoupled_dynamic_filter, args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -11,17 +12,25 @@ import torch
 import torch.nn.functional as F
 
 from dynsr.ops import modulated_deform_conv2d
+from dynsr.ops import _common as ops_common
 from dynsr.ops import deform as deform_module
 from dynsr.ops.reference import modulated_deform_conv2d_gather
 
 F64 = torch.float64
 
 
-@pytest.fixture(params=["default-chunks", "one-sample-chunks"])
-def chunking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run a test with the default batch chunking and with one sample per chunk."""
-    if request.param == "one-sample-chunks":
+@pytest.fixture(params=["default-tiles", "one-sample-tiles", "one-sample-tiles-two-workers"])
+def tiling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run a test with the default tiles of whole samples, with one sample per tile, and with one sample
+    per tile on two serial worker threads (torch at two threads, even for tiny tensors)."""
+    if request.param != "default-tiles":
         monkeypatch.setattr(deform_module, "COLUMN_CHUNK_BYTES", 1)
+    threads = torch.get_num_threads()
+    if request.param == "one-sample-tiles-two-workers":
+        monkeypatch.setattr(ops_common, "SERIAL_ELEMENTS", 0)
+        torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
 
 
 def bilinear_zeros(image: np.ndarray, y: float, x: float) -> float:
@@ -91,7 +100,7 @@ def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("kernel", [1, 3, 5])
 @pytest.mark.parametrize("height, width", [(5, 5), (4, 6)])
-def test_matches_loop(chunking: None, batch: int, kernel: int, height: int, width: int) -> None:
+def test_matches_loop(tiling: None, batch: int, kernel: int, height: int, width: int) -> None:
     torch.manual_seed(kernel + batch)
     x = torch.randn(batch, 2, height, width, dtype=F64)
     weight = torch.randn(3, 2, kernel, kernel, dtype=F64)
@@ -178,7 +187,7 @@ def test_kgconv_zero_offsets_with_kernel_mask() -> None:
     torch.testing.assert_close(modulated_deform_conv2d_gather(x, None, weight, mask=kernel, padding=2), expected)
 
 
-def test_gradcheck_offsets_and_mask(chunking: None) -> None:
+def test_gradcheck_offsets_and_mask(tiling: None) -> None:
     torch.manual_seed(10)
     x = torch.randn(2, 2, 4, 4, dtype=F64, requires_grad=True)
     offset = off_grid_offsets((2, 18, 4, 4), spread=1).requires_grad_()
@@ -213,7 +222,7 @@ def test_gradcheck_kgconv() -> None:
     assert torch.autograd.gradcheck(lambda a, m, w: modulated_deform_conv2d(a, None, w, mask=m, padding=1), (x, mask, weight))
 
 
-def test_gradients_match_gather_reference(chunking: None) -> None:
+def test_gradients_match_gather_reference(tiling: None) -> None:
     torch.manual_seed(13)
     x = torch.randn(3, 4, 6, 5, dtype=F64, requires_grad=True)
     offset = (2 * torch.randn(3, 18, 6, 5, dtype=F64)).requires_grad_()
@@ -225,6 +234,21 @@ def test_gradients_match_gather_reference(chunking: None) -> None:
     slow = modulated_deform_conv2d_gather(x, offset, weight, mask=mask, padding=1)
     got = torch.autograd.grad((fast * target).sum(), inputs)
     want = torch.autograd.grad((slow * target).sum(), inputs)
+    torch.testing.assert_close(got, want)
+
+
+def test_partial_gradients_match_gather_reference(tiling: None) -> None:
+    torch.manual_seed(14)
+    x = torch.randn(3, 4, 6, 5, dtype=F64)
+    offset = (2 * torch.randn(3, 18, 6, 5, dtype=F64)).requires_grad_()
+    mask = torch.rand(3, 9, 6, 5, dtype=F64)
+    weight = torch.randn(5, 4, 3, 3, dtype=F64, requires_grad=True)
+    bias = torch.randn(5, dtype=F64)
+    target = torch.randn(3, 5, 6, 5, dtype=F64)
+    fast = modulated_deform_conv2d(x, offset, weight, bias, mask=mask, padding=1)
+    slow = modulated_deform_conv2d_gather(x, offset, weight, bias, mask=mask, padding=1)
+    got = torch.autograd.grad((fast * target).sum(), (offset, weight))
+    want = torch.autograd.grad((slow * target).sum(), (offset, weight))
     torch.testing.assert_close(got, want)
 
 

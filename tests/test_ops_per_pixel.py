@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -11,16 +12,27 @@ import torch
 
 from dynsr.ops import per_pixel_conv2d, per_pixel_conv2d_upsample
 from dynsr.ops import per_pixel as per_pixel_module
+from dynsr.ops import _common as ops_common
 from dynsr.ops.reference import per_pixel_conv2d_unfold, per_pixel_conv2d_upsample_unfold
 
 F64 = torch.float64
 
 
-@pytest.fixture(params=["default-chunks", "one-sample-chunks"])
-def chunking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run a test with the default batch chunking and with one sample per chunk."""
-    if request.param == "one-sample-chunks":
+TILINGS = ["default-tiles", "smallest-tiles", "smallest-tiles-two-workers"]
+
+
+@pytest.fixture(params=TILINGS)
+def tiling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run a test with the default tiles, with the smallest ones (one sample, the thinnest row bands), and
+    with the smallest ones on two serial worker threads (torch at two threads, even for tiny tensors)."""
+    if request.param != "default-tiles":
         monkeypatch.setattr(per_pixel_module, "TAP_LOOP_CHUNK_BYTES", 1)
+    threads = torch.get_num_threads()
+    if request.param == "smallest-tiles-two-workers":
+        monkeypatch.setattr(ops_common, "SERIAL_ELEMENTS", 0)
+        torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
 
 
 def loop_per_pixel(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
@@ -87,7 +99,7 @@ def loop_udvd_eq3(x: torch.Tensor, kernels: torch.Tensor, scale: int) -> torch.T
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize("size", [1, 3, 5])
 @pytest.mark.parametrize("height, width", [(5, 5), (4, 6)])
-def test_shared_kernels_match_loop(chunking: None, batch: int, size: int, height: int, width: int) -> None:
+def test_shared_kernels_match_loop(tiling: None, batch: int, size: int, height: int, width: int) -> None:
     torch.manual_seed(size * 10 + batch)
     x = torch.randn(batch, 2, height, width, dtype=F64)
     kernels = torch.randn(batch, size * size, height, width, dtype=F64)
@@ -97,7 +109,7 @@ def test_shared_kernels_match_loop(chunking: None, batch: int, size: int, height
 
 
 @pytest.mark.parametrize("size", [1, 3, 5])
-def test_per_channel_kernels_match_loop(chunking: None, size: int) -> None:
+def test_per_channel_kernels_match_loop(tiling: None, size: int) -> None:
     torch.manual_seed(size)
     x = torch.randn(2, 3, 5, 4, dtype=F64)
     kernels = torch.randn(2, 3, size * size, 5, 4, dtype=F64)
@@ -106,7 +118,7 @@ def test_per_channel_kernels_match_loop(chunking: None, size: int) -> None:
     torch.testing.assert_close(per_pixel_conv2d_unfold(x, kernels), expected)
 
 
-def test_dmsr_15x15_kernels_on_tiny_image(chunking: None) -> None:
+def test_dmsr_15x15_kernels_on_tiny_image(tiling: None) -> None:
     torch.manual_seed(15)
     x = torch.randn(2, 2, 9, 8, dtype=F64)
     kernels = torch.randn(2, 225, 9, 8, dtype=F64)
@@ -132,7 +144,7 @@ def test_one_hot_kernel_is_a_shift_in_the_documented_direction() -> None:
 
 @pytest.mark.parametrize("scale", [2, 3, 4])
 @pytest.mark.parametrize("size", [1, 3])
-def test_upsample_matches_corrected_eq3(chunking: None, scale: int, size: int) -> None:
+def test_upsample_matches_corrected_eq3(tiling: None, scale: int, size: int) -> None:
     torch.manual_seed(scale * 7 + size)
     x = torch.randn(2, 2, 4, 3, dtype=F64)
     kernels = torch.randn(2, size * size * scale * scale, 4, 3, dtype=F64)
@@ -201,7 +213,7 @@ def test_float32_matches_float64() -> None:
 
 @pytest.mark.parametrize("per_channel", [False, True])
 @pytest.mark.parametrize("size", [1, 3, 5])
-def test_gradcheck_per_pixel(chunking: None, size: int, per_channel: bool) -> None:
+def test_gradcheck_per_pixel(tiling: None, size: int, per_channel: bool) -> None:
     torch.manual_seed(size)
     x = torch.randn(2, 2, 4, 3, dtype=F64, requires_grad=True)
     shape = (2, 2, size * size, 4, 3) if per_channel else (2, size * size, 4, 3)
@@ -210,7 +222,7 @@ def test_gradcheck_per_pixel(chunking: None, size: int, per_channel: bool) -> No
 
 
 @pytest.mark.parametrize("scale, size", [(2, 3), (3, 1), (4, 1)])
-def test_gradcheck_upsample(chunking: None, scale: int, size: int) -> None:
+def test_gradcheck_upsample(tiling: None, scale: int, size: int) -> None:
     torch.manual_seed(scale)
     x = torch.randn(2, 2, 3, 2, dtype=F64, requires_grad=True)
     kernels = torch.randn(2, size * size * scale * scale, 3, 2, dtype=F64, requires_grad=True)
@@ -225,7 +237,7 @@ def test_gradcheck_15x15_fast_mode() -> None:
 
 
 @pytest.mark.parametrize("scale", [1, 3])
-def test_gradients_match_unfold_reference_at_k15(chunking: None, scale: int) -> None:
+def test_gradients_match_unfold_reference_at_k15(tiling: None, scale: int) -> None:
     torch.manual_seed(scale)
     x = torch.randn(3, 2, 7, 6, dtype=F64, requires_grad=True)
     kernels = torch.randn(3, 225 * scale * scale, 7, 6, dtype=F64, requires_grad=True)

@@ -10,7 +10,14 @@ A model's ``conditioning`` class attribute says what it needs besides the LR ima
 A blind model whose output depends on a summary of the whole image (DASR's degradation representation,
 a global average pool) defines ``image_condition(lr) -> dict`` of keyword arguments of its forward:
 :func:`super_resolve` computes it once on the whole image and passes it to every tile, so tiling stays exact.
-Models given the true kernel (DASR's oracle Model 5, ``"true_kernel"``) get the setting's kernel from :func:`model_upscaler`.
+Models given the true kernel (DASR's oracle Model 5, ``"true_kernel"``) take ``super_resolve(..., kernel=k)``;
+:func:`model_upscaler` gives them the setting's kernel.
+
+:func:`super_resolve` runs tile by tile (:mod:`dynsr.tiling`) with the model's ``receptive_radius`` as overlap (exact;
+a model without one is refused) and a tile chosen per model (the overlap costs at most 25 % extra work; a pass holds at
+most 2 GiB of tensors). Nothing the size of the image is made in float: tiles are converted from the 8-bit input,
+degradation maps are cut per tile, and an 8-bit input gives an 8-bit output assembled tile by tile. Only a whole-image
+condition (DASR's encoder) sees the whole image in float.
 
 :func:`model_upscaler` turns a model into the ``upscale(lr, setting)`` callable of :mod:`dynsr.evaluate`,
 reading the kernel and noise level of each test setting (non-blind models are given the true degradation,
@@ -31,13 +38,14 @@ from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
+from dynsr.metrics import to_uint8
 from dynsr.models import MODELS, build_model
 from dynsr.models.dasr_official import dasr_state_dict_from_official
 from dynsr.models.degradation_map import degradation_map
 from dynsr.models.srmd import load_kair_srmd_state_dict
-from dynsr.tiling import tiled_upscale
+from dynsr.tiling import choose_tile, tiled_blocks
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "model_upscaler"]
+__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "default_tile", "model_upscaler"]
 
 
 # Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
@@ -142,8 +150,16 @@ def setting_pixel_degradation(setting: TestSetting, basis: np.ndarray, lr_height
 
 
 def receptive_radius(model: nn.Module) -> int:
-    """LR pixels of context a model's output pixel depends on (``model.receptive_radius``; 16 if it does not say)."""
-    return int(getattr(getattr(model, "module", model), "receptive_radius", 16))
+    """LR pixels of context an output pixel depends on: the model's ``receptive_radius``, the tiles' overlap that makes tiling exact.
+
+    A model that does not say is refused: a guessed overlap would leave seams."""
+    module = getattr(model, "module", model)
+    if not hasattr(module, "receptive_radius"):
+        raise ValueError(
+            f"{type(module).__name__} has no receptive_radius (the LR pixels of context an output pixel depends on), so tiled inference "
+            f"cannot choose a seamless overlap: set it on the model, or pass overlap"
+        )
+    return int(module.receptive_radius)
 
 
 def super_resolve(
@@ -152,77 +168,137 @@ def super_resolve(
     *,
     kernel_code: np.ndarray | None = None,
     noise: float | np.ndarray | None = None,
-    tile: int = 128,
+    kernel: np.ndarray | None = None,
+    tile: int | None = None,
     overlap: int | None = None,
     device: torch.device | str = "cpu",
+    progress: bool = False,
+    description: str | None = None,
 ) -> np.ndarray:
-    """Super-resolve one float image ``lr`` (h, w, 3) in [0, 1]; returns float (s·h, s·w, 3), not clipped.
+    """Super-resolve one image ``lr`` (h, w, 3), tile by tile: uint8 in, uint8 out (rounded and clipped, :func:`dynsr.metrics.to_uint8`
+    of each tile); float in [0, 1] in, float64 out (not clipped). The output is (s·h, s·w, 3).
 
     Non-blind models take ``kernel_code`` (t,) and ``noise`` (a level on the 0-255 scale), or per-pixel
-    ``kernel_code`` (t, h, w) and ``noise`` (h, w) for spatially varying degradations.
-    Tiled (:func:`dynsr.tiling.tiled_upscale`): memory is bounded by ``(tile + 2·overlap)²`` LR pixels;
-    ``overlap`` defaults to the model's receptive radius, so tiling does not change the output.
+    ``kernel_code`` (t, h, w) and ``noise`` (h, w) for spatially varying degradations; DASR's oracle (``"true_kernel"``)
+    takes the blur ``kernel`` (k, k).
+    Tiled (:func:`dynsr.tiling.tiled_blocks`): memory is one ``(tile + 2·overlap)²`` pass plus the output (and, for DASR, its
+    representation of the whole image); ``overlap`` defaults to the model's receptive radius, so tiling does not change the
+    output; ``tile`` defaults to :func:`dynsr.tiling.choose_tile` (the overlap costs at most 25 % extra work, a pass holds at most
+    2 GiB of tensors). ``progress`` shows a bar over the tiles labelled ``description``.
     """
-    module = getattr(model, "module", model)
-    scale = module.scale
     overlap = receptive_radius(model) if overlap is None else overlap
-    x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
-    height, width = x.shape[-2:]
     with torch.no_grad():
-        if conditioning_of(model) == "blind":
-            whole_image = getattr(module, "image_condition", None)
-            condition = {} if whole_image is None else whole_image(x)  # e.g. DASR's representation of the whole LR image
-            out = tiled_upscale(lambda crop: model(crop, **condition), x, scale=scale, tile=tile, overlap=overlap)
-        else:
-            code = None if kernel_code is None else torch.from_numpy(np.array(kernel_code, dtype=np.float32))
-            level = None if noise is None else torch.from_numpy(np.array(noise, dtype=np.float32))
-            if code is not None and code.dim() == 1:
-                code = code[:, None, None].expand(-1, height, width)  # (t, h, w)
-            if level is not None and level.dim() == 0:
-                level = level.expand(height, width)  # (h, w)
-            if code is not None and code.shape[-2:] != (height, width) or level is not None and level.shape != (height, width):
-                raise ValueError(f"per-pixel kernel codes and noise levels must match the LR size {height}x{width}")
-            spatial = degradation_vector(model, None if code is None else code[None], None if level is None else level[None])  # (1, t[+1], h, w)
-            out = tiled_upscale(model, x, spatial.to(device), scale=scale, tile=tile, overlap=overlap)
-    return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)
+        forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
+        tile = choose_tile(forward, *inputs, overlap=overlap) if tile is None else tile
+        scale = getattr(model, "module", model).scale
+        blocks = tiled_blocks(forward, *inputs, scale=scale, tile=tile, overlap=overlap, progress=progress, description=description)
+        out = np.empty((scale * lr.shape[0], scale * lr.shape[1], 3), dtype=np.uint8 if lr.dtype == np.uint8 else np.float64)
+        for window, block in blocks:
+            pixels = block[0].permute(1, 2, 0).cpu().numpy()  # (s·th, s·tw, 3)
+            out[window.output_slices(scale)] = to_uint8(pixels) if out.dtype == np.uint8 else pixels
+    return out
+
+
+def default_tile(
+    model: nn.Module, lr: np.ndarray, *, kernel_code: np.ndarray | None = None, noise: float | np.ndarray | None = None,
+    kernel: np.ndarray | None = None, overlap: int | None = None, device: torch.device | str = "cpu",
+) -> int:
+    """The tile :func:`super_resolve` chooses by default for ``model`` (same arguments; :func:`dynsr.tiling.choose_tile`).
+    It depends on the model and the kind of input, not on the image's size."""
+    with torch.no_grad():
+        forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
+        return choose_tile(forward, *inputs, overlap=receptive_radius(model) if overlap is None else overlap)
+
+
+def _lr_tensor(crop: np.ndarray, device: torch.device | str) -> torch.Tensor:
+    """An LR crop (3, h, w), uint8 or float in [0, 1], as a float32 batch (1, 3, h, w) on ``device``."""
+    pixels = np.ascontiguousarray(crop, dtype=np.float32)
+    if crop.dtype == np.uint8:
+        pixels /= 255  # equals float64 division rounded to float32 for all 256 levels
+    return torch.from_numpy(pixels)[None].to(device)  # (1, 3, h, w)
+
+
+def _tile_forward(
+    model: nn.Module, lr: np.ndarray, *, kernel_code: np.ndarray | None, noise: float | np.ndarray | None, kernel: np.ndarray | None,
+    device: torch.device | str,
+) -> tuple[Callable[..., torch.Tensor], tuple[np.ndarray, ...]]:
+    """The per-tile call of ``model`` and the arrays its tiles are cut from: the LR image (3, h, w) (a view of ``lr``) and, for
+    non-blind models, the per-pixel codes (t, h, w) and noise levels (h, w) (views: a single code or level is broadcast, not copied)."""
+    if lr.ndim != 3 or lr.shape[2] != 3 or not (lr.dtype == np.uint8 or np.issubdtype(lr.dtype, np.floating)):
+        raise ValueError(f"the LR image must be (h, w, 3), uint8 or float in [0, 1]; got {lr.dtype} {lr.shape}")
+    module = getattr(model, "module", model)
+    image = lr.transpose(2, 0, 1)  # (3, h, w), a view
+    conditioning = conditioning_of(model)
+    if conditioning == "degradation_vector":
+        codes, levels = _pixel_degradation(model, kernel_code, noise, *lr.shape[:2])
+
+        def run(crop: np.ndarray, code: np.ndarray, level: np.ndarray) -> torch.Tensor:
+            pixel_code, pixel_level = (torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None] for array in (code, level))
+            return model(_lr_tensor(crop, device), degradation_vector(model, pixel_code, pixel_level).to(device))  # map (1, t[+1], th, tw)
+
+        return run, (image, codes, levels)
+    if conditioning == "true_kernel":
+        if kernel is None:
+            raise ValueError(f"{type(module).__name__} is given the true blur kernel: pass kernel")
+        first_pixel = _lr_tensor(image[:, :1, :1], device)  # sets the dtype: the representation is the kernel's alone
+        condition = {"representation": module.degradation_representation(first_pixel, torch.from_numpy(kernel.astype(np.float32))[None].to(device))}
+    else:
+        whole_image = getattr(module, "image_condition", None)  # e.g. DASR's representation of the whole LR image
+        condition = {} if whole_image is None else whole_image(_lr_tensor(image, device))
+    return (lambda crop: model(_lr_tensor(crop, device), **condition)), (image,)
+
+
+def _pixel_degradation(
+    model: nn.Module, kernel_code: np.ndarray | None, noise: float | np.ndarray | None, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel codes (t, h, w) and noise levels (h, w) of a ``"degradation_vector"`` model: broadcast views of one code (t,)
+    and one level, or the given per-pixel arrays (converted per tile, not here)."""
+    if kernel_code is None or noise is None:
+        raise ValueError(f"{type(getattr(model, 'module', model)).__name__} is non-blind: give it the kernel's PCA code and the noise level")
+    code, level = np.asarray(kernel_code), np.asarray(noise)
+    if code.ndim == 1:
+        code = np.broadcast_to(code[:, None, None], (code.shape[0], height, width))  # (t, h, w)
+    if code.shape[-2:] != (height, width) or level.shape not in ((), (height, width)):
+        raise ValueError(f"per-pixel kernel codes and noise levels must match the LR size {height}x{width}")
+    return code, np.broadcast_to(level, (height, width))  # (t, h, w), (h, w)
 
 
 def model_upscaler(
-    model: nn.Module, *, pca_basis: str | None = None, tile: int = 256, overlap: int | None = None, device: str = "cpu"
+    model: nn.Module, *, pca_basis: str | None = None, tile: int | None = None, overlap: int | None = None, device: str = "cpu"
 ) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
     """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
-    (per pixel for spatially varying settings) as codes in ``pca_basis`` (default: the model's own, :func:`model_pca_basis`)."""
+    (per pixel for spatially varying settings) as codes in ``pca_basis`` (default: the model's own, :func:`model_pca_basis`),
+    DASR's oracle (Table 1 Model 5) the setting's blur kernel (no blur = a delta). ``tile`` None: :func:`default_tile`, chosen
+    on the first image."""
     model = model.to(device).eval()
-    if conditioning_of(model) == "true_kernel":
-        return _true_kernel_upscaler(model, tile=tile, device=device)
-    blind = conditioning_of(model) == "blind"
-    basis = None if blind else load_pca_basis(pca_basis or model_pca_basis(model))
+    basis = load_pca_basis(pca_basis or model_pca_basis(model)) if conditioning_of(model) == "degradation_vector" else None
 
     def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
-        if blind:
-            return super_resolve(model, lr, tile=tile, overlap=overlap, device=device)
-        if isinstance(setting.degradation, SpatiallyVaryingDegradation):
-            code, noise = setting_pixel_degradation(setting, basis, *lr.shape[:2])
-        else:
-            code, noise = setting_kernel_code(setting, basis), setting.degradation.noise
-        return super_resolve(model, lr, kernel_code=code, noise=noise, tile=tile, overlap=overlap, device=device)
+        nonlocal tile
+        degradation = _setting_degradation(model, setting, basis, *lr.shape[:2])
+        if tile is None:
+            tile = default_tile(model, lr, overlap=overlap, device=device, **degradation)
+        return super_resolve(model, lr, tile=tile, overlap=overlap, device=device, **degradation)
 
     return upscale
 
 
-def _true_kernel_upscaler(model: nn.Module, *, tile: int, device: str) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
-    """``upscale(lr, setting)`` for a model given the true blur kernel (DASR Table 1 Model 5, ``conditioning="true_kernel"``):
-    the setting's kernel (no blur = a delta) gives the representation once per image; the SR network runs tiled (exact)."""
-    size = model.kernel_encoder.kernel_size
+def _setting_degradation(model: nn.Module, setting: TestSetting, basis: np.ndarray | None, height: int, width: int) -> dict[str, np.ndarray | float]:
+    """The degradation arguments of :func:`super_resolve` for an LR image (height, width) of ``setting``, as ``model`` takes them."""
+    conditioning = conditioning_of(model)
+    if conditioning == "true_kernel":
+        return {"kernel": _setting_kernel(model, setting)}
+    if conditioning == "blind":
+        return {}
+    if isinstance(setting.degradation, SpatiallyVaryingDegradation):
+        code, noise = setting_pixel_degradation(setting, basis, height, width)
+        return {"kernel_code": code, "noise": noise}
+    return {"kernel_code": setting_kernel_code(setting, basis), "noise": setting.degradation.noise}
 
-    def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
-        if isinstance(setting.degradation, SpatiallyVaryingDegradation):
-            raise ValueError(f"{type(model).__name__} with the true kernel takes one kernel per image; {setting.label} varies over the image")
-        kernel = setting.degradation.kernel.build() if setting.degradation.kernel is not None else delta_kernel(size)
-        x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
-        with torch.no_grad():
-            representation = model.degradation_representation(x, torch.from_numpy(kernel.astype(np.float32))[None].to(device))
-            out = tiled_upscale(lambda crop: model(crop, representation=representation), x, scale=model.scale, tile=tile, overlap=receptive_radius(model))
-        return out[0].permute(1, 2, 0).double().cpu().numpy()  # (s·h, s·w, 3)
 
-    return upscale
+def _setting_kernel(model: nn.Module, setting: TestSetting) -> np.ndarray:
+    """The blur kernel of a spatially uniform setting, for a model given the true kernel (no blur: a delta of the model's kernel size)."""
+    if isinstance(setting.degradation, SpatiallyVaryingDegradation):
+        raise ValueError(f"{type(model).__name__} with the true kernel takes one kernel per image; {setting.label} varies over the image")
+    kernel = setting.degradation.kernel
+    return delta_kernel(getattr(model, "module", model).kernel_encoder.kernel_size) if kernel is None else kernel.build()

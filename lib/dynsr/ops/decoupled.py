@@ -14,8 +14,9 @@ As for UDVD Eq. 2, the paper's ``[p_i − p_j]`` indexing is the convolution ord
 paper's offset −(dy, dx), a relabelling of learned filters (``flip`` both tap axes to convert).
 
 The product kernel spatial ⊗ channel would be a (B, C, k², H, W) tensor, k² times the input. The
-custom autograd function below never forms it: it loops over taps in forward and backward, like
-`dynsr.ops.per_pixel`, so memory stays O(input). DDF's own implementation is CUDA-only (guide peers.md D.3).
+custom autograd function below never forms it: it loops over taps in forward and backward, tile by
+tile on serial worker threads, like `dynsr.ops.per_pixel`, so memory stays O(input) and no operation
+waits on torch's intra-op threads. DDF's own implementation is CUDA-only (guide peers.md D.3).
 """
 
 from __future__ import annotations
@@ -27,16 +28,26 @@ from torch.autograd.function import once_differentiable
 
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
-    batch_chunks,
+    Tile,
     expect_same_dtype_device,
     expect_shape,
     kernel_size_from_taps,
+    loop_workers,
     pad_spatial,
+    padded_tile,
+    run_tiles,
     tap_offsets,
+    tap_tiles,
+    tile_of,
     window,
 )
 
 _OP = "decoupled_dynamic_filter"
+
+
+def _tiles(x: torch.Tensor, radius: int, workers: int) -> list[Tile]:
+    """Tiles of the tap loop over x (B, C, H, W)."""
+    return tap_tiles(x.shape[0], x.shape[2], x[0].numel() * x.element_size(), TAP_LOOP_CHUNK_BYTES, radius, workers)
 
 
 class _DecoupledTaps(torch.autograd.Function):
@@ -44,17 +55,24 @@ class _DecoupledTaps(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, spatial: torch.Tensor, channel: torch.Tensor) -> torch.Tensor:
-        batch, _, height, width = x.shape
+        width = x.shape[-1]
         size = kernel_size_from_taps(_OP, spatial.shape[1])
         radius = size // 2
         padded = pad_spatial(x, radius)  # (B, C, H+2Δ, W+2Δ)
-        out = torch.zeros_like(x)  # (B, C, H, W)
-        for rows in batch_chunks(batch, x[0].numel() * x.element_size(), TAP_LOOP_CHUNK_BYTES):
-            weighted = torch.empty_like(x[rows])  # (b, C, H, W)
+        out = torch.empty_like(x)  # (B, C, H, W)
+
+        def accumulate(tile: Tile) -> None:
+            out_tile, source, spatial_tile = tile_of(out, tile), padded_tile(padded, tile, radius), tile_of(spatial, tile)
+            channel_rows, rows = channel[tile.rows], out_tile.shape[-2]  # (b, C, k²)
+            weighted = out_tile.new_empty(out_tile.shape)  # (b, C, h, W)
+            out_tile.zero_()
             for tap, (dy, dx) in enumerate(tap_offsets(size)):
-                shifted = window(padded[rows], dy, dx, radius, height, width)  # (b, C, H, W)
-                torch.mul(shifted, channel[rows, :, tap, None, None], out=weighted)  # (b, C, H, W)·(b, C, 1, 1)
-                out[rows].addcmul_(weighted, spatial[rows, tap : tap + 1])  # += (b, C, H, W)·(b, 1, H, W)
+                shifted = window(source, dy, dx, radius, rows, width)  # (b, C, h, W)
+                torch.mul(shifted, channel_rows[:, :, tap, None, None], out=weighted)  # (b, C, h, W)·(b, C, 1, 1)
+                out_tile.addcmul_(weighted, spatial_tile[:, tap : tap + 1])  # += (b, C, h, W)·(b, 1, h, W)
+
+        workers = loop_workers(x.numel())
+        run_tiles(accumulate, _tiles(x, radius, workers), workers)
         ctx.save_for_backward(x, spatial, channel)
         return out
 
@@ -66,37 +84,48 @@ class _DecoupledTaps(torch.autograd.Function):
         x, spatial, channel = ctx.saved_tensors
         grad_out = grad_out.contiguous()  # (B, C, H, W)
         need_x, need_spatial, need_channel = ctx.needs_input_grad
-        batch, channels, height, width = x.shape
+        channels, height, width = x.shape[1:]
         size = kernel_size_from_taps(_OP, spatial.shape[1])
         radius = size // 2
+        workers = loop_workers(x.numel())
+        tiles = _tiles(x, radius, workers)
         padded = pad_spatial(x, radius)  # (B, C, H+2Δ, W+2Δ)
         grad_padded = torch.zeros_like(padded) if need_x else None  # (B, C, H+2Δ, W+2Δ)
         grad_spatial = torch.empty_like(spatial) if need_spatial else None  # (B, k², H, W)
-        grad_channel = torch.empty_like(channel) if need_channel else None  # (B, C, k²)
-        for rows in batch_chunks(batch, x[0].numel() * x.element_size(), TAP_LOOP_CHUNK_BYTES):
-            grad_rows = grad_out[rows]  # (b, C, H, W)
-            count = grad_rows.shape[0]
-            product = torch.empty_like(grad_rows)  # (b, C, H, W)
-            product_flat = product.view(count, channels, height * width)  # (b, C, HW)
+        bands = 1 + max(tile.band_index for tile in tiles)
+        grad_channel_bands = channel.new_empty(bands, *channel.shape) if need_channel else None  # (bands, B, C, k²)
+
+        def backpropagate(tile: Tile) -> None:
+            grad_tile, source, spatial_tile = tile_of(grad_out, tile), padded_tile(padded, tile, radius), tile_of(spatial, tile)
+            count, _, rows, _ = grad_tile.shape  # (b, C, h, W)
+            channel_rows = channel[tile.rows]  # (b, C, k²)
+            grad_spatial_tile = None if grad_spatial is None else tile_of(grad_spatial, tile)  # (b, k², h, W)
+            grad_source = None if grad_padded is None else padded_tile(grad_padded, tile, radius)  # (b, C, h+2Δ, W+2Δ)
+            product = grad_tile.new_empty(grad_tile.shape)  # (b, C, h, W)
+            product_flat = product.view(count, channels, rows * width)  # (b, C, hW)
             for tap, (dy, dx) in enumerate(tap_offsets(size)):
-                spatial_tap = spatial[rows, tap : tap + 1]  # (b, 1, H, W)
-                channel_tap = channel[rows, :, tap]  # (b, C)
+                spatial_tap = spatial_tile[:, tap : tap + 1]  # (b, 1, h, W)
+                channel_tap = channel_rows[:, :, tap]  # (b, C)
                 if need_spatial or need_channel:
-                    torch.mul(grad_rows, window(padded[rows], dy, dx, radius, height, width), out=product)
-                    if grad_spatial is not None:
-                        # Σ_c channel[b, c, t]·product[b, c, p]: (b, 1, C) @ (b, C, HW) -> (b, 1, HW) -> (b, H, W)
-                        weighted_sum = torch.bmm(channel_tap.unsqueeze(1), product_flat)  # (b, 1, HW)
-                        grad_spatial[rows, tap] = weighted_sum.view(count, height, width)  # (b, H, W)
-                    if grad_channel is not None:
-                        # Σ_p product[b, c, p]·spatial[b, t, p]: (b, C, HW) @ (b, HW, 1) -> (b, C, 1) -> (b, C)
-                        spatial_column = spatial_tap.reshape(count, height * width, 1)  # (b, HW, 1)
-                        grad_channel[rows, :, tap] = torch.bmm(product_flat, spatial_column).view(count, channels)  # (b, C)
-                if grad_padded is not None:
-                    torch.mul(grad_rows, channel_tap[:, :, None, None], out=product)  # (b, C, H, W)
-                    window(grad_padded[rows], dy, dx, radius, height, width).addcmul_(product, spatial_tap)
+                    torch.mul(grad_tile, window(source, dy, dx, radius, rows, width), out=product)
+                    if grad_spatial_tile is not None:
+                        # Σ_c channel[b, c, t]·product[b, c, p]: (b, 1, C) @ (b, C, hW) -> (b, 1, hW) -> (b, h, W)
+                        weighted_sum = torch.bmm(channel_tap.unsqueeze(1), product_flat)  # (b, 1, hW)
+                        grad_spatial_tile[:, tap] = weighted_sum.view(count, rows, width)  # (b, h, W)
+                    if grad_channel_bands is not None:
+                        # Σ_p product[b, c, p]·spatial[b, t, p] over the band: (b, C, hW) @ (b, hW, 1) -> (b, C, 1) -> (b, C)
+                        spatial_column = spatial_tap.reshape(count, rows * width, 1)  # (b, hW, 1)
+                        band_sum = torch.bmm(product_flat, spatial_column).view(count, channels)  # (b, C)
+                        grad_channel_bands[tile.band_index, tile.rows, :, tap] = band_sum
+                if grad_source is not None:
+                    torch.mul(grad_tile, channel_tap[:, :, None, None], out=product)  # (b, C, h, W)
+                    window(grad_source, dy, dx, radius, rows, width).addcmul_(product, spatial_tap)
+
+        run_tiles(backpropagate, tiles, workers, by_parity=grad_padded is not None)
         grad_x = None
         if grad_padded is not None:
             grad_x = window(grad_padded, 0, 0, radius, height, width).contiguous()  # (B, C, H, W)
+        grad_channel = None if grad_channel_bands is None else grad_channel_bands.sum(dim=0)  # (B, C, k²)
         return grad_x, grad_spatial, grad_channel
 
 

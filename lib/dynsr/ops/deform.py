@@ -21,29 +21,35 @@ which is a modulated deformable convolution with zero offsets and mask = A_p. Bo
 
 So zero offsets and a unit mask give ``nn.Conv2d`` (cross-correlation, stride/padding/dilation/groups).
 
-Implementation: per batch chunk, the deformed im2col columns (b, Cin·k², Ho·Wo) are built with one
-``F.grid_sample`` call (whose zeros padding has the semantics above), multiplied by the mask and
-contracted with the weight by one matmul; with ``offset=None`` (KGconv) the columns come from
-``F.unfold``. When gradients are needed each chunk is checkpointed, so only one chunk's columns are
-alive at any time in forward or backward. `dynsr.ops.reference` has a naive gather-based version.
+Implementation: per tile of whole samples, the deformed im2col columns (b, Cin·k², Ho·Wo) are built
+with one ``F.grid_sample`` call (whose zeros padding has the semantics above), multiplied by the mask
+and contracted with the weight by one matmul; with ``offset=None`` (KGconv) the columns come from
+``F.unfold``. A custom autograd function keeps only the inputs and recomputes each tile's columns in
+backward, so only one tile's columns per worker thread are alive at any time. The tiles run on the
+serial worker threads of `dynsr.ops._common`: a tile is some twenty small operations each way, and
+as OpenMP parallel regions they would wait for a busy core every time. Double backward is not
+supported. `dynsr.ops.reference` has a naive gather-based version.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
+from torch.autograd.function import once_differentiable
 
 from dynsr.ops._common import (
     COLUMN_CHUNK_BYTES,
     ConvGeometry,
-    batch_chunks,
+    Tile,
+    batch_tiles,
     conv_geometry,
     expect_same_dtype_device,
     expect_shape,
+    loop_workers,
+    run_tiles,
 )
 
 _OP = "modulated_deform_conv2d"
@@ -177,6 +183,66 @@ def _deform_chunk(
     return contract_columns(columns, mask, weight, bias, geometry)
 
 
+def _tiles(input: torch.Tensor, geometry: DeformGeometry) -> tuple[list[Tile], int]:
+    """Tiles of whole samples whose columns take about `COLUMN_CHUNK_BYTES`, and the workers that run them."""
+    batch, in_channels = input.shape[:2]
+    sample_columns = in_channels * geometry.kernel[0] * geometry.kernel[1] * geometry.conv.out_size[0] * geometry.conv.out_size[1]
+    workers = loop_workers(batch * sample_columns)
+    return batch_tiles(batch, sample_columns * input.element_size(), COLUMN_CHUNK_BYTES, workers), workers
+
+
+Tensors = tuple[torch.Tensor | None, ...]
+"""(input, offset, mask, weight, bias): the first three are split by sample, the last two shared."""
+
+
+def _tile_inputs(tensors: Tensors, tile: Tile) -> list[torch.Tensor | None]:
+    """The tile's samples of input, offset and mask, and the shared weight and bias."""
+    return [None if t is None else t[tile.rows] for t in tensors[:3]] + list(tensors[3:])
+
+
+class _DeformTiles(torch.autograd.Function):
+    """`_deform_chunk` tile by tile on the serial workers; backward recomputes each tile (nothing but the inputs is kept)."""
+
+    @staticmethod
+    def forward(ctx: Any, geometry: DeformGeometry, *tensors: torch.Tensor | None) -> torch.Tensor:
+        input, weight = tensors[0], tensors[3]
+        out = input.new_empty(input.shape[0], weight.shape[0], *geometry.conv.out_size)  # (B, Cout, Ho, Wo)
+
+        def compute(tile: Tile) -> None:
+            out[tile.rows] = _deform_chunk(*_tile_inputs(tensors, tile), geometry=geometry)
+
+        run_tiles(compute, *_tiles(input, geometry))
+        ctx.geometry = geometry
+        ctx.save_for_backward(*tensors)
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        tensors, needs = ctx.saved_tensors, ctx.needs_input_grad[1:]
+        split_grads = [torch.empty_like(t) if need else None for t, need in zip(tensors[:3], needs[:3])]
+        shared_parts: dict[int, list[torch.Tensor | None]] = {}  # per tile: its terms of the weight and bias grads
+
+        def backpropagate(tile: Tile) -> None:
+            with torch.enable_grad():
+                leaves = [None if t is None else t.detach().requires_grad_(need) for t, need in zip(_tile_inputs(tensors, tile), needs)]
+                out = _deform_chunk(*leaves, geometry=ctx.geometry)
+                wanted = [t for t in leaves if t is not None and t.requires_grad]
+                grads = iter(torch.autograd.grad(out, wanted, grad_out[tile.rows]))
+            tile_grads = [next(grads) if t is not None and t.requires_grad else None for t in leaves]
+            for split_grad, grad in zip(split_grads, tile_grads[:3]):
+                if split_grad is not None:
+                    split_grad[tile.rows] = grad
+            shared_parts[tile.rows.start] = tile_grads[3:]
+
+        run_tiles(backpropagate, *_tiles(tensors[0], ctx.geometry))
+        shared_grads = [
+            torch.stack([parts[i] for parts in shared_parts.values()]).sum(dim=0) if need else None
+            for i, need in enumerate(needs[3:])
+        ]
+        return None, *split_grads, *shared_grads
+
+
 def modulated_deform_conv2d(
     input: torch.Tensor,
     offset: torch.Tensor | None,
@@ -205,17 +271,4 @@ def modulated_deform_conv2d(
         padding, dilation, groups)``.
     """
     geometry = deform_geometry(input, offset, weight, bias, mask, stride, padding, dilation)
-    run_chunk = functools.partial(_deform_chunk, geometry=geometry)
-    tensors = (input, offset, mask, weight, bias)
-    needs_graph = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
-    batch, in_channels = input.shape[:2]
-    column_bytes = in_channels * geometry.kernel[0] * geometry.kernel[1] * input.element_size()
-    column_bytes *= geometry.conv.out_size[0] * geometry.conv.out_size[1]
-    outputs = []
-    for rows in batch_chunks(batch, column_bytes, COLUMN_CHUNK_BYTES):
-        args = (input[rows], None if offset is None else offset[rows], None if mask is None else mask[rows], weight, bias)
-        if needs_graph:
-            outputs.append(checkpoint(run_chunk, *args, use_reentrant=False, preserve_rng_state=False))
-        else:
-            outputs.append(run_chunk(*args))
-    return torch.cat(outputs)  # (B, Cout, Ho, Wo)
+    return _DeformTiles.apply(geometry, input, offset, mask, weight, bias)  # (B, Cout, Ho, Wo)

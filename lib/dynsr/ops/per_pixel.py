@@ -28,10 +28,12 @@ y = h ⊛ x, stored as h.reshape(k²) row-major over (u, v)), reverse the tap ax
 (``flip(2)`` for per-channel kernels) maps tap (dy, dx) to (−dy, −dx).
 
 Implementation. A custom autograd function loops over the k² taps and accumulates, for each tap, a
-shifted view of the zero-padded input times that tap's kernel plane, in place, batch chunk by batch
-chunk so that the chunk stays in cache. The backward pass does the same in reverse (grad_x accumulated
-into a padded buffer; grad_kernels computed tap by tap), so no k²-times-input tensor is ever created:
-memory is O(input + kernels) for any k. `dynsr.ops.reference` holds the naive ``F.unfold`` version.
+shifted view of the zero-padded input times that tap's kernel plane, in place, tile by tile (a few
+samples, or a band of rows of one sample) so that the tile stays in cache. The backward pass does the
+same in reverse (grad_x accumulated into a padded buffer; grad_kernels computed tap by tap), so no
+k²-times-input tensor is ever created: memory is O(input + kernels) for any k. The tiles run on serial
+worker threads, never with torch's intra-op threads, whose per-operation barriers cost milliseconds
+each on a loaded machine (`dynsr.ops._common`). `dynsr.ops.reference` holds the naive ``F.unfold`` version.
 """
 
 from __future__ import annotations
@@ -39,16 +41,20 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
-    batch_chunks,
+    Tile,
     expect_same_dtype_device,
     kernel_size_from_taps,
+    loop_workers,
     pad_spatial,
+    padded_tile,
+    run_tiles,
     tap_offsets,
+    tap_tiles,
+    tile_of,
     window,
 )
 
@@ -83,23 +89,34 @@ def tap_kernels(op: str, x: torch.Tensor, kernels: torch.Tensor, scale: int) -> 
     return kernels.reshape(batch, kernel_channels, taps, subpixels, height, width)  # (B, Ck, k², r², H, W)
 
 
+def _tiles(x: torch.Tensor, kernels: torch.Tensor, radius: int, workers: int) -> list[Tile]:
+    """Tiles of the tap loop over x (B, C, H, W) and kernels (B, Ck, k², r², H, W)."""
+    batch, channels, height, width = x.shape
+    sample_bytes = (channels + kernels.shape[1]) * kernels.shape[3] * height * width * x.element_size()
+    return tap_tiles(batch, height, sample_bytes, TAP_LOOP_CHUNK_BYTES, radius, workers)
+
+
 class _PerPixelTaps(torch.autograd.Function):
     """out[b, c, s, i, j] = Σ_t kernels[b, c or 0, t, s, i, j] · x[b, c, i + dy_t, j + dx_t] (shift and accumulate)."""
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
-        batch, channels, height, width = x.shape
-        subpixels = kernels.shape[3]
+        batch, channels, _, width = x.shape
         size = kernel_size_from_taps("per_pixel_conv2d", kernels.shape[2])
         radius = size // 2
         padded = pad_spatial(x, radius).unsqueeze(2)  # (B, C, 1, H+2Δ, W+2Δ)
-        out = x.new_zeros(batch, channels, subpixels, height, width)  # (B, C, r², H, W)
-        sample_bytes = (channels + kernels.shape[1]) * subpixels * height * width * x.element_size()
-        for rows in batch_chunks(batch, sample_bytes, TAP_LOOP_CHUNK_BYTES):
-            out_rows, padded_rows, kernel_rows = out[rows], padded[rows], kernels[rows]
+        out = x.new_empty(batch, channels, *kernels.shape[3:])  # (B, C, r², H, W)
+
+        def accumulate(tile: Tile) -> None:
+            out_tile, source, kernel_tile = tile_of(out, tile), padded_tile(padded, tile, radius), tile_of(kernels, tile)
+            rows = out_tile.shape[-2]
+            out_tile.zero_()
             for tap, (dy, dx) in enumerate(tap_offsets(size)):
-                shifted = window(padded_rows, dy, dx, radius, height, width)  # (b, C, 1, H, W)
-                out_rows.addcmul_(shifted, kernel_rows[:, :, tap])  # (b, C, r², H, W) += (b, C, 1, H, W)·(b, Ck, r², H, W)
+                shifted = window(source, dy, dx, radius, rows, width)  # (b, C, 1, h, W)
+                out_tile.addcmul_(shifted, kernel_tile[:, :, tap])  # (b, C, r², h, W) += (b, C, 1, h, W)·(b, Ck, r², h, W)
+
+        workers = loop_workers(out.numel())
+        run_tiles(accumulate, _tiles(x, kernels, radius, workers), workers)
         ctx.save_for_backward(x, kernels)
         return out
 
@@ -108,37 +125,55 @@ class _PerPixelTaps(torch.autograd.Function):
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         x, kernels = ctx.saved_tensors
         need_x, need_kernels = ctx.needs_input_grad
-        batch, channels, height, width = x.shape
+        height, width = x.shape[-2:]
         kernel_channels, subpixels = kernels.shape[1], kernels.shape[3]
         size = kernel_size_from_taps("per_pixel_conv2d", kernels.shape[2])
         radius = size // 2
         padded = pad_spatial(x, radius).unsqueeze(2)  # (B, C, 1, H+2Δ, W+2Δ)
         grad_padded = torch.zeros_like(padded) if need_x else None  # (B, C, 1, H+2Δ, W+2Δ)
         grad_kernels = torch.empty_like(kernels) if need_kernels else None  # (B, Ck, k², r², H, W)
-        sample_bytes = (channels + kernel_channels) * subpixels * height * width * x.element_size()
-        for rows in batch_chunks(batch, sample_bytes, TAP_LOOP_CHUNK_BYTES):
-            grad_rows, kernel_rows = grad_out[rows], kernels[rows]  # (b, C, r², H, W), (b, Ck, k², r², H, W)
-            product = torch.empty_like(grad_rows)  # (b, C, r², H, W)
+
+        def backpropagate(tile: Tile) -> None:
+            grad_tile, kernel_tile = tile_of(grad_out, tile), tile_of(kernels, tile)  # (b, C, r², h, W), (b, Ck, k², r², h, W)
+            rows = grad_tile.shape[-2]
+            source = padded_tile(padded, tile, radius)  # (b, C, 1, h+2Δ, W+2Δ)
+            grad_kernel_tile = None if grad_kernels is None else tile_of(grad_kernels, tile)  # (b, Ck, k², r², h, W)
+            grad_source = None if grad_padded is None else padded_tile(grad_padded, tile, radius)  # (b, C, 1, h+2Δ, W+2Δ)
+            product = grad_tile.new_empty(grad_tile.shape)  # (b, C, r², h, W)
             for tap, (dy, dx) in enumerate(tap_offsets(size)):
-                if grad_kernels is not None:
-                    shifted = window(padded[rows], dy, dx, radius, height, width)  # (b, C, 1, H, W)
-                    grad_tap = grad_kernels[rows, :, tap]  # (b, Ck, r², H, W)
+                if grad_kernel_tile is not None:
+                    shifted = window(source, dy, dx, radius, rows, width)  # (b, C, 1, h, W)
+                    grad_tap = grad_kernel_tile[:, :, tap]  # (b, Ck, r², h, W)
                     if kernel_channels > 1:
-                        torch.mul(grad_rows, shifted, out=grad_tap)
+                        torch.mul(grad_tile, shifted, out=grad_tap)
                     else:
-                        torch.mul(grad_rows, shifted, out=product)  # (b, C, r², H, W)
-                        torch.sum(product, dim=1, keepdim=True, out=grad_tap)  # (b, 1, r², H, W)
-                if grad_padded is not None:
-                    grad_window = window(grad_padded[rows], dy, dx, radius, height, width)  # (b, C, 1, H, W)
+                        torch.mul(grad_tile, shifted, out=product)  # (b, C, r², h, W)
+                        torch.sum(product, dim=1, keepdim=True, out=grad_tap)  # (b, 1, r², h, W)
+                if grad_source is not None:
+                    grad_window = window(grad_source, dy, dx, radius, rows, width)  # (b, C, 1, h, W)
                     if subpixels == 1:
-                        grad_window.addcmul_(grad_rows, kernel_rows[:, :, tap])
+                        grad_window.addcmul_(grad_tile, kernel_tile[:, :, tap])
                     else:
-                        torch.mul(grad_rows, kernel_rows[:, :, tap], out=product)  # (b, C, r², H, W)
+                        torch.mul(grad_tile, kernel_tile[:, :, tap], out=product)  # (b, C, r², h, W)
                         grad_window.add_(product.sum(dim=2, keepdim=True))  # Σ over the r² sub-pixels
+
+        workers = loop_workers(grad_out.numel())
+        run_tiles(backpropagate, _tiles(x, kernels, radius, workers), workers, by_parity=grad_padded is not None)
         grad_x = None
         if grad_padded is not None:
             grad_x = window(grad_padded, 0, 0, radius, height, width).squeeze(2).contiguous()  # (B, C, H, W)
         return grad_x, grad_kernels
+
+
+def _pixel_shuffle(subpixel_images: torch.Tensor, scale: int) -> torch.Tensor:
+    """(B, C, r², H, W) → (B, C, rH, rW) with out[b, c, i·r + x, j·r + y] = in[b, c, x·r + y, i, j].
+
+    The arrangement of ``F.pixel_shuffle``, as a plain copy: ``F.pixel_shuffle`` opens an OpenMP parallel
+    region at any size, milliseconds per call on a loaded machine even for a tiny image.
+    """
+    batch, channels, _, height, width = subpixel_images.shape
+    grid = subpixel_images.view(batch, channels, scale, scale, height, width)  # (B, C, r, r, H, W)
+    return grid.permute(0, 1, 4, 2, 5, 3).reshape(batch, channels, height * scale, width * scale)  # (B, C, H, r, W, r) → (B, C, rH, rW)
 
 
 def per_pixel_conv2d(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
@@ -179,6 +214,4 @@ def per_pixel_conv2d_upsample(x: torch.Tensor, kernels: torch.Tensor, *, scale: 
         with the tap order of `per_pixel_conv2d` and zero padding.
     """
     kernels6 = tap_kernels("per_pixel_conv2d_upsample", x, kernels, scale=scale)  # (B, Ck, k², r², H, W)
-    batch, channels, height, width = x.shape
-    subpixel_images = _PerPixelTaps.apply(x, kernels6)  # (B, C, r², H, W)
-    return F.pixel_shuffle(subpixel_images.reshape(batch, channels * scale * scale, height, width), scale)  # (B, C, rH, rW)
+    return _pixel_shuffle(_PerPixelTaps.apply(x, kernels6), scale)  # (B, C, rH, rW)
