@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/ops.py [--quick] [--threads N]
+    python benchmarks/ops.py [--quick] [--threads N] [--skip-load]
 
 For every case (operator at a paper's size, float32, batch 16) and implementation, a fresh subprocess
 builds the inputs, measures the peak resident memory of one forward+backward pass (VmHWM after
@@ -16,6 +16,13 @@ median. Implementations:
 - ``floor``: for operators that cost a convolution, the static ``F.conv2d`` of the same shape, as a
   practical lower bound.
 
+Load matrix: for one case per operator (`LOAD_CASES`), ours and naive are timed again at torch
+threads 1 and 2, each with the machine as it is ("none") and with one extra process spinning a core
+("one core busy", as another job on a shared machine): OpenMP parallel regions then wait for the
+thread that shares the busy core, which is the hazard the tap loops avoid (`dynsr.ops._common`). Ours
+and naive alternate within each condition (`LOAD_ROUNDS` rounds, the median over all timed passes),
+so their ratio compares like with like even when other processes come and go.
+
 The memory-bandwidth bound of a case is the time to move its minimum traffic (forward: read inputs,
 write output; backward: read grad_out and inputs, write input grads) at the copy bandwidth measured in
 the same run. Its compute bound is its FLOPs (backward = 2× forward) at the in-cache ``addcmul_`` rate
@@ -27,6 +34,7 @@ a markdown table on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -37,7 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -54,6 +62,10 @@ OUTPUT = REPO / "results" / "bench" / "ops.json"
 BATCH = 16
 NAIVE_LIMIT_BYTES = 6 * 10**9
 MIB = 2**20
+LOAD_CASES = ("per_pixel_c64", "udvd_U_x2", "gldfn_local_ddf", "dasr_da_depthwise", "gldfn_global_experts", "arcsr_dmconv")
+"""One case per operator (per-pixel, per-pixel ×2 upsampling, decoupled, depthwise, expert mixture, deformable)."""
+LOAD_THREADS = (1, 2)
+LOAD_ROUNDS = 2
 
 Run = Callable[[], torch.Tensor]
 
@@ -232,13 +244,73 @@ def run_child(case_name: str, impl: str, repeats: int) -> dict[str, object]:
     }
 
 
-def measure_in_subprocess(case: Case, impl: str, repeats: int) -> dict[str, object]:
+def measure_in_subprocess(case: Case, impl: str, repeats: int, threads: int) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", case.name, impl, "--repeats", str(repeats)]
-    command += ["--threads", str(torch.get_num_threads())]
+    command += ["--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def spinning_core(spin: bool) -> Iterator[None]:
+    """If `spin`, keep one extra process busy on a core (a Python busy loop) while the block runs."""
+    if not spin:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    time.sleep(0.5)  # past interpreter start-up, into the loop
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def load_row(case: Case, threads: int, spin: bool, repeats: int) -> dict[str, object]:
+    """Ours and naive at `threads`, with or without a spinning core, alternating for `LOAD_ROUNDS` rounds."""
+    load_before = os.getloadavg()[0]
+    times: dict[str, list[float]] = {"ours": [], "naive": []}
+    with spinning_core(spin):
+        for _ in range(LOAD_ROUNDS):
+            for impl, impl_times in times.items():
+                result = measure_in_subprocess(case, impl, repeats, threads)
+                impl_times.extend(result.get("times_s", []))
+    row: dict[str, object] = {
+        "case": case.name, "paper": case.paper, "threads": threads, "busy_core": spin, "load_average_before": load_before,
+        "times_s": times,
+    }
+    if all(times.values()):
+        medians = {impl: statistics.median(values) for impl, values in times.items()}
+        row |= {"ours_median_s": medians["ours"], "naive_median_s": medians["naive"], "ours_vs_naive": medians["ours"] / medians["naive"]}
+    return row
+
+
+def measure_load_matrix(repeats: int) -> list[dict[str, object]]:
+    by_name = {case.name: case for case in CASES}
+    rows = []
+    for name in LOAD_CASES:
+        for threads in LOAD_THREADS:
+            for spin in (False, True):
+                rows.append(load_row(by_name[name], threads, spin, repeats))
+        print(f"measured {name} under load", file=sys.stderr)
+    return rows
+
+
+def format_load_table(rows: list[dict[str, object]]) -> str:
+    header = "| case | paper | threads | other load | ours ms | naive ms | ours/naive |"
+    lines = [header, "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        load = "one core busy" if row["busy_core"] else "none"
+        if "ours_vs_naive" not in row:
+            lines.append(f"| {row['case']} | {row['paper']} | {row['threads']} | {load} | error | error | — |")
+            continue
+        lines.append(
+            f"| {row['case']} | {row['paper']} | {row['threads']} | {load} | {row['ours_median_s'] * 1e3:.1f} "
+            f"| {row['naive_median_s'] * 1e3:.1f} | {row['ours_vs_naive']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -383,7 +455,7 @@ def format_table(rows: list[dict[str, object]], quiet_gflops: float) -> str:
     return "\n".join(lines)
 
 
-def check_targets(rows: list[dict[str, object]]) -> dict[str, object]:
+def check_targets(rows: list[dict[str, object]], load_rows: list[dict[str, object]]) -> dict[str, object]:
     by_name = {row["case"]: row for row in rows}
     per_pixel, dmsr = by_name["per_pixel_c64"], by_name["dmsr_mbm_k15"]
     dmsr_peak = dmsr["results"]["ours"].get("peak_rss_mib", float("inf"))
@@ -393,6 +465,10 @@ def check_targets(rows: list[dict[str, object]]) -> dict[str, object]:
         "dmsr_k15_fwd_bwd_batch16_within_4GB": dmsr_peak <= 4 * 1024,
         "within_2x_bandwidth_bound": {row["case"]: row.get("times_bandwidth_bound", float("inf")) <= 2 for row in rows},
         "within_2x_roofline_bound": {row["case"]: row.get("times_roofline_bound", float("inf")) <= 2 for row in rows},
+        "never_slower_than_naive_under_load": {
+            f"{row['case']} threads {row['threads']}{' busy core' if row['busy_core'] else ''}": row.get("ours_vs_naive", float("inf")) <= 1
+            for row in load_rows
+        },
     }
 
 
@@ -402,6 +478,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("CASE", "IMPL"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, or 1 if oversubscribed)")
+    parser.add_argument("--skip-load", action="store_true", help="skip the load matrix (threads 1/2 × busy core)")
     args = parser.parse_args()
     if args.child:
         torch.set_num_threads(args.threads)
@@ -421,9 +498,10 @@ def main() -> None:
             if impl == "naive" and case.naive_bytes > NAIVE_LIMIT_BYTES:
                 results[impl] = {"skipped": f"unfold would need ≈ {case.naive_bytes / 1e9:.1f} GB (> {NAIVE_LIMIT_BYTES / 1e9:.0f} GB)"}
                 continue
-            results[impl] = measure_in_subprocess(case, impl, repeats)
+            results[impl] = measure_in_subprocess(case, impl, repeats, threads)
         rows.append(summarise(case, results, rates_before) | {"probe_elementwise_gflops": probe})
         print(f"measured {case.name}", file=sys.stderr)
+    load_rows = [] if args.skip_load else measure_load_matrix(repeats)
     rates_after = MachineRates.measure()
     payload = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -434,7 +512,8 @@ def main() -> None:
         "rates_before": dataclasses.asdict(rates_before),
         "rates_after": dataclasses.asdict(rates_after),
         "cases": rows,
-        "targets": check_targets(rows),
+        "load_matrix": load_rows,
+        "targets": check_targets(rows, load_rows),
         "wall_time_s": time.perf_counter() - started,
     }
     write_json_atomic(OUTPUT, payload)
@@ -449,6 +528,9 @@ def main() -> None:
     )
     print(format_table(rows, rates_before.elementwise_gflops))
     print("\n⚠ = the in-cache addcmul probe before this case ran below half its start-of-run rate (cores contended)")
+    if load_rows:
+        print(f"\nUnder load (median of {LOAD_ROUNDS}×{repeats} passes each, ours and naive alternating):\n")
+        print(format_load_table(load_rows))
     print(f"\nwrote {OUTPUT.relative_to(REPO)} in {payload['wall_time_s']:.0f} s")
 
 
