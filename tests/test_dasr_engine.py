@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dynsr.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
+from dynsr.claims import BELOW_BICUBIC, CONFOUNDED_BY_SIZE, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
 from dynsr.degradations import testsets
 from dynsr.degradations.testsets import DASR_TABLE3_KERNELS
 from dynsr.experiments import dasr_common, dasr_figures, dasr_summary, dasr_table1, dasr_tables
@@ -289,7 +289,8 @@ def test_table1_seeds_quotes_and_verdicts(smoke: dict[str, Any]) -> None:
     _check_results_table(claims)
     assert len(claims) == 5 * (5 + 2) and claims.groupby("degradation").size().eq(7).all()
     paired = claims[claims["verdict"] != dasr_table1.SRMDNF_NOT_RUN]
-    assert set(paired["verdict"]) <= {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
+    assert set(paired["verdict"]) <= {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD, BELOW_BICUBIC, CONFOUNDED_BY_SIZE}
+    assert paired["bicubic"].notna().all() and (paired["better_parameters"] > 0).all() and (paired["worse_parameters"] > 0).all()
     large = paired[(paired["degradation"] == "σ=3.4") & paired["claim"].str.contains("Model 1")].iloc[0]
     assert large["paper_difference"] == 0.79 and large["seeds"] == "0,1" and large["claim"] == large["comparison"] + " [σ=3.4]"
     assert paired["comparison"].nunique() == len(dasr_table1.CLAIMS)
