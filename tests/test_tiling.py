@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from dynsr.models.srmd import SRMD
-from dynsr.tiling import PASS_MEMORY_BUDGET, SlowTilingWarning, choose_tile, default_tile, pass_memory, tiled_blocks, tiled_upscale
+from dynsr.tiling import MIN_DEFAULT_TILE, PASS_MEMORY_BUDGET, SlowTilingWarning, choose_tile, default_tile, pass_memory, tiled_blocks, tiled_upscale
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +49,18 @@ def _work(tile: int, overlap: int) -> float:
     return ((tile + 2 * overlap) / tile) ** 2
 
 
-@pytest.mark.parametrize("overlap", [1, 2, 12, 47, 110])
+@pytest.mark.parametrize("overlap", [8, 12, 47, 110])
 def test_default_tile_is_the_smallest_whose_overlap_costs_at_most_a_quarter(overlap: int) -> None:
     tile = default_tile(overlap, bytes_per_pixel=1.0)  # memory is no limit here
     assert _work(tile, overlap) <= 1.25 < _work(tile - 1, overlap)
     assert tile == math.ceil(2 * overlap / (math.sqrt(1.25) - 1))  # ≈ 16.9 r
     assert default_tile(12, bytes_per_pixel=1000.0) == 204  # SRMD's radius; its passes are far from the budget
+
+
+@pytest.mark.parametrize("overlap", [1, 2, 7])
+def test_small_overlaps_get_the_smallest_default_tile(overlap: int) -> None:
+    assert math.ceil(2 * overlap / (math.sqrt(1.25) - 1)) < MIN_DEFAULT_TILE == default_tile(overlap, bytes_per_pixel=1.0) == 128
+    assert default_tile(overlap, bytes_per_pixel=1e6) < MIN_DEFAULT_TILE  # the memory budget still caps it
 
 
 @pytest.mark.parametrize(("overlap", "per_pixel", "fixed"), [(110, 8716.0, 8e6), (47, 22716.0, 0.0), (0, 1240.0, 0.0), (12, 2e5, 1e9)])

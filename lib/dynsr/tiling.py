@@ -9,9 +9,10 @@ of one ``(tile + 2·overlap)²`` forward pass. Inputs that vary per pixel (a deg
 with the same windows; they may be torch tensors or numpy arrays (``forward`` converts its crops).
 
 The default tile (:func:`choose_tile`) makes the overlap cost at most 25 % extra work,
-``((t + 2r) / t)² <= 1.25``, i.e. ``t = ⌈2r / (√1.25 − 1)⌉ ≈ 16.9 r`` for an overlap ``r``, but no
-larger than lets one pass hold at most :data:`PASS_MEMORY_BUDGET` (2 GiB) of tensors; an image smaller
-than the tile is one tile. A pass's tensor memory is measured by two small probe passes (:func:`pass_memory`);
+``((t + 2r) / t)² <= 1.25``, i.e. ``t = ⌈2r / (√1.25 − 1)⌉ ≈ 16.9 r`` for an overlap ``r`` (at least
+:data:`MIN_DEFAULT_TILE`, 128, so that the fixed cost of a pass stays small: it matters for models with
+``r < 8`` only, e.g. bicubic), but no larger than lets one pass hold at most :data:`PASS_MEMORY_BUDGET`
+(2 GiB) of tensors; an image smaller than the tile is one tile. A pass's tensor memory is measured by two small probe passes (:func:`pass_memory`);
 on the CPU the peak resident memory of a pass is about 1.5 times its tensors (allocator, convolution workspaces).
 """
 
@@ -30,12 +31,13 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from tqdm.auto import tqdm
 
 __all__ = [
-    "PASS_MEMORY_BUDGET", "OVERLAP_COST", "PROBE_SIDE", "SlowTilingWarning", "Window", "tile_windows", "tiled_blocks", "tiled_upscale",
+    "PASS_MEMORY_BUDGET", "OVERLAP_COST", "MIN_DEFAULT_TILE", "PROBE_SIDE", "SlowTilingWarning", "Window", "tile_windows", "tiled_blocks", "tiled_upscale",
     "default_tile", "pass_memory", "choose_tile",
 ]
 
 PASS_MEMORY_BUDGET = 2 * 2**30  # bytes of tensors one default-tile pass may hold
 OVERLAP_COST = 1.25  # the largest work of a default tile with its overlap, relative to its own pixels
+MIN_DEFAULT_TILE = 128  # smaller default tiles would spend more on each pass's fixed cost than the overlap saves (bicubic: 9x)
 PROBE_SIDE = 16  # LR side of the smaller memory probe pass; the larger one is twice as large
 
 
@@ -179,10 +181,10 @@ def _probe(array: Any, side: int) -> Any:
 
 def default_tile(overlap: int, *, bytes_per_pixel: float, fixed_bytes: float = 0.0, budget: int = PASS_MEMORY_BUDGET) -> int:
     """The default tile for an ``overlap``: the smallest whose overlap costs at most ``OVERLAP_COST`` times its own work,
-    ``((t + 2·overlap) / t)² <= OVERLAP_COST``, capped so that a pass, ``fixed_bytes + bytes_per_pixel · (t + 2·overlap)²``,
-    fits ``budget`` (at least 1)."""
+    ``((t + 2·overlap) / t)² <= OVERLAP_COST``, and at least ``MIN_DEFAULT_TILE``; capped so that a pass,
+    ``fixed_bytes + bytes_per_pixel · (t + 2·overlap)²``, fits ``budget`` (at least 1). No overlap: the cap."""
     by_memory = math.isqrt(int(max(budget - fixed_bytes, 0.0) / max(bytes_per_pixel, 1.0))) - 2 * overlap
-    by_work = math.ceil(2 * overlap / (math.sqrt(OVERLAP_COST) - 1)) if overlap else by_memory  # no overlap: no extra work
+    by_work = max(math.ceil(2 * overlap / (math.sqrt(OVERLAP_COST) - 1)), MIN_DEFAULT_TILE) if overlap else by_memory  # no overlap: no extra work
     return max(1, min(by_work, by_memory))
 
 
