@@ -26,6 +26,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
+from dynsr.compute import record_macs
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
     Tile,
@@ -73,6 +74,7 @@ class _DecoupledTaps(torch.autograd.Function):
 
         workers = loop_workers(x.numel())
         run_tiles(accumulate, _tiles(x, radius, workers), workers)
+        record_macs(_OP, 2 * out.numel() * size * size)
         ctx.save_for_backward(x, spatial, channel)
         return out
 

@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
+from dynsr.compute import record_macs
 from dynsr.ops._common import (
     COLUMN_CHUNK_BYTES,
     ConvGeometry,
@@ -200,6 +201,15 @@ def _tile_inputs(tensors: Tensors, tile: Tile) -> list[torch.Tensor | None]:
     return [None if t is None else t[tile.rows] for t in tensors[:3]] + list(tensors[3:])
 
 
+def _macs(geometry: DeformGeometry, input: torch.Tensor, *, offset: torch.Tensor | None, mask: torch.Tensor | None, out: torch.Tensor) -> int:
+    """The contraction (one MAC per output, input channel of its group and tap), plus per sampled value 4 for the
+    bilinear corners (with offsets) and 1 for the modulation (with a mask): `dynsr.compute`."""
+    taps = geometry.kernel[0] * geometry.kernel[1]
+    sampled = input.shape[0] * input.shape[1] * out.shape[2] * out.shape[3] * taps
+    per_sample = (4 if offset is not None else 0) + (1 if mask is not None else 0)
+    return out.numel() * (input.shape[1] // geometry.groups) * taps + sampled * per_sample
+
+
 class _DeformTiles(torch.autograd.Function):
     """`_deform_chunk` tile by tile on the serial workers; backward recomputes each tile (nothing but the inputs is kept)."""
 
@@ -212,6 +222,7 @@ class _DeformTiles(torch.autograd.Function):
             out[tile.rows] = _deform_chunk(*_tile_inputs(tensors, tile), geometry=geometry)
 
         run_tiles(compute, *_tiles(input, geometry))
+        record_macs(_OP, _macs(geometry, input, offset=tensors[1], mask=tensors[2], out=out))
         ctx.geometry = geometry
         ctx.save_for_backward(*tensors)
         return out

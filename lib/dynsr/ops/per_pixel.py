@@ -43,6 +43,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
+from dynsr.compute import record_macs
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
     Tile,
@@ -117,6 +118,7 @@ class _PerPixelTaps(torch.autograd.Function):
 
         workers = loop_workers(out.numel())
         run_tiles(accumulate, _tiles(x, kernels, radius, workers), workers)
+        record_macs("per_pixel_conv2d", out.numel() * size * size)
         ctx.save_for_backward(x, kernels)
         return out
 

@@ -99,7 +99,7 @@ from dynsr.paths import cache_dir, profile_results_dir
 from dynsr.profiles import get_profile
 from dynsr.training.config import TrainConfig
 
-__all__ = ["RECIPES", "recipe", "run_dir", "weights_path", "trained_weights", "PROFILE_SCHEDULES", "DASR_SCHEDULES", "DASR_WIDTH_RANGES",
+__all__ = ["RECIPES", "COMPUTE_MATCHED", "MATCHED_STEPS", "recipe", "run_dir", "weights_path", "trained_weights", "PROFILE_SCHEDULES", "DASR_SCHEDULES", "DASR_WIDTH_RANGES",
            "DASR_VALIDATION_WIDTHS"]
 
 # What each profile changes (the architecture never).
@@ -245,12 +245,37 @@ RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {
 }
 
 
+COMPUTE_MATCHED: dict[str, str] = {"srmd": "udvd", "srmdnf": "udvdnf", "srmdnf_dasr": "dasr_oracle"}
+"""A comparator recipe → the recipe of the method it is compared with, whose training compute it gets at ``cpu``."""
+
+MATCHED_STEPS: dict[tuple[str, int], int] = {
+    ("srmd", 2): 3806, ("srmd", 3): 4803, ("srmd", 4): 6714,
+    ("srmdnf", 2): 3808, ("srmdnf", 3): 4806, ("srmdnf", 4): 6718,
+    ("srmdnf_dasr", 4): 2986,
+}
+"""``cpu`` steps of each comparator: ⌈steps(method) · MACs(method step) / MACs(comparator step)⌉, the forward MACs of
+one training step counted by `dynsr.training.trainer.step_macs` (a step = 3 forward passes for either model, so
+the ratio of forward MACs is the ratio of training compute). At the same step count a comparator 4-7× cheaper
+per step than UDVD would have had a fraction of its compute (docs/decisions/udvd.md, U23). The method's own
+schedule is kept, its learning-rate halving stretched with the steps (SRMDNF*: 25 % of them, as Model 5's).
+Recomputed from the models by ``tests/test_recipes.py``."""
+
+
+def _compute_matched(name: str, profile: str, scale: int, config: TrainConfig) -> TrainConfig:
+    """At ``cpu``, a comparator's steps matched to the compute of the method it is compared with."""
+    steps = MATCHED_STEPS.get((name, scale)) if profile == "cpu" else None
+    if steps is None:
+        return config
+    halving = config.lr_halving_steps if config.lr_halving_steps >= config.steps else max(1, round(config.lr_halving_steps * steps / config.steps))
+    return config.replace(steps=steps, lr_halving_steps=halving)
+
+
 def recipe(name: str, profile: str, *, scale: int, seed: int = 0) -> TrainConfig:
     """The training configuration of recipe ``name`` at ``scale`` for a profile."""
     get_profile(profile)
     if name not in RECIPES:
         raise KeyError(f"no training recipe {name!r}; recipes: {', '.join(sorted(RECIPES))}")
-    return RECIPES[name](profile, scale, seed)
+    return _compute_matched(name, profile, scale, RECIPES[name](profile, scale, seed))
 
 
 def run_dir(name: str, config: TrainConfig, profile: str) -> Path:

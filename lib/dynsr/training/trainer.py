@@ -53,6 +53,7 @@ from torch.utils.data import DataLoader, default_collate
 from tqdm.auto import tqdm
 
 from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from dynsr.compute import MacCount, count_macs
 from dynsr.config import ConfigError
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
@@ -65,7 +66,7 @@ from dynsr.training.contrastive import MomentumContrast
 from dynsr.training.data import TrainingPatches, batch_indices
 from dynsr.training.losses import multistage_loss, pixel_loss
 
-__all__ = ["train", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
+__all__ = ["train", "step_macs", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESUMABLE_CHANGES = frozenset({"steps", "num_workers", "log_every", "checkpoint_every"})
@@ -249,6 +250,19 @@ def _contrast(model: nn.Module, config: TrainConfig) -> MomentumContrast | None:
         raise ConfigError(f"{config.model} has no degradation encoder with a projection head; the contrastive loss needs one")
     return MomentumContrast(encoder, queue_size=config.contrastive_queue, momentum=config.key_momentum, temperature=config.contrastive_temperature,
                             form=config.contrastive_form, seed=config.seed, input_scale=getattr(model, "pixel_range", 1.0))
+
+
+def step_macs(config: TrainConfig, *, encoder_stage: bool = False) -> MacCount:
+    """MACs of the forward pass of one training step of ``config`` (its first batch; `dynsr.compute`): the loss the
+    trainer computes, the key encoder of DASR's contrastive loss included. ``encoder_stage``: a DASR stage-1 step."""
+    torch.manual_seed(config.seed)
+    model = build_model(config.model, scale=config.scale, **config.model_kwargs)
+    contrast = _contrast(model, config)
+    batch = next(_batches(TrainingPatches(config), config, 0, 1, 0, 1))
+    with torch.no_grad():
+        if config.paired_patches:
+            return count_macs(_dasr_loss, _DASRForward(model), contrast, batch, config, encoder_stage)
+        return count_macs(_loss, model, batch, config)
 
 
 def _batches(dataset: TrainingPatches, config: TrainConfig, first_step: int, last_step: int, rank: int, world_size: int):
