@@ -27,7 +27,7 @@ import torch
 
 from dynsr.data.benchmarks import load_benchmark
 from dynsr.degradations.testsets import cached_lr
-from dynsr.experiments.dasr_common import dasr_setting, sr_parameter_count
+from dynsr.experiments.dasr_common import dasr_setting
 from dynsr.fileio import write_json_atomic
 from dynsr.models import build_model
 from dynsr.papers.dasr import DASR_TIME_MS
@@ -68,7 +68,7 @@ def _time_device(device: str, lrs: list[tuple[str, np.ndarray]], repeats: int) -
     times = [row["ms"] for row in per_image]
     return {"device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else _cpu_name(),
             "threads": torch.get_num_threads(), "median_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
-            "images": per_image, "parameters": sr_parameter_count(model)}
+            "images": per_image, "parameters": model.paper_parameter_count()}
 
 
 def main() -> int:

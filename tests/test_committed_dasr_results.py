@@ -181,7 +181,7 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     assert (verdicts.loc["Model 5 > Model 4"].drop("σ=0.2") == "holds").all()  # the oracle wins although the smaller network (5.07 M vs 5.84 M)
     assert (verdicts.loc["Model 5 > SRMDNF*"] == BELOW_BICUBIC).all()  # SRMDNF* (1,500 steps) is 2-4 dB below bicubic at every σ
     assert verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]].eq("does not hold at our scale").all()  # representation learning
-    assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline, as the guide expects)
+    assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline: docs/decisions/dasr.md, D27)
     assert verdicts.loc["Model 4 > Model 2"].eq("holds").sum() == 1  # DA conv vs concatenation: σ = 2.6 only, by 0.045 dB (paper 0.62)
 
     model = trained_model("dasr_no_modulation", Params(profile="cpu"), scale=4, seed=1).model

@@ -1,10 +1,7 @@
 """MAC counting (`dynsr.compute`): aten operators through FlopCounterMode, the custom dynamic operators by their
-own reports, each against the count written out by hand; and the compute-matched comparator budgets of the
-``cpu`` recipes recomputed from the models."""
+own reports, each against the count written out by hand."""
 
 from __future__ import annotations
-
-import math
 
 import pytest
 import torch
@@ -12,7 +9,6 @@ import torch.nn as nn
 
 from dynsr.compute import count_macs
 from dynsr.ops import decoupled_dynamic_filter, modulated_deform_conv2d, per_pixel_conv2d, per_pixel_conv2d_upsample
-from dynsr.training.recipes import COMPUTE_MATCHED, MATCHED_STEPS, recipe
 
 
 def test_a_convolution_counts_one_mac_per_weight_and_output_pixel() -> None:
@@ -61,21 +57,3 @@ def test_deformable_convolution_counts_contraction_and_sampling(with_offset: boo
 def test_nothing_is_recorded_outside_a_count() -> None:
     per_pixel_conv2d(torch.randn(1, 1, 3, 3), torch.randn(1, 9, 3, 3))  # no active counter: must not fail
     assert count_macs(lambda: None).total == 0
-
-
-@pytest.mark.parametrize("comparator, scale", sorted(MATCHED_STEPS))
-def test_cpu_comparators_get_the_training_compute_of_their_method(comparator: str, scale: int) -> None:
-    from dynsr.training.trainer import step_macs
-
-    method = recipe(COMPUTE_MATCHED[comparator], "cpu", scale=scale)
-    ours = recipe(comparator, "cpu", scale=scale)
-    expected = math.ceil(method.steps * step_macs(method).total / step_macs(ours).total)
-    assert ours.steps == MATCHED_STEPS[(comparator, scale)] == expected
-    assert ours.steps * step_macs(ours).total >= method.steps * step_macs(method).total
-
-
-def test_matching_stretches_a_halving_schedule_and_leaves_other_profiles_alone() -> None:
-    assert recipe("srmdnf_dasr", "cpu", scale=4).lr_halving_steps == round(375 * 2986 / 1500)
-    assert recipe("srmd", "cpu", scale=3).lr_halving_steps == 200_000  # never reached at cpu: unchanged
-    assert recipe("srmd", "smoke", scale=3).steps == recipe("udvd", "smoke", scale=3).steps
-    assert recipe("srmd", "paper", scale=3).steps == recipe("udvd", "paper", scale=3).steps

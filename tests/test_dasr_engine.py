@@ -31,8 +31,8 @@ def _cell(records, dataset: str, scale: int, setting: str) -> float:
     return next(r.value for r in records if (r.dataset, r.scale, r.setting) == (dataset, scale, setting))
 
 
-def test_spot_checks_against_the_guide_text() -> None:
-    """Cells copied by hand from targets-dmsr-dasr.md B4 (independent of the module's literals)."""
+def test_spot_checks_against_the_paper() -> None:
+    """Cells copied by hand from the paper's Tables 1-3 (independent of the module's literals)."""
     t1 = {m: paper.table1(m) for m in paper.TABLE1}
     assert _cell(t1["Model 4"], "Set14", 4, "σ=3.4") == 27.58 and _cell(t1["Model 1"], "Set14", 4, "σ=2.6") == 27.77
     assert _cell(t1["Model 5"], "Set14", 4, "σ=1.8") == 28.69 and _cell(t1["SRMDNF + KernelGAN"], "Set14", 4, "σ=2.6") == 26.88
@@ -41,7 +41,7 @@ def test_spot_checks_against_the_guide_text() -> None:
     assert _cell(paper.table2("RCAN"), "Set5", 2, "σ=1.8") == 28.50 and _cell(paper.table2("DASR"), "Set5", 2, "σ=1.8") == 35.43
     assert _cell(paper.table2("MZSR + Predictor"), "Urban100", 2, "σ=1.8") == 26.39
     assert _cell(paper.table2("SRMDNF + Predictor"), "BSD100", 3, "σ=1.6") == 28.11
-    assert _cell(paper.table2("IKC"), "Set14", 4, "σ=1.2") == 28.45 == _cell(paper.table2("DASR"), "Set14", 4, "σ=1.2")  # the tie the guide notes
+    assert _cell(paper.table2("IKC"), "Set14", 4, "σ=1.2") == 28.45 == _cell(paper.table2("DASR"), "Set14", 4, "σ=1.2")  # a tie in the paper
     assert _cell(paper.table2("DASR"), "Urban100", 4, "σ=3.6") == 24.66 and _cell(paper.table2("Bicubic"), "Urban100", 4, "σ=3.6") == 20.65
     t3 = {m: paper.table3(m) for m in paper.TABLE3}
     assert _cell(t3["DASR"], "Set14", 4, "K9 noise 10") == 24.43 and _cell(t3["DnCNN + IKC"], "Set14", 4, "K1 noise 0") == 27.71
@@ -49,8 +49,8 @@ def test_spot_checks_against_the_guide_text() -> None:
     assert paper.TABLE2_TIMES_MS["IKC"] == {4: 517} and paper.TABLE3_TIMES_MS["DnCNN + IKC"] == 520 and paper.DASR_TIME_MS[4] == 70
 
 
-def test_the_guides_arithmetic_follows_from_the_transcription() -> None:
-    """The guide's [ARITH] differences (Table 1 claims, Table 3 DASR − IKC) from the transcribed cells."""
+def test_differences_worked_out_by_hand_follow_from_the_transcription() -> None:
+    """Differences worked out by hand from the printed tables (Table 1 claims, Table 3 DASR − IKC)."""
     values = {m: np.array(v) for m, (_, _, v) in paper.TABLE1.items()}
     np.testing.assert_allclose(values["Model 4"] - values["Model 1"], [0.04, 0.05, 0.10, 0.39, 0.79], atol=1e-9)
     np.testing.assert_allclose(values["Model 4"] - values["Model 2"], [0.01, 0.07, 0.41, 0.62, 0.86], atol=1e-9)
@@ -88,10 +88,11 @@ def test_dasr_setting_is_the_harness_of_the_tables() -> None:
     assert len(DASR_TABLE3_KERNELS) == 9 and "UNVERIFIED" in dasr_common.KERNEL_PROVENANCE
 
 
-def test_sr_parameter_count_excludes_the_projection_head() -> None:
+def test_paper_parameter_count_excludes_the_projection_head() -> None:
     model = build_model("dasr", scale=4, projection_head=True)
-    assert dasr_common.sr_parameter_count(model) == 5_837_699 and dasr_common.parameter_count(model) == 5_969_283
-    assert dasr_common.sr_parameter_count(build_model("dasr_oracle", scale=4)) == dasr_common.parameter_count(build_model("dasr_oracle", scale=4))
+    assert model.paper_parameter_count() == 5_837_699 and sum(p.numel() for p in model.parameters()) == 5_969_283
+    oracle = build_model("dasr_oracle", scale=4)
+    assert oracle.paper_parameter_count() == sum(p.numel() for p in oracle.parameters())
 
 
 def test_probes_of_a_perfectly_separable_representation_are_one() -> None:

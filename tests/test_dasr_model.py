@@ -31,8 +31,8 @@ MODULATION_BRANCH = 64 * 8 + 8 * 64  # 1x1 convs 64 -> 8 -> 64, no biases
 
 
 @pytest.mark.parametrize(("scale", "total", "sr_net"), [(2, 5_689_987, 4_542_787), (3, 5_874_627, 4_727_427), (4, 5_837_699, 4_690_499)])
-def test_parameter_counts_match_the_guide(scale: int, total: int, sr_net: int) -> None:
-    """Guide B1.5: SR network + encoder without the projection head = 5,837,699 at x4 (Table 3: 5.8M)."""
+def test_parameter_counts_match_the_paper(scale: int, total: int, sr_net: int) -> None:
+    """SR network + encoder without the projection head = 5,837,699 at x4 (Table 3: 5.8M; docs/decisions/dasr.md, D2)."""
     model = DASR(scale=scale)
     assert parameters(model) == total
     assert parameters(model.encoder) == 1_147_200

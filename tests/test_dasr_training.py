@@ -20,6 +20,7 @@ import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+import dynsr.training.objectives as objectives
 import dynsr.training.trainer as trainer
 from dynsr.checkpoints import TRAIN_FORMAT, WEIGHTS_FORMAT, load_checkpoint, load_weights
 from dynsr.config import ConfigError
@@ -301,7 +302,7 @@ def test_stage_one_trains_the_encoder_alone_then_stage_two_everything(tmp_path: 
     for name in sr_net:
         assert torch.equal(after_one["model"][name], initial[name]), name  # no gradient, Adam leaves it alone
     assert any(not torch.equal(after_one["model"][name], initial[name]) for name in encoder if name.endswith("weight"))
-    assert set(after_one["contrastive"]) >= {"queue", "queue_pointer"} and int(after_one["contrastive"]["queue_pointer"]) == 2
+    assert set(after_one["objective"]) >= {"queue", "queue_pointer"} and int(after_one["objective"]["queue_pointer"]) == 2
     train(config, tmp_path, stop_at_step=4)  # steps 4 = stage 2's first step
     after_four = load_checkpoint(tmp_path / "checkpoint.pt")
     changed = [name for name in sr_net if not torch.equal(after_four["model"][name], initial[name])]
@@ -331,8 +332,8 @@ def test_resumed_dasr_run_is_bit_identical(uninterrupted: Path, tmp_path: Path, 
         assert train(tiny(), tmp_path, stop_at_step=stop).step == stop
     assert train(tiny(), tmp_path).finished
     expected, got = load_checkpoint(uninterrupted / "checkpoint.pt"), load_checkpoint(tmp_path / "checkpoint.pt")
-    assert {"contrastive", "running_parts"} <= set(got)
-    assert any(key.startswith("key_encoder.") for key in got["contrastive"])
+    assert {"objective", "running_parts"} <= set(got)
+    assert any(key.startswith("key_encoder.") for key in got["objective"])
     assert_identical(expected, got)  # model, Adam, LambdaLR, key encoder, queue, pointer, RNGs, log
     assert (tmp_path / "log.csv").read_text().splitlines()[0] == "step,loss,learning_rate,seconds,val_psnr,loss_sr,loss_degrad"
 
@@ -341,10 +342,15 @@ def test_model1_has_no_contrastive_state_and_printed_form_trains(tmp_path: Path)
     model1 = tiny(degradation_loss_weight=0.0, encoder_steps=0, encoder_lr_drop_step=0, model_kwargs={"groups": 1, "blocks": 1, "channels": 16}, steps=2)
     train(model1, tmp_path / "m1")
     saved = load_checkpoint(tmp_path / "m1" / "checkpoint.pt")
-    assert "contrastive" not in saved and not any(name.startswith("encoder.head") for name in saved["model"])
+    assert "objective" not in saved and not any(name.startswith("encoder.head") for name in saved["model"])
     assert all(row["loss_degrad"] is None and row["loss_sr"] is not None for row in saved["log"])
     printed = train(tiny(contrastive_form="printed", steps=2, encoder_steps=1, encoder_lr_drop_step=0), tmp_path / "printed")
     assert printed.finished and np.isfinite(printed.log["loss"]).all()
+
+
+def _stage2_loss(config: TrainConfig, model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    objective = objectives.objective_for(config, model)
+    return objective.loss(objective.network(model), batch, config.encoder_steps)
 
 
 def _oracle_model_and_batch() -> tuple[TrainConfig, torch.nn.Module, dict[str, torch.Tensor]]:
@@ -358,7 +364,7 @@ def _oracle_model_and_batch() -> tuple[TrainConfig, torch.nn.Module, dict[str, t
 
 def test_oracle_model_is_fed_the_true_kernel() -> None:
     config, model, batch = _oracle_model_and_batch()
-    loss, parts = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config, encoder_stage=False)
+    loss, parts = _stage2_loss(config, model, batch)
     assert set(parts) == {"loss_sr"}
     torch.testing.assert_close(loss, F.l1_loss(model(batch["lr"], batch["kernel"]), batch["hr"]))
     other = F.l1_loss(model(batch["lr"], torch.flip(batch["kernel"], dims=[0])), batch["hr"])
@@ -480,7 +486,7 @@ def test_cli_trains_dasr_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "weights:" in done.stdout and (tmp_path / "results" / "smoke" / "checkpoints" / "dasr_x4.pt").exists()
     saved = load_checkpoint(tmp_path / "cache" / "runs" / "smoke" / "dasr_x4_seed0" / "checkpoint.pt", expected_format=TRAIN_FORMAT)
-    assert saved["step"] == 4 and "contrastive" in saved and saved["contrastive"]["queue"].shape == (8, 256)
+    assert saved["step"] == 4 and "objective" in saved and saved["objective"]["queue"].shape == (8, 256)
 
 
 # ------------------------------------------------------------------------------- UDVD/SRMD unaffected
@@ -490,11 +496,11 @@ def test_loss_pixel_range_measures_the_sr_loss_on_0_255_values() -> None:
     """DASR's recipes measure L1 on 0-255 pixel values (the official rgb_range): L_SR is 255x the [0, 1] L1, so
     against L_degrad (weight 1) it weighs what it weighs in the official code; L2 would scale by 255²."""
     config, model, batch = _oracle_model_and_batch()
-    unit, _ = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config, encoder_stage=False)
-    scaled, parts = trainer._dasr_loss(trainer._DASRForward(model), None, batch, config.replace(loss_pixel_range=255.0), encoder_stage=False)
+    unit, _ = _stage2_loss(config, model, batch)
+    scaled, parts = _stage2_loss(config.replace(loss_pixel_range=255.0), model, batch)
     torch.testing.assert_close(scaled, 255 * unit)
     torch.testing.assert_close(parts["loss_sr"], F.l1_loss(255 * model(batch["lr"], batch["kernel"]), 255 * batch["hr"]))
-    assert trainer._pixel_range_factor(config.replace(loss="l2", loss_pixel_range=255.0)) == 255.0 ** 2
+    assert objectives._pixel_range_factor(config.replace(loss="l2", loss_pixel_range=255.0)) == 255.0 ** 2
     assert {recipe(name, "cpu", scale=4).loss_pixel_range for name in DASR_RECIPES} == {255.0}
     assert recipe("udvd", "cpu", scale=3).loss_pixel_range == recipe("srmdnf_dasr", "cpu", scale=4).loss_pixel_range == 1.0
     with pytest.raises(ConfigError, match="loss_pixel_range"):
@@ -537,8 +543,9 @@ import dynsr.training.trainer as trainer
 from dynsr.training.config import TrainConfig
 
 made = []
-real_contrast = trainer._contrast
-trainer._contrast = lambda model, config: made.append(real_contrast(model, config)) or made[-1]
+import dynsr.training.objectives as objectives
+real_contrast = objectives.ContrastiveTwoStageObjective._contrast
+objectives.ContrastiveTwoStageObjective._contrast = staticmethod(lambda model, config: made.append(real_contrast(model, config)) or made[-1])
 dist.init_process_group("gloo")  # ours, so train() leaves it open for the gather below
 result = trainer.train(TrainConfig.from_dict(json.loads(sys.argv[2])), sys.argv[1])
 queue = made[0].queue.clone()
@@ -574,5 +581,5 @@ def test_two_process_ddp_gathers_the_keys_into_one_queue(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr[-4000:]
     assert done.stdout.count("RANK-DONE 4 True 2") == 2, done.stdout  # 4 steps x 2 keys in a queue of 6: pointer 8 % 6
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt", expected_format=TRAIN_FORMAT)
-    assert saved["step"] == 4 and int(saved["contrastive"]["queue_pointer"]) == 2
+    assert saved["step"] == 4 and int(saved["objective"]["queue_pointer"]) == 2
     assert all(row["loss_degrad"] is not None for row in saved["log"]) and saved["log"][-1]["loss_sr"] is not None

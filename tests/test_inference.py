@@ -22,7 +22,7 @@ from dynsr.degradations.kernels import delta_kernel
 from dynsr.data.images import save_rgb
 from dynsr.inference import default_tile, forward_model, load_model, model_upscaler, receptive_radius, setting_kernel_code, super_resolve
 from dynsr.metrics import to_uint8
-from dynsr.models import build_model
+from dynsr.models import SuperResolver, build_model
 from dynsr.models.srmd import degradation_map
 
 
@@ -83,7 +83,7 @@ def test_default_tile_per_model_follows_the_overlap_rule() -> None:
 
 
 def test_a_model_without_receptive_radius_is_refused() -> None:
-    class Nearest(torch.nn.Module):
+    class Nearest(SuperResolver):  # declares no receptive_radius (build_model would refuse it; a hand-built one is caught here)
         scale = 2
 
         def forward(self, lr: torch.Tensor) -> torch.Tensor:

@@ -14,13 +14,13 @@ def parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-# The guide's estimates (targets-udvd-arcsr.md A.1.7) assume parameter-free F alignment (option b).
+# Counts derived from the paper's text (§3, Fig. 2) with the parameter-free F alignment (docs/decisions/udvd.md, U2).
 @pytest.mark.parametrize(
     ("scale", "blocks", "expected"),
     [(2, "", 4_463_372), (3, "", 4_480_667), (4, "", 4_504_880), (3, "U", 4_808_140), (3, "UD", 4_875_064), (3, "DU", 4_875_064),
      (2, "UDD", 4_759_688), (3, "UDD", 4_941_988), (4, "UUDD", 4_935_992)],
 )
-def test_parameter_counts_match_the_guide_estimates(scale: int, blocks: str, expected: int) -> None:
+def test_parameter_counts_match_the_text_derived_counts(scale: int, blocks: str, expected: int) -> None:
     assert parameters(UDVD(scale=scale, blocks=blocks, feature_alignment="nearest")) == expected
 
 

@@ -297,11 +297,11 @@ from dynsr.training.config import TrainConfig
 run_dir, config = sys.argv[1], TrainConfig.from_dict(json.loads(sys.argv[2]))
 mode = sys.argv[3] if len(sys.argv) > 3 else "run"
 if mode == "slow":  # stretch every step (the computation is untouched) so that the test can kill it mid-run
-    loss = trainer._loss
+    loss = trainer._step_loss
     def slow_loss(*args):
         time.sleep(0.05)
         return loss(*args)
-    trainer._loss = slow_loss
+    trainer._step_loss = slow_loss
 elif mode.startswith("die-in-save:"):  # SIGKILL itself halfway through writing the checkpoint of step N
     target, real_save = int(mode.split(":")[1]), torch.save
     def dying_save(payload, f, *args, **kwargs):
@@ -540,15 +540,15 @@ def test_resume_with_more_steps_trains_longer(uninterrupted, tmp_path: Path) -> 
 
 def _nan_at(monkeypatch, call: int, value: float = float("nan")) -> None:
     calls = []
-    real_loss = trainer._loss
+    real_loss = trainer._step_loss
 
-    def loss(network, batch, config):
+    def loss(objective, network, batch, step):
         calls.append(1)
         if len(calls) == call:
-            return sum((p * 0).sum() for p in network.parameters()) + value  # in the graph, like a real diverged loss
-        return real_loss(network, batch, config)
+            return sum((p * 0).sum() for p in network.parameters()) + value, {}  # in the graph, like a real diverged loss
+        return real_loss(objective, network, batch, step)
 
-    monkeypatch.setattr(trainer, "_loss", loss)
+    monkeypatch.setattr(trainer, "_step_loss", loss)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])

@@ -283,6 +283,7 @@ def test_spatial_setting_evaluates_with_the_per_pixel_map() -> None:
 
     class Recorder(torch.nn.Module):
         conditioning, noise_channel, scale, receptive_radius = "degradation_vector", True, 2, 0
+        noise_scale, pca_basis = 255.0, "kair_srmd"
 
         def forward(self, lr: torch.Tensor, degradation: torch.Tensor) -> torch.Tensor:
             seen["map"] = degradation.clone()

@@ -2,10 +2,11 @@
 
 Commands:
 
-* ``dynsr reproduce [--profile P] [--only NAME] [--retrain]``: run the notebooks with papermill into
+* ``dynsr reproduce [--profile P] [--only NAME] [--recompute] [--retrain]``: run the notebooks with papermill into
   ``results/notebooks/`` (``results/<profile>/notebooks/`` for profiles other than ``cpu``), then
   write ``results/README.md``, the index of every table and figure (:mod:`dynsr.results_index`).
-  Models are loaded from the committed weights unless ``--retrain``.
+  Models are loaded from the committed weights unless ``--retrain``; their stored per-image scores are
+  reused (one re-scored per evaluation) unless ``--recompute`` (:mod:`dynsr.score_store`).
 * ``dynsr sr INPUT OUTPUT --model M --scale S``: super-resolve your own images (tiled; CPU or GPU).
 * ``dynsr eval --model M --scale S --table T``: score a model on a paper's test table.
 * ``dynsr train --model M --scale S [--profile P]``: train with a recipe; resumes an interrupted run.
@@ -107,7 +108,12 @@ def _reproduce(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         return _error(error, USAGE_ERROR)
     import papermill  # imported here: it is slow to import and only this command needs it
+
+    from dynsr.score_store import check_log_path
     output_folder = profile_results_dir(arguments.profile) / "notebooks"
+    policy = "recompute" if arguments.recompute or arguments.retrain else "reuse"
+    os.environ["DYNSR_SCORES"] = policy  # read by the notebooks' kernels (dynsr.score_store)
+    check_log_path().unlink(missing_ok=True)
     for notebook in notebooks:  # only the copies of this run's notebooks: another reproduce may be running the others
         (output_folder / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
     begun = time.monotonic()
@@ -137,9 +143,25 @@ def _reproduce(arguments: argparse.Namespace) -> int:
         finally:
             running.unlink(missing_ok=True)  # interrupted (KeyboardInterrupt, SIGTERM): the previous result stays
         print(f"[dynsr reproduce] {notebook.name} done in {time.monotonic() - started:.0f} s", flush=True)
+    _print_score_checks(policy)
     index = write_results_index(arguments.profile)
     print(f"[dynsr reproduce] index of every table and figure: {index} ({time.monotonic() - begun:.0f} s in all)")
     return 0
+
+
+def _print_score_checks(policy: str) -> None:
+    """After ``reuse``: each stored score that was scored again from the weights (every one agreed, or the run failed)."""
+    if policy != "reuse":
+        print("[dynsr reproduce] every score was computed from the weights (--recompute / --retrain)")
+        return
+    from dynsr.score_store import check_log_path
+
+    path = check_log_path()
+    checks = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
+    print(f"[dynsr reproduce] stored scores reused; {len(checks)} of them scored again from the weights, all within tolerance:")
+    for check in checks:
+        moved = ", ".join(f"{metric} {value:.4f} -> {check['now'][metric]:.4f}" for metric, value in check["stored"].items() if metric in check["now"])
+        print(f"  {check['image']} | {check['key']} | model {check['model']}: {moved}")
 
 
 def _parse_overrides(pairs: list[str]) -> dict[str, object]:
@@ -540,6 +562,8 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--only", help="run only notebooks whose file name contains this text (e.g. 00, udvd)")
     reproduce.add_argument("--progress", action="store_true", help="show progress bars inside the notebooks")
     reproduce.add_argument("--retrain", action="store_true", help="train every model again instead of using the committed weights (hours on 2 cores; resumable)")
+    reproduce.add_argument("--recompute", action="store_true",
+                           help="score every cell from the weights instead of reusing the stored per-image scores (hours on 2 cores)")
     reproduce.set_defaults(handler=_reproduce)
 
     sr = commands.add_parser("sr", help="super-resolve your own LR image or folder (no HR needed)", description=_SR_DESCRIPTION,

@@ -18,10 +18,11 @@ import pandas as pd
 
 from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.data.images import modcrop
-from dynsr.degradations.testsets import TestSetting, cached_lr
+from dynsr.degradations.testsets import TestSetting, cached_lr, lr_key
 from dynsr.metrics import psnr, psnr_planes, ssim, ssim_planes, to_uint8
+from dynsr.score_store import SCORING_VERSION, ScoreStore, check_sample, compare_with_stored, score_policy
 
-__all__ = ["METRIC_CONVENTION", "Upscaler", "center_crop", "evaluate", "mean_scores", "score_grid"]
+__all__ = ["METRIC_CONVENTION", "Upscaler", "cell_key", "center_crop", "evaluate", "mean_scores", "score_grid"]
 
 METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM = ssim_index.m; data-set score = mean over images"
 
@@ -67,33 +68,59 @@ def _scores(sr: np.ndarray, hr: np.ndarray, crop: int, *, channel_mean: bool, wi
     return {**scores, "SSIM": ssim_planes(sr_plane, hr_plane)} if with_ssim else scores
 
 
+def cell_key(setting: TestSetting) -> str:
+    """What a per-image score depends on besides the image and the model: degradation (its LR images), data set,
+    gray scoring and the scoring pipeline's version (`dynsr.score_store`)."""
+    return f"s{SCORING_VERSION}|{lr_key(setting.degradation)}|{setting.dataset}|{setting.gray_scoring}"
+
+
+def _score_image(upscale: Upscaler, setting: TestSetting, image: NamedImage, with_ssim: bool) -> dict[str, float]:
+    scale = setting.degradation.scale
+    hr = modcrop(image.pixels, scale)
+    sr = upscale(cached_lr(setting.dataset, image, setting.degradation).astype(np.float64), setting)
+    if sr.shape != hr.shape:
+        raise ValueError(f"the upscaler returned {sr.shape} for {setting.dataset}/{image.name}; expected {hr.shape}")
+    channel_mean = image.was_grayscale and setting.gray_scoring == "channel_mean"
+    return _scores(to_uint8(sr), hr, scale, channel_mean=channel_mean, with_ssim=with_ssim)
+
+
 def evaluate(
-    upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, crop: int | None = None, with_ssim: bool = True
+    upscale: Upscaler, settings: Iterable[TestSetting], *, image_limit: int | None = None, crop: int | None = None, with_ssim: bool = True,
+    store: ScoreStore | None = None,
 ) -> pd.DataFrame:
     """Score ``upscale`` on every image of every setting; one row per (setting, image).
 
     ``image_limit`` keeps the first images of each set and ``crop`` their central ``crop``² part (the
     ``smoke`` profile's fast check; see :class:`dynsr.profiles.Profile`). Columns: paper, table,
     dataset, setting, scale, kernel_width, noise, image, gray_scoring, PSNR, SSIM (if ``with_ssim``). The metric convention is in
-    ``DataFrame.attrs["metric_convention"]``.
+    ``DataFrame.attrs["metric_convention"]``. With a ``store`` (the network's stored scores), cells are read
+    back or added as the ``DYNSR_SCORES`` policy says, and a stored sample is re-scored (`dynsr.score_store`).
     """
+    wanted = ("PSNR", "SSIM") if with_ssim else ("PSNR",)
+    reuse = store is not None and score_policy() == "reuse"
+    stored = store.read() if reuse else {}
     images: dict[str, list] = {}
-    rows = []
+    rows, computed, from_store = [], {}, []
     for setting in settings:
         if setting.dataset not in images:
             loaded = load_benchmark(setting.dataset, limit=image_limit)
             images[setting.dataset] = [center_crop(image, crop) for image in loaded] if crop else loaded
-        scale = setting.degradation.scale
         for image in images[setting.dataset]:
-            hr = modcrop(image.pixels, scale)
-            sr = upscale(cached_lr(setting.dataset, image, setting.degradation).astype(np.float64), setting)
-            if sr.shape != hr.shape:
-                raise ValueError(f"the upscaler returned {sr.shape} for {setting.dataset}/{image.name}; expected {hr.shape}")
-            sr = to_uint8(sr)
-            row = {"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
-                   "scale": scale, **_grid_coordinates(setting), "image": image.name, "gray_scoring": setting.gray_scoring,
-                   **_scores(sr, hr, scale, channel_mean=image.was_grayscale and setting.gray_scoring == "channel_mean", with_ssim=with_ssim)}
-            rows.append(row)
+            cell = (cell_key(setting), image.name)
+            known = stored.get(cell, {})
+            if all(metric in known for metric in wanted):
+                scores = {metric: known[metric] for metric in wanted}
+                from_store.append((cell, setting, image))
+            else:
+                scores = computed[cell] = _score_image(upscale, setting, image, with_ssim)
+            rows.append({"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
+                         "scale": setting.degradation.scale, **_grid_coordinates(setting), "image": image.name,
+                         "gray_scoring": setting.gray_scoring, **scores})
+    if store is not None and computed:
+        store.write(computed)
+    if store is not None and from_store:
+        cell, setting, image = from_store[check_sample([cell for cell, _, _ in from_store])]
+        compare_with_stored(cell, stored[cell], _score_image(upscale, setting, image, with_ssim), model=store.model)
     table = pd.DataFrame(rows)
     table.attrs["metric_convention"] = METRIC_CONVENTION
     return table

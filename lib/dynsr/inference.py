@@ -1,14 +1,14 @@
 """Running a model: what it is given (blind, or the degradation map of a non-blind model), tiled, on any device.
 
-A model's ``conditioning`` class attribute says what it needs besides the LR image:
+A model's ``conditioning`` (the model protocol, :mod:`dynsr.models.protocol`) says what it needs besides the LR image:
 
-* ``"blind"`` (default): ``model(lr)``;
+* ``"blind"``: ``model(lr)``;
 * ``"degradation_vector"`` (SRMD, SRMDNF, UDVD): ``model(lr, d)`` with ``d`` = the blur kernel's PCA
   code (t = 15) and, if ``model.noise_channel``, the noise level / 255, per image (B, t[+1]) or per
   pixel (B, t[+1], h, w) (:func:`dynsr.models.degradation_map.degradation_map`).
 
 A blind model whose output depends on a summary of the whole image (DASR's degradation representation,
-a global average pool) defines ``image_condition(lr) -> dict`` of keyword arguments of its forward:
+a global average pool) returns from ``image_condition(lr)`` the keyword arguments of its forward:
 :func:`super_resolve` computes it once on the whole image and passes it to every tile, so tiling stays exact.
 Models given the true kernel (DASR's oracle Model 5, ``"true_kernel"``) take ``super_resolve(..., kernel=k)``;
 :func:`model_upscaler` gives them the setting's kernel.
@@ -39,21 +39,11 @@ from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
 from dynsr.metrics import to_uint8
-from dynsr.models import MODELS, build_model
-from dynsr.models.dasr_official import dasr_state_dict_from_official
+from dynsr.models import MODELS, OFFICIAL_LOADERS, build_model
 from dynsr.models.degradation_map import degradation_map
-from dynsr.models.srmd import load_kair_srmd_state_dict
 from dynsr.tiling import choose_tile, tiled_blocks
 
-__all__ = ["OFFICIAL_LOADERS", "load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "default_tile", "model_upscaler"]
-
-
-# Loaders of other projects' state dicts (plain ``{name: tensor}`` files), per model name.
-OFFICIAL_LOADERS: dict[str, Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
-    "dasr": dasr_state_dict_from_official,  # LongguangWang/DASR model_600.pt
-    "srmd": load_kair_srmd_state_dict,
-    "srmdnf": load_kair_srmd_state_dict,
-}
+__all__ = ["load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "default_tile", "model_upscaler"]
 
 
 def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Module:
@@ -92,8 +82,8 @@ def load_model(name: str, scale: int, checkpoint: str | Path | None) -> nn.Modul
 
 
 def conditioning_of(model: nn.Module) -> str:
-    """``"blind"`` or ``"degradation_vector"`` (see the module docstring); looks through DDP wrappers."""
-    return getattr(getattr(model, "module", model), "conditioning", "blind")
+    """``"blind"``, ``"degradation_vector"`` or ``"true_kernel"`` (`dynsr.models.protocol`); looks through DDP wrappers."""
+    return getattr(model, "module", model).conditioning
 
 
 def forward_model(
@@ -116,12 +106,12 @@ def degradation_vector(model: nn.Module, kernel_code: torch.Tensor | None, noise
         raise ValueError(f"{type(module).__name__} has conditioning {conditioning_of(model)!r}; it takes no degradation vector")
     if kernel_code is None or noise is None:
         raise ValueError(f"{type(module).__name__} is non-blind: give it the kernel's PCA code and the noise level")
-    return degradation_map(kernel_code, noise if module.noise_channel else None, noise_scale=getattr(module, "noise_scale", 255.0))
+    return degradation_map(kernel_code, noise if module.noise_channel else None, noise_scale=module.noise_scale)
 
 
 def model_pca_basis(model: nn.Module) -> str:
-    """The kernel PCA basis a ``"degradation_vector"`` model was trained with (its ``pca_basis``; ``"kair_srmd"`` if it names none)."""
-    return getattr(getattr(model, "module", model), "pca_basis", "kair_srmd")
+    """The kernel PCA basis a ``"degradation_vector"`` model was trained with (its ``pca_basis``, `dynsr.models.protocol`)."""
+    return getattr(model, "module", model).pca_basis
 
 
 def setting_kernel_code(setting: TestSetting, basis: np.ndarray) -> np.ndarray:
@@ -152,14 +142,15 @@ def setting_pixel_degradation(setting: TestSetting, basis: np.ndarray, lr_height
 def receptive_radius(model: nn.Module) -> int:
     """LR pixels of context an output pixel depends on: the model's ``receptive_radius``, the tiles' overlap that makes tiling exact.
 
-    A model that does not say is refused: a guessed overlap would leave seams."""
+    Every registered model declares it (`dynsr.models.protocol`); a model built otherwise is checked here, since a guessed
+    overlap would leave seams."""
     module = getattr(model, "module", model)
-    if not hasattr(module, "receptive_radius"):
+    if not isinstance(getattr(module, "receptive_radius", None), int):
         raise ValueError(
             f"{type(module).__name__} has no receptive_radius (the LR pixels of context an output pixel depends on), so tiled inference "
             f"cannot choose a seamless overlap: set it on the model, or pass overlap"
         )
-    return int(module.receptive_radius)
+    return module.receptive_radius
 
 
 def super_resolve(
@@ -243,8 +234,7 @@ def _tile_forward(
         first_pixel = _lr_tensor(image[:, :1, :1], device)  # sets the dtype: the representation is the kernel's alone
         condition = {"representation": module.degradation_representation(first_pixel, torch.from_numpy(kernel.astype(np.float32))[None].to(device))}
     else:
-        whole_image = getattr(module, "image_condition", None)  # e.g. DASR's representation of the whole LR image
-        condition = {} if whole_image is None else whole_image(_lr_tensor(image, device))
+        condition = module.image_condition(_lr_tensor(image, device))  # e.g. DASR's representation of the whole LR image
     return (lambda crop: model(_lr_tensor(crop, device), **condition)), (image,)
 
 

@@ -3,7 +3,9 @@
 Every paper reproduced here (UDVD §4.1, DMSR §4.1, DASR §4.1 "following [42, 12]", GLDFN Eq. 1 via
 DCLS/IKC, ArcSR §4.1 for GoPro) makes its LR inputs with MATLAB's bicubic ``imresize``. Other
 resizers (OpenCV, PIL, ``torch.nn.functional.interpolate``) differ from it by tenths of a dB, so this
-module is the only one in dynsr allowed to produce LR benchmark inputs.
+module is the only one in dynsr allowed to produce LR benchmark inputs, with one exception:
+:mod:`dynsr.degradations.ikc` reproduces IKC's PIL-made Gaussian8 LR images, for the published bicubic
+cells of GLDFN Table II only (docs/decisions/gldfn.md, G1).
 
 What MATLAB does, and what this module reproduces in float64:
 

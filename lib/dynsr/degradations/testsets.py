@@ -12,7 +12,7 @@ Defaults where a paper is silent, each a field of :class:`~dynsr.degradations.pi
   no clipping or rounding (docs/decisions/udvd.md, U16; DMSR follows UDVD/SRMD, §4.1).
 * DASR (21x21): reflection padding, LR rounded and clipped to 8 bits (DASR code; docs/decisions/dasr.md, D6, D8).
 * GLDFN settings 1-2 (21x21 / DIV2KRK): reflection padding, clip to [0, 1] (DCLS's code, which
-  GLDFN follows; targets-gldfn.md §2.1).
+  GLDFN follows, §IV-A).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, 
 from dynsr.fileio import atomic_path
 from dynsr.paths import cache_dir
 from dynsr.papers.dasr import TABLE2_SIGMAS
-from dynsr.papers.gldfn import gaussian8_sigmas
+from dynsr.papers.gldfn import gaussian8_sigmas, table2_bicubic_sigmas
 
 __all__ = [
     "TestSetting",
+    "lr_key",
     "GrayScoring",
     "GRAY_SCORINGS",
     "UDVD_GRAY_SCORING",
@@ -50,6 +51,7 @@ __all__ = [
     "udvd_table5",
     "dmsr_table1",
     "gldfn_table2",
+    "gldfn_table2_bicubic",
     "gldfn_table3",
     "gldfn_table6",
     "ARCSR_TEST_NOISE",
@@ -217,6 +219,24 @@ def gldfn_table2(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
     ]
 
 
+def gldfn_table2_bicubic(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
+    """The test sets behind GLDFN Table II's *Bicubic* rows: IKC's Gaussian8 sets, 8 widths per scale, 21x21, noise-free.
+
+    Not the models' sets (:func:`gldfn_table2`): the x2 widths are 0.9, 1.0, ..., 1.6
+    (:func:`dynsr.papers.gldfn.table2_bicubic_sigmas`), and the LR images of these cells were made by
+    IKC's script (:mod:`dynsr.degradations.ikc`), which the ``ikc_gaussian8`` protocol of
+    :mod:`dynsr.experiments.bicubic` applies; the degradation recorded here (DCLS's, as in
+    :func:`gldfn_table2`) is what the other bicubic protocols apply. docs/decisions/gldfn.md, G1;
+    GLDFN §IV-A (Setting 1) and Table II.
+    """
+    return [
+        TestSetting("GLDFN", "Table II", dataset, f"x{scale} σ={sigma:.4g}", _dcls(scale, sigma))
+        for scale in (2, 3, 4)
+        for dataset in datasets
+        for sigma in table2_bicubic_sigmas(scale)
+    ]
+
+
 def gldfn_table3(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
     """GLDFN Table III: x4 Gaussian 8 with AWGN 15 and 30 (0-255 scale)."""
     return [
@@ -273,9 +293,14 @@ TEST_TABLES: dict[str, Callable[[], list[TestSetting]]] = {
 LR_CACHE_VERSION = 1
 
 
-def _cache_path(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> Path:
+def lr_key(degradation: Degradation | SpatiallyVaryingDegradation) -> str:
+    """The name of a degradation's LR test images: its parameters and the LR pipeline's version (a new version, new images)."""
     kind = "" if isinstance(degradation, Degradation) else "sv-"
-    return cache_dir() / "lr" / f"v{LR_CACHE_VERSION}-{kind}{degradation.key()}" / dataset / f"{image.name}.npy"
+    return f"v{LR_CACHE_VERSION}-{kind}{degradation.key()}"
+
+
+def _cache_path(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> Path:
+    return cache_dir() / "lr" / lr_key(degradation) / dataset / f"{image.name}.npy"
 
 
 def cached_lr(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> np.ndarray:

@@ -4,7 +4,7 @@ The bicubic baseline super-resolves an LR test image with MATLAB bicubic ``imres
 published numbers pin down the whole test pipeline (modcrop, kernel, padding, downsampler, noise,
 quantisation, colour conversion, crop), so they are computed before any model is trained.
 
-Three named protocols are computed, and every row says which (:data:`PROTOCOLS`):
+Four named protocols are computed, and every row says which (:data:`PROTOCOLS`):
 
 * ``"y_only"``: the classic SRCNN/VDSR protocol behind the published unblurred numbers: take the Y
   channel of the HR image (MATLAB ``rgb2ycbcr`` on uint8, i.e. rounded; a grayscale file is its own
@@ -24,11 +24,25 @@ Three named protocols are computed, and every row says which (:data:`PROTOCOLS`)
   no shave alone (0.04-1.20 dB off with reflect padding) does not, nor does float arithmetic (σ = 1.8
   at ×2: 0.013-0.015 dB off). DASR's own test code (reflect padding, shave = scale) cannot produce its
   paper's bicubic rows; dynsr's models are scored as that code scores them, so no model number changes.
+* ``"ikc_gaussian8"``: IKC's Gaussian8 test sets, behind GLDFN Table II's Bicubic rows (GLDFN §IV-A
+  Setting 1, §IV-D, Table II; numbers inherited from IKC/DAN; docs/decisions/gldfn.md, G1): the LR
+  made as IKC's ``generate_mod_blur_LR_bic.py`` does (float32 21x21 Gaussian after reflection padding
+  of 10, ``mul(255).byte()`` truncation to 8 bits, PIL bicubic downsampling per channel;
+  :func:`dynsr.degradations.ikc.ikc_gaussian8_lr`), upscaled with MATLAB ``imresize`` in float64 and
+  rounded, and scored on the full-range luma ``round(0.299 R + 0.587 G + 0.114 B)`` over the whole
+  image (no shave), SSIM with the 11x11 window zero-padded at the borders (:mod:`dynsr.metrics`,
+  ``luma="full_range"``, ``padding="zero"``). Isotropic Gaussian, noise-free settings only, and
+  computed only for the cells it produced (GLDFN Table II, whose settings carry IKC's x2 widths
+  0.9-1.6: :func:`dynsr.degradations.testsets.gldfn_table2_bicubic`). It reproduces the 11 cells
+  checked within -0.004...+0.009 dB; the classic protocol is 1.3-1.6 dB above them (1.32 dB of it
+  the full-range luma, 20 log10(255 / 219)).
 
 Each published cell is judged under the protocol that produced it (:func:`published_protocol`, the
-``headline`` column): ``matlab_uint8`` for DASR Table 2's blurred cells, ``rgb`` for noisy cells,
-``y_only`` otherwise (the unblurred cells follow the classic protocol: they were quoted from the
-literature). Noise in the ``y_only`` protocol is added to the Y channel instead of to R, G and B.
+``headline`` column): ``matlab_uint8`` for DASR Table 2's blurred cells, ``ikc_gaussian8`` for GLDFN
+Table II's, ``rgb`` for noisy cells, ``y_only`` otherwise (the unblurred cells follow the classic
+protocol: they were quoted from the literature). Noise in the ``y_only`` protocol is added to the Y
+channel instead of to R, G and B. Only the bicubic rows change protocol: the models (IKC, DAN, DCLS,
+GLDFN rows of the same Table II) are scored on BT.601 Y with a border of ``scale``, as their code does.
 """
 
 from __future__ import annotations
@@ -45,9 +59,10 @@ from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.data.images import modcrop
 from dynsr.degradations.bicubic import matlab_bicubic_resize, resize_contributions
 from dynsr.degradations.blur import blur
+from dynsr.degradations.ikc import IKC_KERNEL_SIZE, ikc_gaussian8_lr
 from dynsr.degradations.noise import matlab_uint8
-from dynsr.degradations.pipelines import Degradation, degrade, image_noise_rng
-from dynsr.degradations.testsets import TestSetting, dasr_table2, gldfn_table2, udvd_table5
+from dynsr.degradations.pipelines import Degradation, GaussianKernel, degrade, image_noise_rng
+from dynsr.degradations.testsets import TestSetting, dasr_table2, gldfn_table2_bicubic, udvd_table5
 from dynsr.fileio import write_text_atomic
 from dynsr.metrics import psnr, rgb_to_y, ssim, to_uint8
 from dynsr.papers import dasr as dasr_paper
@@ -62,27 +77,55 @@ from dynsr.results import write_table
 __all__ = ["Protocol", "PROTOCOLS", "TOLERANCES", "published_protocol", "bicubic_sr", "evaluate_bicubic", "BicubicTableSpec", "bicubic_table",
            "summarize", "bicubic_report", "run_bicubic_baselines"]
 
-Protocol = Literal["y_only", "rgb", "matlab_uint8"]
-PROTOCOLS: tuple[Protocol, ...] = ("y_only", "rgb", "matlab_uint8")
+Protocol = Literal["y_only", "rgb", "matlab_uint8", "ikc_gaussian8"]
+PROTOCOLS: tuple[Protocol, ...] = ("y_only", "rgb", "matlab_uint8", "ikc_gaussian8")
 
 # Acceptance: |ours - paper| for a noise-free cell (the papers print two decimals, so 0.005 is their rounding; the
 # rest is left for float differences), and for a noisy one (the noise realisation differs from MATLAB's randn stream).
 TOLERANCES = {"noise-free": 0.01, "noisy": 0.05, "SSIM": 0.002}
 
 # The published cells whose protocol is not the default one (module docstring): (source, blurred) -> protocol.
-_PUBLISHED_PROTOCOLS: dict[tuple[str, bool], Protocol] = {("DASR Table 2", True): "matlab_uint8"}
+_PUBLISHED_PROTOCOLS: dict[tuple[str, bool], Protocol] = {
+    ("DASR Table 2", True): "matlab_uint8",
+    ("GLDFN Table II", True): "ikc_gaussian8",  # docs/decisions/gldfn.md, G1
+}
+
+# Protocols that reproduce one source's own test data, computed for that source's cells only.
+_SOURCE_PROTOCOLS: dict[Protocol, tuple[str, ...]] = {"ikc_gaussian8": ("GLDFN Table II",)}
 
 
 def published_protocol(source: str, degradation: Degradation) -> Protocol:
-    """The protocol that produced a published bicubic cell of ``source`` (e.g. ``"DASR Table 2"``)."""
+    """The protocol that produced a published bicubic cell of ``source`` (e.g. ``"DASR Table 2"``).
+
+    ``rgb`` for a noisy cell; ``matlab_uint8`` for DASR Table 2's blurred cells; ``ikc_gaussian8`` for
+    GLDFN Table II's (Gaussian-8) cells (docs/decisions/gldfn.md, G1; GLDFN Table II); ``y_only``
+    otherwise. Bicubic cells only: the models are always scored with the classic metric.
+    """
     if degradation.noise > 0:
         return "rgb"
     return _PUBLISHED_PROTOCOLS.get((source, degradation.kernel is not None), "y_only")
 
 
-def _applies(protocol: Protocol, degradation: Degradation) -> bool:
-    """``matlab_uint8`` is defined for noise-free settings only (it never adds noise)."""
+def _applies(protocol: Protocol, degradation: Degradation, source: str = "") -> bool:
+    """Whether ``protocol`` is computed for a cell of ``source`` (``""``: the standard table) with ``degradation``.
+
+    ``matlab_uint8`` is defined for noise-free settings only (it never adds noise); ``ikc_gaussian8``
+    for noise-free 21x21 isotropic Gaussian blur, and only for the cells it produced (GLDFN Table II;
+    docs/decisions/gldfn.md, G1).
+    """
+    if protocol in _SOURCE_PROTOCOLS and source not in _SOURCE_PROTOCOLS[protocol]:
+        return False
+    if protocol == "ikc_gaussian8":
+        return _is_ikc_gaussian8(degradation)
     return protocol != "matlab_uint8" or degradation.noise == 0
+
+
+def _is_ikc_gaussian8(degradation: Degradation) -> bool:
+    """A noise-free, bicubic-order degradation with a 21x21 isotropic Gaussian: what IKC's Gaussian8 script makes
+    (GLDFN §IV-A Setting 1; docs/decisions/gldfn.md, G1)."""
+    kernel = degradation.kernel
+    return (degradation.noise == 0 and degradation.order == "blur_bicubic_noise" and isinstance(kernel, GaussianKernel)
+            and kernel.size == IKC_KERNEL_SIZE)
 
 
 def matlab_bicubic_resize_uint8(image: np.ndarray, scale: float) -> np.ndarray:
@@ -108,15 +151,32 @@ def _matlab_uint8_sr(hr: np.ndarray, degradation: Degradation) -> np.ndarray:
     return matlab_bicubic_resize_uint8(lr, degradation.scale)
 
 
+def _ikc_gaussian8_sr(hr: np.ndarray, degradation: Degradation) -> np.ndarray:
+    """The ``ikc_gaussian8`` protocol's SR image (uint8 RGB) of a modcropped HR image.
+
+    LR: :func:`dynsr.degradations.ikc.ikc_gaussian8_lr` (IKC's script: float32 blur with reflection
+    padding 10, truncation to 8 bits, PIL bicubic per channel); SR: MATLAB ``imresize(LR, s)`` of the
+    uint8 LR in float64 (:func:`~dynsr.degradations.bicubic.matlab_bicubic_resize`), rounded to uint8.
+    docs/decisions/gldfn.md, G1; GLDFN §IV-A (Setting 1) and Table II.
+    """
+    if not _is_ikc_gaussian8(degradation):
+        raise ValueError(f"the ikc_gaussian8 protocol needs a noise-free 21x21 isotropic Gaussian blur; got {degradation.label}")
+    lr = ikc_gaussian8_lr(hr, degradation.kernel.sigma, degradation.scale)
+    return to_uint8(matlab_bicubic_resize(lr / 255.0, degradation.scale))
+
+
 def bicubic_sr(image: NamedImage, degradation: Degradation, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
     """``(sr, reference)`` as uint8 arrays: the bicubic upscaling of the degraded image and what it is scored against.
 
     Both are ``(H, W)`` (a luma or grayscale plane) or ``(H, W, 3)``; :mod:`dynsr.metrics` takes
-    a 2-D array as its own Y.
+    a 2-D array as its own Y. Under ``matlab_uint8`` and ``ikc_gaussian8`` both are RGB (a grayscale
+    image replicated), the modcropped HR being the reference.
     """
     hr = modcrop(image.pixels, degradation.scale)
     if protocol == "matlab_uint8":
         return _matlab_uint8_sr(hr, degradation), hr
+    if protocol == "ikc_gaussian8":
+        return _ikc_gaussian8_sr(hr, degradation), hr
     if protocol == "y_only":
         degradation = dataclasses.replace(degradation, quantize=False, clip=False)
         reference = hr[..., 0] if image.was_grayscale else rgb_to_y(hr, round_y=True).astype(np.uint8)
@@ -131,17 +191,24 @@ def bicubic_sr(image: NamedImage, degradation: Degradation, protocol: Protocol) 
 def evaluate_bicubic(
     images: Iterable[NamedImage], degradation: Degradation, protocol: Protocol, *, with_ssim: bool
 ) -> dict[str, list[float]]:
-    """Per-image PSNR (and SSIM) of the bicubic baseline; crop = scale."""
+    """Per-image PSNR (and SSIM) of the bicubic baseline under ``protocol``.
+
+    ``y_only`` / ``rgb``: BT.601 Y, crop = scale; ``matlab_uint8``: the rounded BT.601 Y, no shave;
+    ``ikc_gaussian8``: the full-range luma, no shave, SSIM zero-padded over the whole map
+    (docs/decisions/gldfn.md, G1; GLDFN Table II, §IV-D).
+    """
     scores: dict[str, list[float]] = {"PSNR": []}
     if with_ssim:
         scores["SSIM"] = []
-    whole_image = protocol == "matlab_uint8"  # MATLAB psnr/ssim on the rounded Y, no shave
+    whole_image = protocol in ("matlab_uint8", "ikc_gaussian8")  # MATLAB psnr/ssim on a rounded luma, no shave
     crop = 0 if whole_image else degradation.scale
+    luma = "full_range" if protocol == "ikc_gaussian8" else "bt601"
+    padding = "zero" if protocol == "ikc_gaussian8" else "valid"
     for image in images:
         sr, reference = bicubic_sr(image, degradation, protocol)
-        scores["PSNR"].append(psnr(sr, reference, crop=crop, round_y=whole_image))
+        scores["PSNR"].append(psnr(sr, reference, crop=crop, round_y=whole_image, luma=luma))
         if with_ssim:
-            scores["SSIM"].append(ssim(sr, reference, crop=crop, round_y=whole_image))
+            scores["SSIM"].append(ssim(sr, reference, crop=crop, round_y=whole_image, luma=luma, padding=padding))
     return scores
 
 
@@ -170,7 +237,8 @@ def _cells(settings: list[TestSetting], paper_values: list[PaperValue], cell_of:
 def _published_cells() -> list[tuple[PaperValue, list[TestSetting]]]:
     dasr_cells = _cells(dasr_table2(), dasr_paper.table2_bicubic(), lambda s: (s.dataset, s.degradation.scale, s.label))
     udvd_cells = _cells(udvd_table5(), udvd_paper.table5_bicubic(), lambda s: (s.dataset, s.degradation.scale, s.label))
-    gldfn_cells = _cells(gldfn_table2(), gldfn_paper.table2_bicubic(), lambda s: (s.dataset, s.degradation.scale, "Gaussian8"))
+    # GLDFN Table II's Bicubic cells: IKC's Gaussian8 sets (x2 widths 0.9-1.6), every protocol; docs/decisions/gldfn.md, G1.
+    gldfn_cells = _cells(gldfn_table2_bicubic(), gldfn_paper.table2_bicubic(), lambda s: (s.dataset, s.degradation.scale, "Gaussian8"))
     return dasr_cells + udvd_cells + gldfn_cells
 
 
@@ -221,7 +289,8 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
     """``(published, standard)`` bicubic tables, ours beside the paper.
 
     ``published``: every bicubic cell the papers print (DASR Table 2, UDVD Table 5, GLDFN Tables II
-    and VI; a GLDFN Gaussian-8 cell is the mean over its 8 kernels), per protocol. ``standard``:
+    and VI; a GLDFN Gaussian-8 cell is the mean over images x its 8 kernels, IKC's widths), per protocol
+    that applies (``ikc_gaussian8`` to GLDFN Table II only). ``standard``:
     noise-free, unblurred bicubic x2/x3/x4 on Set5/Set14/BSD100/Urban100, PSNR and SSIM, with the
     paper's value where one of the five papers prints it (PSNR: DASR Table 2).
     Columns: source, dataset, scale, degradation, metric, protocol, paper, ours, gap, n_images,
@@ -239,16 +308,17 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
         iterator = tqdm(cells, desc="bicubic cells")
     published = []
     for value, settings in iterator:
-        for protocol in (p for p in spec.protocols if _applies(p, settings[0].degradation)):
+        source = f"{value.paper} {value.table}"
+        for protocol in (p for p in spec.protocols if _applies(p, settings[0].degradation, source)):
             scores = [scorer.mean(setting, protocol, value.metric) for setting in settings]
             ours = float(np.mean([score for score, _ in scores]))
-            published.append(_row(f"{value.paper} {value.table}", value, settings[0], value.metric, protocol, ours, scores[0][1]))
+            published.append(_row(source, value, settings[0], value.metric, protocol, ours, scores[0][1]))
     standard = []
     dasr_psnr = {(v.dataset, v.scale, v.setting): v for v in dasr_paper.table2_bicubic()}
     for setting in unblurred_dasr:
         for metric in ("PSNR", "SSIM"):
             value = dasr_psnr[(setting.dataset, setting.degradation.scale, setting.label)] if metric == "PSNR" else None
-            for protocol in spec.protocols:
+            for protocol in (p for p in spec.protocols if _applies(p, setting.degradation)):
                 ours, n_images = scorer.mean(setting, protocol, metric)
                 standard.append(_row("DASR Table 2" if value else "", value, setting, metric, protocol, ours, n_images))
     return pd.DataFrame(published + _unavailable_rows()), pd.DataFrame(standard)
@@ -279,7 +349,9 @@ def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[s
     published, standard = bicubic_table(BicubicTableSpec(image_limit=profile.benchmark_image_limit), progress=progress)
     published, standard = _label_run(published, profile), _label_run(standard, profile)
     metadata = {"profile": profile.name, "image_limit": profile.benchmark_image_limit, "protocols": list(PROTOCOLS),
-                "tolerances": TOLERANCES, "metric": "Y (BT.601), crop = scale, mean over images",
+                "tolerances": TOLERANCES,
+                "metric": "per protocol: y_only/rgb BT.601 Y, crop = scale; matlab_uint8 rounded BT.601 Y, no crop; ikc_gaussian8 full-range luma, "
+                          "no crop, zero-padded SSIM (docs/decisions/gldfn.md, G1); mean over images (and a Gaussian-8 cell's 8 kernels)",
                 "note": "ours = MATLAB-bicubic upscaling of each paper's test LR; see dynsr.experiments.bicubic"}
     write_table(published, "baselines/tables/bicubic", profile=profile.name, metadata=metadata)
     write_table(standard, "baselines/tables/bicubic_standard", profile=profile.name, metadata=metadata)
@@ -304,14 +376,15 @@ def _markdown(table: pd.DataFrame, columns: list[str]) -> str:
 def bicubic_report(published: pd.DataFrame, standard: pd.DataFrame, profile: Profile) -> str:
     """Markdown report of both tables (generated; written to ``baselines/README.md``)."""
     columns = ["source", "dataset", "scale", "degradation", "metric", "paper", "ours", "gap", "within_tolerance"]
-    keys = ["source", "dataset", "scale", "degradation", "metric"]
     shown = published[published["headline"].astype(bool) | published["protocol"].eq("")]
     lines = [
         f"# Bicubic baselines (generated by `dynsr.experiments.bicubic`, profile `{profile.name}`; do not edit)",
         "",
         "ours = the cell's published protocol (`protocol`): `matlab_uint8` (MATLAB `imfilter` + `imresize` on the uint8 image,",
-        "zero padding, PSNR on the whole image) for DASR Table 2's blurred cells, `rgb` (the pipeline a model sees) for noisy",
-        "cells, `y_only` (the classic bicubic protocol) otherwise; the other protocols' values are in `tables/bicubic.csv`.",
+        "zero padding, PSNR on the whole image) for DASR Table 2's blurred cells, `ikc_gaussian8` (IKC's Gaussian8 LR: float32",
+        "blur, truncation to 8 bits, PIL bicubic; full-range luma, no shave, zero-padded SSIM; docs/decisions/gldfn.md, G1) for",
+        "GLDFN Table II's cells, `rgb` (the pipeline a model sees) for noisy cells, `y_only` (the classic bicubic protocol)",
+        "otherwise; the other protocols' values are in `tables/bicubic.csv`. The models are scored with the classic metric.",
         f"Tolerances: noise-free PSNR ±{TOLERANCES['noise-free']} dB, noisy PSNR ±{TOLERANCES['noisy']} dB, SSIM ±{TOLERANCES['SSIM']}.",
         "",
         "## Summary",

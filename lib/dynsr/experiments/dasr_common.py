@@ -9,9 +9,6 @@ on the profile's images, and written as paper | ours | gap rows. Everything mode
 
 * :func:`dasr_setting`: one degradation of DASR's test harness (21×21 Gaussian, reflect padding, MATLAB
   bicubic, noise, LR rounded to 8 bits; the same record as :func:`dynsr.degradations.testsets.dasr_table1`).
-* :func:`sr_parameter_count`: parameters as the paper counts them (SR network + encoder, *without* the
-  projection head that only the contrastive loss uses; 5,837,699 at ×4, "5.8M"). Exported weights of a
-  recipe trained with L_degrad carry the head (131,584 more).
 * :func:`representations`: the 256-d degradation representation (before the projection head, what the SR
   network consumes) of LR test images, for Figs. 3 and 6.
 * :func:`probe_accuracy`: numbers a t-SNE picture cannot give: k-nearest-neighbour accuracy (leave-one-out)
@@ -36,12 +33,12 @@ from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel
 from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, cached_lr
 from dynsr.evaluate import center_crop
-from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, parameter_count, quoted_rows, score, trained_model
+from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.profiles import Profile
 
 __all__ = [
-    "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "parameter_count", "TRAINED_HERE", "QUOTED",
-    "KERNEL_SIZE", "NOT_RUN", "KERNEL_PROVENANCE", "dasr_setting", "iso_kernel", "aniso_kernel", "table3_kernel", "sr_parameter_count",
+    "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "TRAINED_HERE", "QUOTED",
+    "KERNEL_SIZE", "NOT_RUN", "KERNEL_PROVENANCE", "dasr_setting", "iso_kernel", "aniso_kernel", "table3_kernel",
     "profile_images", "representations", "probe_accuracy", "same_group_neighbour_rate", "tsne_embedding", "Probe",
 ]
 
@@ -74,13 +71,6 @@ def table3_kernel(number: int) -> AnisotropicGaussianKernel:
     if not 1 <= number <= len(DASR_TABLE3_KERNELS):
         raise ValueError(f"Table 3 has kernels K1-K{len(DASR_TABLE3_KERNELS)}; got K{number}")
     return aniso_kernel(*DASR_TABLE3_KERNELS[number - 1])
-
-
-def sr_parameter_count(model: nn.Module) -> int:
-    """Parameters of the SR network and the encoder, without the projection head (the paper's "5.8M" count)."""
-    encoder = getattr(model, "encoder", None)
-    head = getattr(encoder, "head", None) if encoder is not None else None
-    return parameter_count(model) - (parameter_count(head) if head is not None else 0)
 
 
 def profile_images(dataset: str, profile: Profile, *, limit: int | None = None) -> list[NamedImage]:

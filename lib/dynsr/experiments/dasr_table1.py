@@ -41,7 +41,7 @@ import pandas as pd
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import dasr_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.dasr_common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, sr_parameter_count, trained_model
+from dynsr.experiments.dasr_common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers import dasr as paper
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
@@ -81,7 +81,7 @@ def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFram
 
     def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
         return [{"method": label, "recipe": recipe, "seed": trained.seed, "degradation": cell.setting, "PSNR": cell.PSNR, "n_images": int(cell.n_images),
-                 **training_columns(trained, sr_parameter_count(trained.model))} for cell in score(trained.model, dasr_table1(), profile).itertuples()]
+                 **training_columns(trained, trained.model.paper_parameter_count())} for cell in score(trained.model, dasr_table1(), profile).itertuples()]
 
     return per_seed_runs(paper.TABLE1_RECIPES, params, scale=4, load=trained_model, rows=rows)
 

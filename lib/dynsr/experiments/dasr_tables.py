@@ -39,7 +39,7 @@ from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, dasr_table2, dasr_table3
 from dynsr.experiments.common import seed_columns, training_columns
 from dynsr.experiments.dasr_common import (
-    KERNEL_PROVENANCE, TRAINED_HERE, Params, bicubic_scores, compare_rows, quoted_rows, score, sr_parameter_count, table3_kernel,
+    KERNEL_PROVENANCE, TRAINED_HERE, Params, bicubic_scores, compare_rows, quoted_rows, score, table3_kernel,
     trained_model,
 )
 from dynsr.fileio import write_json_atomic
@@ -123,7 +123,7 @@ def _control_runs(params: Table2Params, scale: int, settings: list[TestSetting])
         for method, recipe in ((CONTROL, CONTROL_RECIPE), ("DASR", "dasr")):
             trained = trained_model(recipe, params, scale=scale, seed=seed)
             rows += [{"method": method, "recipe": recipe, "seed": seed, "scale": scale, "dataset": cell.dataset, "degradation": cell.setting,
-                      "PSNR": cell.PSNR, "n_images": int(cell.n_images), **training_columns(trained, sr_parameter_count(trained.model))}
+                      "PSNR": cell.PSNR, "n_images": int(cell.n_images), **training_columns(trained, trained.model.paper_parameter_count())}
                      for cell in score(trained.model, _end_settings(settings), profile).itertuples()]
     return pd.DataFrame(rows)
 
@@ -239,7 +239,7 @@ def run_table2(params: Table2Params) -> Outputs:
         trained = trained_model("dasr", params, scale=scale)
         means = score(trained.model, at_scale, profile)
         for row in compare_rows(means, "DASR", paper.table2("DASR"), profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}"):
-            rows.append({**row, "recipe": "dasr", "parameters": sr_parameter_count(trained.model)})
+            rows.append({**row, "recipe": "dasr", "parameters": trained.model.paper_parameter_count()})
         bicubic = bicubic_scores(at_scale, profile, scale=scale, all_images=True)
         for row in compare_rows(bicubic, "Bicubic", paper.table2("Bicubic"), profile=profile.name, steps=0, seeds="noise_seed=0"):
             rows.append({**row, "recipe": "bicubic", "parameters": 0})
@@ -294,7 +294,7 @@ def run_table3(params: Params) -> Outputs:
     settings = dasr_table3()
     trained = trained_model("dasr_aniso", params, scale=4)
     means = score(trained.model, settings, profile)
-    rows = [{**row, "recipe": "dasr_aniso", "parameters": sr_parameter_count(trained.model)}
+    rows = [{**row, "recipe": "dasr_aniso", "parameters": trained.model.paper_parameter_count()}
             for row in compare_rows(means, "DASR", paper.table3("DASR"), profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}")]
     bicubic = bicubic_scores(settings, profile, scale=4)
     rows += [{**row, "recipe": "bicubic", "parameters": 0}

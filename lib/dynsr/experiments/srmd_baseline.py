@@ -18,10 +18,7 @@ import pandas as pd
 
 from dynsr.checkpoints import load_weights
 from dynsr.degradations.testsets import udvd_table2
-from dynsr.evaluate import evaluate, mean_scores
-from dynsr.experiments.udvd_common import compare_rows
-from dynsr.inference import model_upscaler
-from dynsr.models import build_model
+from dynsr.experiments.udvd_common import bicubic_scores, compare_rows, score
 from dynsr.papers.udvd import table2
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure, training_curves
@@ -80,9 +77,8 @@ def run(params: Params) -> Outputs:
         provenance = payload["provenance"]
         seeds = f"seed={provenance['seed']}"
         settings = [setting for setting in udvd_table2() if setting.degradation.scale == scale]
-        limit = profile.network_limit  # cpu: every image of Set5 / Set14, the first 20 of BSD100 (as the UDVD notebooks)
-        srmd = mean_scores(evaluate(model_upscaler(model), settings, image_limit=limit, crop=profile.benchmark_crop, with_ssim=False))
-        bicubic = mean_scores(evaluate(model_upscaler(build_model("bicubic", scale=scale)), settings, image_limit=limit, crop=profile.benchmark_crop, with_ssim=False))
+        srmd = score(model, settings, profile)  # cpu: every image of Set5 / Set14, the first 20 of BSD100 (as the UDVD notebooks)
+        bicubic = bicubic_scores(settings, profile, scale=scale)
         rows += compare_rows(srmd, "SRMD", table2("SRMD"), profile=profile.name, steps=provenance["steps"], seeds=seeds)
         rows += compare_rows(bicubic, "Bicubic", [], profile=profile.name, steps=0, seeds="noise_seed=0")
         log = pd.DataFrame(provenance["log"])

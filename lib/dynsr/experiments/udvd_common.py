@@ -23,9 +23,10 @@ from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.papers.records import PaperValue
 from dynsr.profiles import Profile
+from dynsr.score_store import ScoreStore, model_fingerprint
 from dynsr.training.recipes import trained_weights
 
-__all__ = ["Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "parameter_count"]
+__all__ = ["Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows"]
 
 TRAINED_HERE = "trained here"
 QUOTED = "quoted from the paper"
@@ -69,14 +70,12 @@ def trained_model(recipe: str, params: Params, *, scale: int, seed: int = 0) -> 
     return TrainedModel(recipe, scale, seed, model, payload["provenance"])
 
 
-def parameter_count(model: nn.Module) -> int:
-    return sum(parameter.numel() for parameter in model.parameters())
-
-
 def score(model: nn.Module, settings: Iterable[TestSetting], profile: Profile, *, with_ssim: bool = False, network: bool = True) -> pd.DataFrame:
-    """Mean scores per setting (:func:`dynsr.evaluate.mean_scores`) on the profile's images (the network limit for trained models)."""
+    """Mean scores per setting (:func:`dynsr.evaluate.mean_scores`) on the profile's images (the network limit for trained models),
+    through the network's stored per-image scores (`dynsr.score_store`)."""
     limit = profile.network_limit if network else profile.benchmark_image_limit
-    return mean_scores(evaluate(model_upscaler(model), list(settings), image_limit=limit, crop=profile.benchmark_crop, with_ssim=with_ssim))
+    store = ScoreStore(profile=profile.name, model=model_fingerprint(model))
+    return mean_scores(evaluate(model_upscaler(model), list(settings), image_limit=limit, crop=profile.benchmark_crop, with_ssim=with_ssim, store=store))
 
 
 def bicubic_scores(settings: Iterable[TestSetting], profile: Profile, *, scale: int, with_ssim: bool = False, all_images: bool = False) -> pd.DataFrame:

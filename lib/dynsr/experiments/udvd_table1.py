@@ -28,7 +28,7 @@ import pandas as pd
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import udvd_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.udvd_common import TRAINED_HERE, TrainedModel, bicubic_scores, parameter_count, score, trained_model
+from dynsr.experiments.udvd_common import TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers.udvd import TABLE1
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
@@ -65,7 +65,7 @@ def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFram
     def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
         means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
         return [{"recipe": recipe, "configuration": label, "seed": trained.seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
-                 "n_images": int(means["n_images"]), **training_columns(trained, parameter_count(trained.model))}]
+                 "n_images": int(means["n_images"]), **training_columns(trained, trained.model.paper_parameter_count())}]
 
     return per_seed_runs({label: recipe for recipe, (label, _, _) in TABLE1.items()}, params, scale=3, load=trained_model, rows=rows)
 

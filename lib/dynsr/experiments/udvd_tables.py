@@ -21,7 +21,7 @@ import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import TestSetting, udvd_table2, udvd_table3, udvd_table4, udvd_table5
-from dynsr.experiments.udvd_common import Params, bicubic_scores, compare_rows, parameter_count, quoted_rows, score, trained_model
+from dynsr.experiments.udvd_common import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.papers.records import PaperValue
 from dynsr.papers.udvd import table2, table3, table4, table5
 from dynsr.paths import profile_results_dir
@@ -64,7 +64,7 @@ def _compare(params: Params, name: str, settings: list[TestSetting], methods: li
             means = score(trained.model, at_scale, profile, with_ssim=with_ssim)
             for row in compare_rows(means, method.label, method.paper(), profile=profile.name, steps=trained.steps,
                                     seeds=f"seed={trained.seed}", metrics=metrics):
-                rows.append({**row, "recipe": method.recipe, "parameters": parameter_count(trained.model)})
+                rows.append({**row, "recipe": method.recipe, "parameters": trained.model.paper_parameter_count()})
         bicubic = bicubic_scores(at_scale, profile, scale=scale, with_ssim=with_ssim, all_images=bicubic_all_images)
         for row in compare_rows(bicubic, "Bicubic", bicubic_paper or [], profile=profile.name, steps=0, seeds="noise_seed=0", metrics=metrics):
             rows.append({**row, "recipe": "bicubic", "parameters": 0})

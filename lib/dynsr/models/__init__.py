@@ -1,20 +1,24 @@
-"""Models: ``nn.Module`` only (losses and training live in the engine). A plain name -> constructor registry."""
+"""Models: ``nn.Module`` only (losses and training live in the engine). A name -> constructor registry; every model satisfies
+the protocol of :mod:`dynsr.models.protocol`, checked by :func:`build_model`; loaders of other projects' checkpoints are
+registered beside their model (:data:`OFFICIAL_LOADERS`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-import torch.nn as nn
+import torch
 
 from dynsr.models.bicubic import Bicubic
 from dynsr.models.dasr import CONCAT_MATCHED_CHANNELS, DASR
-from dynsr.models.srmd import SRMD
+from dynsr.models.dasr_official import dasr_state_dict_from_official
+from dynsr.models.protocol import SuperResolver, check_model
+from dynsr.models.srmd import SRMD, load_kair_srmd_state_dict
 from dynsr.models.udvd import UDVD
 
-__all__ = ["MODELS", "build_model", "Bicubic", "DASR", "SRMD", "UDVD"]
+__all__ = ["MODELS", "OFFICIAL_LOADERS", "build_model", "Bicubic", "DASR", "SRMD", "SuperResolver", "UDVD"]
 
-MODELS: dict[str, Callable[..., nn.Module]] = {
+MODELS: dict[str, Callable[..., SuperResolver]] = {
     "bicubic": Bicubic,
     "dasr": DASR,  # DASR Table 1 Model 4 (and Model 1, which differs only in training)
     "dasr_no_modulation": partial(DASR, modulation_branch=False),  # Model 3
@@ -25,9 +29,16 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "udvd": UDVD,
 }
 
+OFFICIAL_LOADERS: dict[str, Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]] = {
+    "dasr": dasr_state_dict_from_official,  # LongguangWang/DASR model_600.pt
+    "srmd": load_kair_srmd_state_dict,  # KAIR srmd_x*.pth
+    "srmdnf": load_kair_srmd_state_dict,
+}
+"""Per model name: a function mapping another project's plain state dict to the model's (`dynsr.inference.load_model`)."""
 
-def build_model(name: str, **kwargs) -> nn.Module:
-    """Construct a registered model by name with keyword arguments (e.g. ``scale=4``)."""
+
+def build_model(name: str, **kwargs) -> SuperResolver:
+    """Construct a registered model by name with keyword arguments (e.g. ``scale=4``), checked against the protocol."""
     if name not in MODELS:
         raise KeyError(f"unknown model {name!r}; available: {', '.join(sorted(MODELS))}")
-    return MODELS[name](**kwargs)
+    return check_model(MODELS[name](**kwargs), name)

@@ -7,14 +7,14 @@ and returns the input's dtype; it is not differentiable and is never trained.
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 
 from dynsr.degradations.bicubic import matlab_bicubic_resize
+from dynsr.models.protocol import SuperResolver
 
 __all__ = ["Bicubic"]
 
 
-class Bicubic(nn.Module):
+class Bicubic(SuperResolver):
     """``Bicubic(scale=s)(lr)`` (B, C, h, w) -> (B, C, s·h, s·w)."""
 
     # Upscaling reads the 4 nearest LR samples per axis (Keys' cubic has support ±2), so 2 LR pixels of context make tiles exact.

@@ -64,6 +64,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from dynsr.models.degradation_map import stretch_degradation_map
+from dynsr.models.protocol import Conditioning, SuperResolver
 from dynsr.ops import channel_modulation, per_sample_depthwise_conv2d
 
 __all__ = [
@@ -324,7 +325,7 @@ class ResidualGroup(nn.Module):
         return self.conv(out) + features
 
 
-class DASR(nn.Module):
+class DASR(SuperResolver):
     """DASR: degradation encoder + degradation-aware SR network (Model 4 by default); see the module docstring.
 
     Args:
@@ -348,7 +349,7 @@ class DASR(nn.Module):
         oracle_final_activation: LeakyReLU after Model 5's last FC layer too (reading: no).
     """
 
-    conditioning: ClassVar[str] = "blind"  # see dynsr.inference; Model 5 sets "true_kernel" on the instance
+    conditioning: ClassVar[Conditioning] = "blind"  # see dynsr.models.protocol; Model 5 sets "true_kernel" on the instance
 
     def __init__(
         self,
@@ -420,6 +421,11 @@ class DASR(nn.Module):
     def contrastive_embedding(self, lr: torch.Tensor) -> torch.Tensor:
         """The projection-head embedding (B, 256) of ``lr`` (x, x⁺, x⁻ of Eq. 2; not normalised)."""
         return self.encode(lr)[1]
+
+    def paper_parameter_count(self) -> int:
+        """The SR network and the encoder without the projection head (trained with L_degrad, unused at test): the paper's 5.8 M."""
+        head = None if self.encoder is None else self.encoder.head
+        return super().paper_parameter_count() - (0 if head is None else sum(p.numel() for p in head.parameters()))
 
     def image_condition(self, lr: torch.Tensor) -> dict[str, torch.Tensor]:
         """Keyword arguments of :meth:`forward` computed once on the whole image (tiled inference, dynsr.inference):

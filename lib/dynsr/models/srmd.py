@@ -30,11 +30,12 @@ import torch
 import torch.nn as nn
 
 from dynsr.models.degradation_map import degradation_map, stretch_degradation_map
+from dynsr.models.protocol import Conditioning, SuperResolver
 
 __all__ = ["SRMD", "degradation_map", "load_kair_srmd_state_dict"]
 
 
-class SRMD(nn.Module):
+class SRMD(SuperResolver):
     """SRMD (``noise_channel=True``) or SRMDNF (``noise_channel=False``).
 
     Args:
@@ -46,7 +47,8 @@ class SRMD(nn.Module):
         num_layers: convolution layers in total (12).
     """
 
-    conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
+    conditioning: ClassVar[Conditioning] = "degradation_vector"  # see dynsr.models.protocol
+    noise_scale: ClassVar[float] = 255.0  # the noise entry is σ / 255 (SRMD's convention)
 
     def __init__(self, *, scale: int, noise_channel: bool = True, pca_dim: int = 15, pca_basis: str = "kair_srmd", channels: int = 128,
                  num_layers: int = 12) -> None:

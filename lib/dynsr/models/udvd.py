@@ -42,6 +42,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from dynsr.models.degradation_map import stretch_degradation_map
+from dynsr.models.protocol import Conditioning, SuperResolver
 from dynsr.ops import per_pixel_conv2d, per_pixel_conv2d_upsample
 
 __all__ = ["UDVD", "DEFAULT_BLOCKS", "upsampling_factors"]
@@ -139,7 +140,7 @@ class DynamicBlock(nn.Module):
         return out[..., crop : out.shape[-2] - crop, crop : out.shape[-1] - crop]
 
 
-class UDVD(nn.Module):
+class UDVD(SuperResolver):
     """UDVD (and its Baseline / U / DU / UD / UDD / UUDD configurations); see the module docstring.
 
     Args:
@@ -161,7 +162,8 @@ class UDVD(nn.Module):
             σ/255 on the 0-255 scale; :func:`dynsr.inference.degradation_vector` reads it).
     """
 
-    conditioning: ClassVar[str] = "degradation_vector"  # see dynsr.inference
+    conditioning: ClassVar[Conditioning] = "degradation_vector"  # see dynsr.models.protocol
+    pca_basis: ClassVar[str] = "kair_srmd"  # SRMD's 15-d codes of 15×15 kernels (docs/decisions/udvd.md, U8)
 
     def __init__(
         self,

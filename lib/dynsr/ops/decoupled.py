@@ -16,7 +16,7 @@ paper's offset −(dy, dx), a relabelling of learned filters (``flip`` both tap 
 The product kernel spatial ⊗ channel would be a (B, C, k², H, W) tensor, k² times the input. The
 custom autograd function below never forms it: it loops over taps in forward and backward, tile by
 tile on serial worker threads, like `dynsr.ops.per_pixel`, so memory stays O(input) and no operation
-waits on torch's intra-op threads. DDF's own implementation is CUDA-only (guide peers.md D.3).
+waits on torch's intra-op threads. The DDF authors' own implementation is CUDA-only.
 """
 
 from __future__ import annotations

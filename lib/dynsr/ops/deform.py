@@ -1,8 +1,8 @@
 """Modulated deformable convolution in pure PyTorch: ArcSR §3.2.2 (DMconv) and §3.2.3 (KGconv).
 
 ArcSR's DMconv predicts sampling offsets from part of the features and runs a deformable convolution
-on the rest (guide targets-udvd-arcsr.md B.1.3). Its KGconv multiplies every tap of a static k×k
-convolution by the pixel's estimated blur kernel A_p (B.1.5)::
+on the rest (§3.2.2). Its KGconv multiplies every tap of a static k×k
+convolution by the pixel's estimated blur kernel A_p (§3.2.3)::
 
     y(p) = Σ_q Σ_c W[:, c, q] · A_p(q) · x_c(p + q) (+ b)
 

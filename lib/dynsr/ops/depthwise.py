@@ -3,7 +3,7 @@
 DASR's DA convolution predicts, from the degradation representation R of each sample,
 (1) a depthwise kernel w ∈ R^{C×1×3×3} applied as ``F₁ = Conv1×1(DepthwiseConv3×3(F; w))`` and
 (2) channel-wise modulation coefficients v ∈ R^C applied as ``F₂ = v ⊙ F``; the layer outputs F₁ + F₂
-(guide targets-dmsr-dasr.md B1.4). This module provides the two input-conditioned pieces:
+(DASR §3.2.2, Fig. 2(c); docs/decisions/dasr.md, D1). This module provides the two input-conditioned pieces:
 
 - `per_sample_depthwise_conv2d`: one depthwise kernel set per sample, run as ONE grouped convolution
   by folding the batch into the channels (groups = B·C), which is what DASR's code does and is as fast

@@ -10,13 +10,12 @@ with zero padding ('same' output) and kernels shared across channels (UDVD's def
 per channel (UDVD: "by introducing an additional dimension C with Eq. 2").
 
 Eq. 3 (UDVD "dynamic convolution with upsampling", U block), with the printed typo corrected (the sum
-over the sub-pixel position (x, y) does not exist: x, y ∈ {0..r−1} index the left-hand side; guide
-targets-udvd-arcsr.md A.1.4)::
+over the sub-pixel position (x, y) does not exist: x, y ∈ {0..r−1} index the left-hand side; docs/decisions/udvd.md, U9)::
 
     out[b, c, i·r + x, j·r + y] = Σ_t K[b, t, x, y, i, j] · x_in[b, c, i + dy_t, j + dx_t]
 
-DMSR Eq. 4 (V = X ⊗ K, 15×15 kernels per HR pixel, written Ŷ_c(p) = Σ_q W_q(p)·Y_c(p + q) in guide
-targets-dmsr-dasr.md A1.5, already this tap order) is Eq. 2 with k = 15 and is served by
+DMSR Eq. 4 (V = X ⊗ K, 15×15 kernels per HR pixel, written Ŷ_c(p) = Σ_q W_q(p)·Y_c(p + q),
+already this tap order) is Eq. 2 with k = 15 and is served by
 `per_pixel_conv2d`, whose memory cost is independent of k.
 
 Tap order. Tap t of the k² axis is the offset (dy, dx) = (t // k − Δ, t % k − Δ), Δ = k // 2 (row-major,

@@ -1,8 +1,8 @@
 """GLDFN (Wen et al.) published numbers.
 
 Table II: Setting 1, "Gaussian 8" isotropic kernels (8 widths per scale, averaged over all LR
-images), x2/x3/x4; Table VI: Setting 2, DIV2KRK. PSNR/SSIM on Y. Transcribed from
-``targets-gldfn.md`` §4. Manga109 is not in the shared data, so its cells are recorded but
+images), x2/x3/x4; Table VI: Setting 2, DIV2KRK. PSNR/SSIM on Y. Transcribed from the
+paper's tables. Manga109 is not in the shared data, so its cells are recorded but
 cannot be checked here; neither can Table VI (DIV2KRK images are not obtainable here, only kernels).
 """
 
@@ -12,7 +12,8 @@ import numpy as np
 
 from dynsr.papers.records import PaperValue
 
-__all__ = ["GAUSSIAN8_RANGES", "gaussian8_sigmas", "TABLE2_BICUBIC", "TABLE6_BICUBIC", "table2_bicubic", "table6_bicubic"]
+__all__ = ["GAUSSIAN8_RANGES", "gaussian8_sigmas", "TABLE2_BICUBIC_SIGMAS", "table2_bicubic_sigmas", "TABLE2_BICUBIC", "TABLE6_BICUBIC",
+           "table2_bicubic", "table6_bicubic"]
 
 # Gaussian 8 (§IV-A, following IKC): 8 widths uniformly spaced in these ranges (DCLS: np.linspace).
 GAUSSIAN8_RANGES: dict[int, tuple[float, float]] = {2: (0.80, 1.60), 3: (1.35, 2.40), 4: (1.80, 3.20)}
@@ -22,6 +23,25 @@ def gaussian8_sigmas(scale: int) -> tuple[float, ...]:
     """The eight kernel widths of Gaussian 8 for a scale."""
     low, high = GAUSSIAN8_RANGES[scale]
     return tuple(float(v) for v in np.linspace(low, high, 8))
+
+
+# The kernel widths behind Table II's Bicubic rows (IKC's Gaussian8 test sets; docs/decisions/gldfn.md, G1): at x2
+# 0.9, 1.0, ..., 1.6 (the x4 widths halved, as the x3 ones are the x4 ones times 3/4), not the linspace(0.8, 1.6, 8)
+# of §IV-A; x3 and x4 as gaussian8_sigmas. With linspace(0.8, 1.6) the x2 cells come out 0.13-0.20 dB too high.
+TABLE2_BICUBIC_SIGMAS: dict[int, tuple[float, ...]] = {
+    2: tuple(round(0.9 + 0.1 * i, 10) for i in range(8)),
+    3: tuple(float(v) for v in np.linspace(1.35, 2.40, 8)),
+    4: tuple(float(v) for v in np.linspace(1.80, 3.20, 8)),
+}
+
+
+def table2_bicubic_sigmas(scale: int) -> tuple[float, ...]:
+    """The eight kernel widths of Table II's Bicubic rows at a scale (:data:`TABLE2_BICUBIC_SIGMAS`).
+
+    docs/decisions/gldfn.md, G1; GLDFN §IV-A (Setting 1, "Gaussian 8") and Table II. The models'
+    Gaussian-8 test sets keep :func:`gaussian8_sigmas`.
+    """
+    return TABLE2_BICUBIC_SIGMAS[scale]
 
 
 # {scale: {dataset: (PSNR, SSIM)}}

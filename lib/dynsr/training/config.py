@@ -44,8 +44,8 @@ class TrainConfig:
         multistage_loss: sum the loss over every stage the model returns with ``return_stages=True``
             (UDVD Eq. 4, :func:`dynsr.training.losses.multistage_loss`); ``False`` = final output only
             (UDVD Table 1 "w/o multistage loss", and every single-output model).
-        lower_stages: how the multistage loss treats a stage smaller than HR: ``skip`` it (guide
-            register #4) or compare it with the ``bicubic``-downsampled HR patch.
+        lower_stages: how the multistage loss treats a stage smaller than HR: ``skip`` it
+            (docs/decisions/udvd.md, U4) or compare it with the ``bicubic``-downsampled HR patch.
         kernel_size: side of the Gaussian blur kernel.
         width_range: training kernel widths (Gaussian standard deviation), sampled uniformly.
         noise_range: training AWGN levels on the 0-255 scale, sampled uniformly.

@@ -270,6 +270,27 @@ def _compute_matched(name: str, profile: str, scale: int, config: TrainConfig) -
     return config.replace(steps=steps, lr_halving_steps=halving)
 
 
+EXTENSION_LIMIT = 2.0
+"""A compute-matched comparator still below bicubic trains on, one validation interval at a time, up to this many times its
+matched steps (`_extend_below_bicubic`)."""
+
+
+def _extend_below_bicubic(name: str, config: TrainConfig, result: Any, profile: str, progress: bool) -> tuple[Any, TrainConfig, dict[str, Any]]:
+    """Train a compute-matched comparator on while its last validation PSNR is below bicubic's on the same images and
+    degradation (a comparator below bicubic makes every verdict against it uninformative), one ``validate_every`` block at a
+    time, up to :data:`EXTENSION_LIMIT` × its matched steps. Returns the final result and configuration, and the budget
+    record of the provenance: the matched steps, bicubic's validation PSNR and whether it was cleared."""
+    from dynsr.training.trainer import bicubic_validation_psnr, train
+
+    matched, floor = config.steps, bicubic_validation_psnr(config)
+    block = config.validate_every or config.log_every
+    while float(result.log["val_psnr"].dropna().iloc[-1]) <= floor and config.steps + block <= EXTENSION_LIMIT * matched:
+        config = config.replace(steps=config.steps + block)
+        result = train(config, run_dir(name, config, profile), progress=progress)
+    cleared = bool(float(result.log["val_psnr"].dropna().iloc[-1]) > floor)
+    return result, config, {"matched_steps": matched, "bicubic_validation_psnr": round(floor, 4), "above_bicubic": cleared}
+
+
 def recipe(name: str, profile: str, *, scale: int, seed: int = 0) -> TrainConfig:
     """The training configuration of recipe ``name`` at ``scale`` for a profile."""
     get_profile(profile)
@@ -306,12 +327,15 @@ def trained_weights(name: str, profile: str, *, scale: int, seed: int = 0, retra
         return destination
     config = recipe(name, profile, scale=scale, seed=seed)
     result = train(config, run_dir(name, config, profile), progress=progress)
+    budget: dict[str, Any] = {}
+    if (name, scale) in MATCHED_STEPS and profile == "cpu":
+        result, config, budget = _extend_below_bicubic(name, config, result, profile, progress)
     if torch.distributed.is_initialized() and torch.distributed.get_rank() != 0:
         return destination  # rank 0 exports
     state = load_checkpoint(result.checkpoint)
     provenance = {"recipe": name, "profile": profile, "steps": result.step, "seed": seed, "train_seconds": round(result.seconds, 1),
                   "torch": str(torch.__version__), "threads": state.get("threads", torch.get_num_threads()), "config": config.to_dict(),
-                  "log": state["log"]}
+                  "log": state["log"], **budget}
     destination.parent.mkdir(parents=True, exist_ok=True)
     return export_weights(destination, model_name=config.model, model_kwargs={**config.model_kwargs, "scale": scale},
                           state_dict=state["model"], provenance=provenance)

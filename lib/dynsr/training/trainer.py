@@ -14,20 +14,14 @@ on CPU, with the same thread count, an interrupted-and-resumed run ends with wei
 an uninterrupted one (tested, including ``kill -9``). Resuming with a different configuration is an
 error, except for ``steps`` (train longer), ``num_workers``, ``log_every`` and ``checkpoint_every``.
 
-DASR (``config.paired_patches``; §4.1; docs/decisions/dasr.md, D10-D15): each sample is an image's query/key patch pair. Stage 1
-(the first ``encoder_steps`` steps) trains the degradation encoder and its projection head alone on
-L_degrad (:mod:`dynsr.training.contrastive`; the SR network gets no gradient, so Adam leaves it
-untouched), at ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step``; stage 2 trains everything
-on ``loss`` (L1, on 0-``loss_pixel_range`` pixel values: 255 in DASR's recipes) of the SR of the *query* patch
-+ ``degradation_loss_weight`` · L_degrad, at
-``learning_rate`` halved every ``lr_halving_steps`` from the start of stage 2. One Adam covers every
-trainable parameter in both stages (the official code's single optimiser, its moments carried into
-stage 2); the momentum key encoder gets no gradient. The key encoder, the queue and its pointer are in
-the checkpoint (``contrastive``), so a resumed run is still the same computation. With
-``degradation_loss_weight = 0`` (Table 1 Model 1) there is no stage 1 and no contrastive state; Model 5
-(``dasr_oracle``) is fed the true kernel of each sample. The log gains ``loss_sr`` and ``loss_degrad``
-(running means; the logged ``loss`` is their weighted sum). Validation is skipped during stage 1 (the SR
-network is untrained), except at a run's last step.
+What a step computes is the run's training objective (:mod:`dynsr.training.objectives`: the pixel loss, UDVD's
+multistage loss, DASR's two contrastive stages), chosen by the configuration; the objective's own state (DASR's
+key encoder and queue) is in the checkpoint (``objective``), its loss parts in the log (DASR: ``loss_sr`` and
+``loss_degrad``), and validation is skipped during a first stage that leaves the SR network untrained, except at
+a run's last step. The learning rate follows ``StepLR`` (halving every ``lr_halving_steps``), or with DASR's
+stage 1 (``encoder_steps``) ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step`` and then the halving
+schedule restarted at stage 2, one Adam over every trainable parameter in both stages (docs/decisions/dasr.md,
+D10-D15).
 
 Distributed: under ``torchrun`` (``WORLD_SIZE`` > 1) each process takes ``batch_size / world_size`` of
 every batch's samples, the model is wrapped in ``DistributedDataParallel`` (``nccl`` on GPUs, ``gloo``
@@ -54,23 +48,21 @@ from tqdm.auto import tqdm
 
 from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from dynsr.compute import MacCount, count_macs
-from dynsr.config import ConfigError
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
 from dynsr.evaluate import evaluate
 from dynsr.fileio import atomic_path, remove_stale_temporaries, write_json_atomic
-from dynsr.inference import conditioning_of, forward_model, model_upscaler
+from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.training.config import TrainConfig
-from dynsr.training.contrastive import MomentumContrast
+from dynsr.training.objectives import Objective, objective_for
 from dynsr.training.data import TrainingPatches, batch_indices
-from dynsr.training.losses import multistage_loss, pixel_loss
 
-__all__ = ["train", "step_macs", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
+__all__ = ["train", "step_macs", "bicubic_validation_psnr", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESUMABLE_CHANGES = frozenset({"steps", "num_workers", "log_every", "checkpoint_every"})
-LOSS_PARTS = ("loss_sr", "loss_degrad")  # extra log columns of DASR runs
+LOG_COLUMNS = ("step", "loss", "learning_rate", "seconds", "val_psnr")  # then the objective's loss parts
 ENCODER_LR_DROP = 0.1  # DASR stage 1: 1e-3 -> 1e-4
 
 
@@ -179,90 +171,46 @@ def _check_resumable(saved: dict[str, Any], config: TrainConfig, path: Path) -> 
 
 
 def _write_log(run_dir: Path, log: list[dict[str, Any]]) -> None:
-    extra = [name for name in LOSS_PARTS if any(name in row for row in log)]
-    table = pd.DataFrame(log, columns=["step", "loss", "learning_rate", "seconds", "val_psnr", *extra])
+    extra = list(dict.fromkeys(name for row in log for name in row if name not in LOG_COLUMNS))  # an objective's loss parts
+    table = pd.DataFrame(log, columns=[*LOG_COLUMNS, *extra])
     with atomic_path(run_dir / "log.csv") as temporary:
         table.to_csv(temporary, index=False, float_format="%.8g")
     write_json_atomic(run_dir / "log.json", log)
 
 
-def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
-    model.eval()
-    scores = evaluate(model_upscaler(model, pca_basis=config.pca_basis, device=str(device)), [validation_setting(config)], image_limit=config.validation_images, crop=config.validation_crop, with_ssim=False)
-    model.train()
+def _validation_psnr(model: nn.Module, config: TrainConfig, device: torch.device, pca_basis: str | None) -> float:
+    scores = evaluate(model_upscaler(model, pca_basis=pca_basis, device=str(device)), [validation_setting(config)], image_limit=config.validation_images,
+                      crop=config.validation_crop, with_ssim=False)
     return float(scores["PSNR"].mean())
 
 
-def _pixel_range_factor(config: TrainConfig) -> float:
-    """The image loss measured on [0, r] images instead of [0, 1]: ×r for L1, ×r² for L2 (``loss_pixel_range``)."""
-    return config.loss_pixel_range if config.loss == "l1" else config.loss_pixel_range ** 2
+def _validate(model: nn.Module, config: TrainConfig, device: torch.device) -> float:
+    model.eval()
+    psnr = _validation_psnr(model, config, device, config.pca_basis)
+    model.train()
+    return psnr
 
 
-def _loss(network: nn.Module, batch: dict[str, torch.Tensor], config: TrainConfig) -> torch.Tensor:
-    if config.multistage_loss:
-        stages = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"], return_stages=True)
-        return _pixel_range_factor(config) * multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages)
-    sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
-    return _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"])
+def bicubic_validation_psnr(config: TrainConfig) -> float:
+    """Bicubic interpolation's PSNR on the run's validation images and degradation (the floor a trained model must clear)."""
+    return _validation_psnr(build_model("bicubic", scale=config.scale), config, torch.device("cpu"), None)
 
 
-class _DASRForward(nn.Module):
-    """The differentiable part of a DASR step in one ``forward`` (so that DistributedDataParallel sees it): the query
-    patch's (representation, embedding) when ``embed``, and its SR when ``super_resolve``."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, lr: torch.Tensor, kernel: torch.Tensor | None, embed: bool, super_resolve: bool):
-        embedding = sr = None
-        if embed:
-            representation, embedding = self.model.encode(lr)  # one encoder pass serves both losses (official code)
-            if super_resolve:
-                sr = self.model(lr, representation=representation)
-        elif super_resolve:
-            sr = self.model(lr, kernel) if conditioning_of(self.model) == "true_kernel" else self.model(lr)
-        return embedding, sr
+def _step_loss(objective: Objective, network: nn.Module, batch: dict[str, torch.Tensor], step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The loss of one step (the objective's); one place for tests to wrap a step (slow it down, make it diverge)."""
+    return objective.loss(network, batch, step)
 
 
-def _dasr_loss(network: nn.Module, contrast: MomentumContrast | None, batch: dict[str, torch.Tensor], config: TrainConfig,
-               encoder_stage: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """(total loss, its parts) of one DASR step: stage 1 L_degrad; stage 2 L_SR(query) [+ w · L_degrad]."""
-    embedding, sr = network(batch["lr"], batch["kernel"], contrast is not None, not encoder_stage)
-    parts: dict[str, torch.Tensor] = {}
-    if sr is not None:
-        parts["loss_sr"] = _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"])
-    if contrast is not None:
-        parts["loss_degrad"] = contrast(embedding, batch["lr_key"])
-    total = parts.get("loss_sr")
-    if "loss_degrad" in parts:
-        weighted = config.degradation_loss_weight * parts["loss_degrad"]
-        total = weighted if total is None else total + weighted
-    return total, parts
-
-
-def _contrast(model: nn.Module, config: TrainConfig) -> MomentumContrast | None:
-    """DASR's momentum key encoder and queue (None without L_degrad); the queue is seeded by ``config.seed``."""
-    if config.degradation_loss_weight == 0:
-        return None
-    encoder = getattr(model, "encoder", None)
-    if encoder is None or getattr(encoder, "head", None) is None:
-        raise ConfigError(f"{config.model} has no degradation encoder with a projection head; the contrastive loss needs one")
-    return MomentumContrast(encoder, queue_size=config.contrastive_queue, momentum=config.key_momentum, temperature=config.contrastive_temperature,
-                            form=config.contrastive_form, seed=config.seed, input_scale=getattr(model, "pixel_range", 1.0))
-
-
-def step_macs(config: TrainConfig, *, encoder_stage: bool = False) -> MacCount:
-    """MACs of the forward pass of one training step of ``config`` (its first batch; `dynsr.compute`): the loss the
-    trainer computes, the key encoder of DASR's contrastive loss included. ``encoder_stage``: a DASR stage-1 step."""
+def step_macs(config: TrainConfig, *, first_stage: bool = False) -> MacCount:
+    """MACs of the forward pass of one training step of ``config`` (its first batch; `dynsr.compute`): the loss its
+    objective computes, DASR's key encoder included. ``first_stage``: a step of the objective's first stage (DASR's stage 1)."""
     torch.manual_seed(config.seed)
     model = build_model(config.model, scale=config.scale, **config.model_kwargs)
-    contrast = _contrast(model, config)
+    objective = objective_for(config, model)
     batch = next(_batches(TrainingPatches(config), config, 0, 1, 0, 1))
+    step = 0 if first_stage else config.encoder_steps
     with torch.no_grad():
-        if config.paired_patches:
-            return count_macs(_dasr_loss, _DASRForward(model), contrast, batch, config, encoder_stage)
-        return count_macs(_loss, model, batch, config)
+        return count_macs(objective.loss, objective.network(model), batch, step)
 
 
 def _batches(dataset: TrainingPatches, config: TrainConfig, first_step: int, last_step: int, rank: int, world_size: int):
@@ -303,10 +251,10 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     random.seed(config.seed)
     np.random.seed(config.seed)
     model = build_model(config.model, scale=config.scale, **config.model_kwargs).to(device)
-    contrast = _contrast(model, config)
+    objective = objective_for(config, model)
     optimizer, scheduler = _optimizer_and_scheduler(model, config)
     step, log, loss_sum, loss_count, seconds = 0, [], 0.0, 0, 0.0
-    part_sums = {name: [0.0, 0] for name in LOSS_PARTS} if config.paired_patches else {}  # DASR: running (sum, count) per part
+    part_sums = {name: [0.0, 0] for name in objective.log_parts}  # running (sum, count) per logged part of the loss
     saved_step: int | None = None  # the step of the checkpoint on disk
     if checkpoint_path.exists():
         saved = load_checkpoint(checkpoint_path, expected_format=TRAIN_FORMAT)
@@ -314,8 +262,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        if contrast is not None:
-            contrast.load_state_dict(saved["contrastive"])
+        objective.load_checkpoint_state(saved.get("objective"))
         _set_rng_state(saved["rng"])
         step, log, seconds = saved["step"], list(saved["log"]), saved["seconds"]
         loss_sum, loss_count = saved["running_loss"]
@@ -327,11 +274,9 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         write_json_atomic(run_dir / "config.json", config.to_dict())
 
     last_step = config.steps if stop_at_step is None else min(config.steps, stop_at_step)
-    if config.paired_patches:  # stage 1 leaves the SR network unused: DDP must look for unused parameters
-        network = _DASRForward(model)
-        network = nn.parallel.DistributedDataParallel(network, find_unused_parameters=True) if world_size > 1 else network
-    else:
-        network = nn.parallel.DistributedDataParallel(model) if world_size > 1 else model
+    network = objective.network(model)
+    if world_size > 1:
+        network = nn.parallel.DistributedDataParallel(network, find_unused_parameters=objective.leaves_parameters_unused)
     network.train()
     dataset = TrainingPatches(config)
 
@@ -347,8 +292,9 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
         }
         if part_sums:
             payload["running_parts"] = {name: tuple(value) for name, value in part_sums.items()}
-        if contrast is not None:
-            payload["contrastive"] = contrast.checkpoint_state()  # key encoder, queue, pointer
+        objective_state = objective.checkpoint_state()
+        if objective_state is not None:
+            payload["objective"] = objective_state  # e.g. DASR's key encoder, queue and pointer
         save_checkpoint(checkpoint_path, payload)
         _write_log(run_dir, log)
 
@@ -356,11 +302,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     started = time.monotonic() - seconds
     for batch in _batches(dataset, config, step, last_step, rank, world_size):
         batch = {key: value.to(device) for key, value in batch.items()}
-        encoder_stage = in_encoder_stage(config, step)
-        if config.paired_patches:
-            loss, parts = _dasr_loss(network, contrast, batch, config, encoder_stage)
-        else:
-            loss, parts = _loss(network, batch, config), {}
+        loss, parts = _step_loss(objective, network, batch, step)
         reported = loss.detach().clone()
         if world_size > 1:
             dist.all_reduce(reported)  # every rank sees the same value, so all stop together on NaN
@@ -392,7 +334,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
                 row[name] = total / count if count else None
                 part_sums[name] = [0.0, 0]
             bar.set_postfix(loss=f"{row['loss']:.5f}")
-        validate_now = config.validate_every and step % config.validate_every == 0 and not in_encoder_stage(config, step - 1)
+        validate_now = config.validate_every and step % config.validate_every == 0 and not objective.in_first_stage(step - 1)
         if rank == 0 and (validate_now or step == config.steps):
             row = row or {"step": step, "loss": None, "learning_rate": scheduler.get_last_lr()[0], "seconds": round(seconds, 1), "val_psnr": None}
             row["val_psnr"] = _validate(model, config, device)

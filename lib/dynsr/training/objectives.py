@@ -1,0 +1,173 @@
+"""Training objectives: what one optimiser step computes, per paper, behind one small interface.
+
+The trainer (`dynsr.training.trainer`) owns checkpoints, RNG, the optimiser, DDP, logs and validation; an
+:class:`Objective` owns the rest: the module DDP wraps, the loss of a batch and its logged parts, the
+step's stage, and any state of its own that a checkpoint must carry (DASR's key encoder and queue). The
+run's configuration chooses it (:func:`objective_for`):
+
+* :class:`PixelObjective`: L1/L2 of the final output (SRMD, SRMDNF, UDVD "w/o multistage loss", every
+  single-output model); with ``multistage_loss`` the sum over the stages the model returns (UDVD Eq. 4,
+  `dynsr.training.losses.multistage_loss`).
+* :class:`ContrastiveTwoStageObjective` (DASR, ``paired_patches``): stage 1 trains the degradation encoder
+  alone on L_degrad (MoCo, `dynsr.training.contrastive`), stage 2 everything on the SR loss of the query
+  patch + weight · L_degrad; with weight 0 (Models 1 and 5, the bicubic control) stage 2 only, the oracle
+  fed the true kernel.
+
+A new paper adds an objective here (DMSR: the DR and DC losses) instead of branches in the trainer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import torch
+import torch.nn as nn
+
+from dynsr.config import ConfigError
+from dynsr.inference import conditioning_of, forward_model
+from dynsr.training.config import TrainConfig
+from dynsr.training.contrastive import MomentumContrast
+from dynsr.training.losses import multistage_loss, pixel_loss
+
+__all__ = ["Objective", "PixelObjective", "ContrastiveTwoStageObjective", "objective_for"]
+
+Batch = dict[str, torch.Tensor]
+
+
+class Objective(Protocol):
+    """One training objective (module docstring)."""
+
+    log_parts: tuple[str, ...]
+    """Names of the loss parts it logs beside the total (running means per log row)."""
+    leaves_parameters_unused: bool
+    """Whether some step leaves part of the model without a gradient (DDP must then look for unused parameters)."""
+
+    def network(self, model: nn.Module) -> nn.Module:
+        """The module whose forward computes everything differentiable of a step (what DDP wraps)."""
+        ...
+
+    def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(total loss, its logged parts) of optimiser step ``step`` (0-based) on ``batch``."""
+        ...
+
+    def in_first_stage(self, step: int) -> bool:
+        """Whether step ``step`` belongs to a stage that leaves the SR network untrained (no validation then)."""
+        ...
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        """State of its own a checkpoint must carry to resume exactly (None: nothing)."""
+        ...
+
+    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
+        """Restore :meth:`checkpoint_state`."""
+        ...
+
+
+def _pixel_range_factor(config: TrainConfig) -> float:
+    """The image loss measured on [0, r] images instead of [0, 1]: ×r for L1, ×r² for L2 (``loss_pixel_range``)."""
+    return config.loss_pixel_range if config.loss == "l1" else config.loss_pixel_range ** 2
+
+
+class PixelObjective:
+    """L1/L2 of the SR output, or UDVD's multistage sum (``multistage_loss``)."""
+
+    log_parts: tuple[str, ...] = ()
+    leaves_parameters_unused = False
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+
+    def network(self, model: nn.Module) -> nn.Module:
+        return model
+
+    def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        config = self.config
+        if config.multistage_loss:
+            stages = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"], return_stages=True)
+            return _pixel_range_factor(config) * multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages), {}
+        sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
+        return _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"]), {}
+
+    def in_first_stage(self, step: int) -> bool:
+        return False
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None
+
+    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
+        return None
+
+
+class _ContrastiveForward(nn.Module):
+    """The differentiable part of a DASR step in one ``forward`` (so that DistributedDataParallel sees it): the query
+    patch's embedding when ``embed``, and its SR when ``super_resolve``."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, lr: torch.Tensor, kernel: torch.Tensor | None, embed: bool, super_resolve: bool):
+        embedding = sr = None
+        if embed:
+            representation, embedding = self.model.encode(lr)  # one encoder pass serves both losses (official code)
+            if super_resolve:
+                sr = self.model(lr, representation=representation)
+        elif super_resolve:
+            sr = self.model(lr, kernel) if conditioning_of(self.model) == "true_kernel" else self.model(lr)
+        return embedding, sr
+
+
+class ContrastiveTwoStageObjective:
+    """DASR's two stages (§4.1; docs/decisions/dasr.md, D10-D15): L_degrad alone for ``encoder_steps``, then the SR loss
+    of the query patch + ``degradation_loss_weight`` · L_degrad. The key encoder and queue are its checkpoint state."""
+
+    log_parts: tuple[str, ...] = ("loss_sr", "loss_degrad")
+    leaves_parameters_unused = True  # stage 1 trains the encoder alone
+
+    def __init__(self, config: TrainConfig, model: nn.Module) -> None:
+        self.config = config
+        self.contrast = self._contrast(model, config)
+
+    @staticmethod
+    def _contrast(model: nn.Module, config: TrainConfig) -> MomentumContrast | None:
+        """The momentum key encoder and queue (None without L_degrad); the queue is seeded by ``config.seed``."""
+        if config.degradation_loss_weight == 0:
+            return None
+        encoder = getattr(model, "encoder", None)
+        if encoder is None or getattr(encoder, "head", None) is None:
+            raise ConfigError(f"{config.model} has no degradation encoder with a projection head; the contrastive loss needs one")
+        return MomentumContrast(encoder, queue_size=config.contrastive_queue, momentum=config.key_momentum, temperature=config.contrastive_temperature,
+                                form=config.contrastive_form, seed=config.seed, input_scale=getattr(model, "pixel_range", 1.0))
+
+    def network(self, model: nn.Module) -> nn.Module:
+        return _ContrastiveForward(model)
+
+    def in_first_stage(self, step: int) -> bool:
+        return step < self.config.encoder_steps
+
+    def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        embedding, sr = network(batch["lr"], batch["kernel"], self.contrast is not None, not self.in_first_stage(step))
+        parts: dict[str, torch.Tensor] = {}
+        if sr is not None:
+            parts["loss_sr"] = _pixel_range_factor(self.config) * pixel_loss(self.config.loss, sr, batch["hr"])
+        if self.contrast is not None:
+            parts["loss_degrad"] = self.contrast(embedding, batch["lr_key"])
+        total = parts.get("loss_sr")
+        if "loss_degrad" in parts:
+            weighted = self.config.degradation_loss_weight * parts["loss_degrad"]
+            total = weighted if total is None else total + weighted
+        return total, parts
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None if self.contrast is None else self.contrast.checkpoint_state()  # key encoder, queue, pointer
+
+    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
+        if self.contrast is not None:
+            self.contrast.load_state_dict(state)
+
+
+def objective_for(config: TrainConfig, model: nn.Module) -> Objective:
+    """The objective the configuration describes (module docstring)."""
+    if config.paired_patches:
+        return ContrastiveTwoStageObjective(config, model)
+    return PixelObjective(config)
