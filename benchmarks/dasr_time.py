@@ -27,10 +27,10 @@ import torch
 
 from dynsr.data.benchmarks import load_benchmark
 from dynsr.degradations.testsets import cached_lr
-from dynsr.experiments.dasr_common import dasr_setting
+from dynsr.papers.dasr.common import dasr_setting
 from dynsr.fileio import write_json_atomic
 from dynsr.models import build_model
-from dynsr.papers.dasr import DASR_TIME_MS
+from dynsr.papers.dasr.published import DASR_TIME_MS
 from dynsr.paths import results_dir
 
 SCALE = 4

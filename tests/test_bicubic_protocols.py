@@ -21,11 +21,12 @@ from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.ikc import ikc_blur, ikc_gaussian8_lr, pil_bicubic_downsample, truncating_uint8
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
-from dynsr.degradations.testsets import dasr_table2, gldfn_table2, gldfn_table2_bicubic
+from dynsr.papers.dasr.settings import dasr_table2
+from dynsr.papers.gldfn.settings import gldfn_table2, gldfn_table2_bicubic
 from dynsr.experiments import bicubic
 from dynsr.experiments.bicubic import PROTOCOLS, TOLERANCES, bicubic_sr, evaluate_bicubic, published_protocol
 from dynsr.metrics import gaussian_window_1d, psnr, rgb_to_gray, ssim, ssim_planes
-from dynsr.papers.gldfn import TABLE2_BICUBIC
+from dynsr.papers.gldfn.published import TABLE2_BICUBIC
 from dynsr.profiles import get_profile
 
 # ----------------------------------------------------------------------------- IKC's LR pieces

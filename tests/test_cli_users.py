@@ -476,7 +476,7 @@ def test_papermill_list_parameter_given_as_text_is_named(tmp_path: Path) -> None
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell('profile = "smoke"\nwidths = [0.2, 1.0]', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("from dynsr.experiments.udvd_figures import HeatmapParams\nfrom dynsr.notebook import notebook_params\n"
+        nbformat.v4.new_code_cell("from dynsr.papers.udvd.figures import HeatmapParams\nfrom dynsr.notebook import notebook_params\n"
                                   "params = notebook_params(globals(), HeatmapParams)"),
     ]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -20,7 +20,7 @@ TABLES = RESULTS / "dasr" / "tables"
 def test_fig4_content_invariance_layout_values_and_recompute(private_results: Path) -> None:
     """Fig. 4 (zebra x4, the representation of 10 Set14 images per σ, and of zebra under the other σ): layout, the committed
     values, the finding that at our scale a wrong σ moves PSNR no more than content does, and three cells recomputed."""
-    from dynsr.experiments import dasr_figures
+    from dynsr.papers.dasr import figures as dasr_figures
 
     table = pd.read_csv(TABLES / "fig4_content_invariance.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and set(table["steps"]) == {3500}
@@ -40,8 +40,8 @@ def test_fig4_content_invariance_layout_values_and_recompute(private_results: Pa
 def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
     """Table 3 (Set14 x4, K1-K9 x noise 0/5/10, the setting-2 model): layout, gaps, the DASR > bicubic count, and one
     cell (K6, noise 5) recomputed from the committed weights."""
-    from dynsr.degradations.testsets import dasr_table3
-    from dynsr.experiments.dasr_common import Params, score, trained_model
+    from dynsr.papers.dasr.settings import dasr_table3
+    from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table3.csv")
@@ -65,7 +65,7 @@ def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
 def test_heatmap_grid_values_and_recompute(private_results: Path) -> None:
     """Heat-map (Set5 x4, 7 widths x 6 noise levels, the setting-2 model and bicubic): layout, where DASR is ahead, and one
     cell (σ = 2.6, noise 10) recomputed from the committed weights."""
-    from dynsr.experiments.dasr_common import Params, dasr_setting, iso_kernel, score, trained_model
+    from dynsr.papers.dasr.common import Params, dasr_setting, iso_kernel, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "heatmap.csv")
@@ -101,8 +101,8 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
     """Table 2 (isotropic, x2 / x3 / x4, four sets): layout, the DASR gaps per scale, the bicubic pipeline check at σ = 0,
     the bicubic-trained control's verdicts (x4, paired by seed), and two cells recomputed from the committed weights:
     DASR x4 on Set5 at σ = 1.2 and the seed-1 control on Set5 at σ = 0."""
-    from dynsr.degradations.testsets import dasr_table2
-    from dynsr.experiments.dasr_common import Params, score, trained_model
+    from dynsr.papers.dasr.settings import dasr_table2
+    from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table2.csv")
@@ -149,8 +149,8 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (Models 1-5 and SRMDNF*, Set14 x4, two seeds each): layout, gaps, every verdict recomputed from the per-seed
     values of the table, the verdict pattern, and one cell (Model 3, seed 1, σ = 2.6) recomputed from the committed weights."""
     from dynsr.claims import BELOW_BICUBIC, paired_claim
-    from dynsr.degradations.testsets import dasr_table1
-    from dynsr.experiments.dasr_common import Params, score, trained_model
+    from dynsr.papers.dasr.settings import dasr_table1
+    from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table1.csv")
@@ -193,7 +193,7 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
 def test_figs3_6_probes_layout_reading_and_recompute(private_results: Path) -> None:
     """Figs. 3 and 6 (B100 x4, 20 images per class): layout, the finding that every representation is organised by image
     content (kNN below chance, nearest neighbour = same image), the Fig. 3 verdicts, and Model 1 seed 0's probes recomputed."""
-    from dynsr.experiments.dasr_common import Params, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, trained_model
+    from dynsr.papers.dasr.common import Params, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, trained_model
     from dynsr.profiles import get_profile
 
     probes = pd.read_csv(TABLES / "figs3_6_probes.csv")

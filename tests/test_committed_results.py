@@ -101,7 +101,7 @@ def srmd_table2() -> pd.DataFrame:
 
 
 def test_srmd_table2_layout_and_labels(srmd_table2) -> None:
-    from dynsr.papers.udvd import table2
+    from dynsr.papers.udvd.published import table2
 
     assert set(REQUIRED_COLUMNS) <= set(srmd_table2.columns)
     srmd = srmd_table2[srmd_table2["method"] == "SRMD"]
@@ -167,7 +167,7 @@ def test_srmd_training_table(srmd_table2) -> None:
 
 
 def test_srmd_side_by_side_view(srmd_table2) -> None:
-    from dynsr.experiments.srmd_baseline import gap_by_dataset, side_by_side
+    from dynsr.papers.udvd.srmd_baseline import gap_by_dataset, side_by_side
 
     view = side_by_side(srmd_table2)
     assert view.shape == (54, 8) and list(view.columns) == ["dataset", "scale", "degradation", "paper", "ours", "gap", "bicubic", "n_images"]

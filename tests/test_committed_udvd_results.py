@@ -18,8 +18,8 @@ TABLES = RESULTS / "udvd" / "tables"
 
 
 def test_fig4_kernel_difference_recomputes_from_the_committed_weights(private_results: Path) -> None:
-    from dynsr.experiments import udvd_figures
-    from dynsr.experiments.udvd_common import Params
+    from dynsr.papers.udvd import figures as udvd_figures
+    from dynsr.experiments.scoring import Params
 
     committed = pd.read_csv(TABLES / "fig4_kernel_difference.csv")
     assert set(REQUIRED_COLUMNS) <= set(committed.columns) and set(committed["profile"]) == {"cpu"} and set(committed["steps"]) == {1000}
@@ -50,8 +50,8 @@ def test_table5_layout_bicubic_check_and_paper_error() -> None:
 
 
 def test_table5_udvd_beats_srmd_and_recomputes(private_results: Path) -> None:
-    from dynsr.degradations.testsets import udvd_table5
-    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.papers.udvd.settings import udvd_table5
+    from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table5.csv")
@@ -66,7 +66,7 @@ def test_table5_udvd_beats_srmd_and_recomputes(private_results: Path) -> None:
 
 def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path) -> None:
     from dynsr.degradations.testsets import kernel_noise_grid
-    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "heatmap.csv")
@@ -111,8 +111,8 @@ def test_figs6_7_real_image_record_matches_the_images_and_weights() -> None:
 
 
 def test_table2_layout_gaps_and_recompute(private_results: Path) -> None:
-    from dynsr.degradations.testsets import udvd_table2
-    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.papers.udvd.settings import udvd_table2
+    from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table2.csv")
@@ -150,8 +150,8 @@ def test_table3_spatially_varying_layout_and_gaps() -> None:
 def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> None:
     """Table 4 (noise-free UDVD and SRMDNF, widths 0.2 / 1.3 / 2.6, x2-x4): layout, gaps, the UDVD > SRMDNF sign in
     every cell, and UDVD-NF x4 on Set5 (width 2.6) recomputed from its committed weights."""
-    from dynsr.degradations.testsets import udvd_table4
-    from dynsr.experiments.udvd_common import Params, score, trained_model
+    from dynsr.papers.udvd.settings import udvd_table4
+    from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table4.csv")
@@ -180,10 +180,10 @@ def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (six configurations x seeds 0 and 1): layout, means of the per-seed values, verdicts recomputed from the
     per-seed values, and one seed-1 cell recomputed from its committed weights."""
     from dynsr.claims import CONFOUNDED_BY_SIZE, paired_claim
-    from dynsr.degradations.testsets import udvd_table1
-    from dynsr.experiments.udvd_common import Params, score, trained_model
-    from dynsr.experiments.udvd_table1 import CLAIMS
-    from dynsr.papers.udvd import TABLE1
+    from dynsr.papers.udvd.settings import udvd_table1
+    from dynsr.experiments.scoring import Params, score, trained_model
+    from dynsr.papers.udvd.published.table1 import CLAIMS
+    from dynsr.papers.udvd.published import TABLE1
     from dynsr.profiles import get_profile
 
     table = pd.read_csv(TABLES / "table1.csv")

@@ -14,12 +14,16 @@ import pytest
 import torch
 
 from dynsr.claims import BELOW_BICUBIC, CONFOUNDED_BY_SIZE, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
-from dynsr.degradations import testsets
-from dynsr.degradations.testsets import DASR_TABLE3_KERNELS
-from dynsr.experiments import dasr_common, dasr_figures, dasr_summary, dasr_table1, dasr_tables
-from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, TrainedModel
+from dynsr.papers.dasr import settings as dasr_settings
+from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS
+from dynsr.papers.dasr import common as dasr_common
+from dynsr.papers.dasr import figures as dasr_figures
+from dynsr.papers.dasr import summary as dasr_summary
+from dynsr.papers.dasr import table1 as dasr_table1
+from dynsr.papers.dasr import tables as dasr_tables
+from dynsr.experiments.scoring import QUOTED, TRAINED_HERE, TrainedModel
 from dynsr.models import build_model
-from dynsr.papers import dasr as paper
+from dynsr.papers.dasr import published as paper
 from dynsr.results import REQUIRED_COLUMNS
 from dynsr.training.recipes import RECIPES, recipe
 
@@ -61,9 +65,9 @@ def test_differences_worked_out_by_hand_follow_from_the_transcription() -> None:
 
 
 def test_published_labels_match_the_test_settings_and_recipes() -> None:
-    assert {r.setting for r in paper.table1("Model 4")} == {s.label for s in testsets.dasr_table1()}
-    assert {r.setting for r in paper.table3("DASR")} == {s.label for s in testsets.dasr_table3()}
-    cells = {(s.dataset, s.degradation.scale, s.label) for s in testsets.dasr_table2()}
+    assert {r.setting for r in paper.table1("Model 4")} == {s.label for s in dasr_settings.dasr_table1()}
+    assert {r.setting for r in paper.table3("DASR")} == {s.label for s in dasr_settings.dasr_table3()}
+    cells = {(s.dataset, s.degradation.scale, s.label) for s in dasr_settings.dasr_table2()}
     for method in paper.TABLE2_METHODS:
         records = paper.table2(method)
         assert {(r.dataset, r.scale, r.setting) for r in records} <= cells and all(r.metric == "PSNR" for r in records)
@@ -79,8 +83,8 @@ def test_published_labels_match_the_test_settings_and_recipes() -> None:
 # --- harness, sizes, probes -------------------------------------------------------------------------------------
 
 def test_dasr_setting_is_the_harness_of_the_tables() -> None:
-    assert dasr_common.dasr_setting("Set14", 4, dasr_common.iso_kernel(1.0), 0.0, label="σ=1", table="Table 1").degradation == testsets.dasr_table1()[1].degradation
-    k1_noise5 = next(s for s in testsets.dasr_table3() if s.label == "K1 noise 5")
+    assert dasr_common.dasr_setting("Set14", 4, dasr_common.iso_kernel(1.0), 0.0, label="σ=1", table="Table 1").degradation == dasr_settings.dasr_table1()[1].degradation
+    k1_noise5 = next(s for s in dasr_settings.dasr_table3() if s.label == "K1 noise 5")
     assert dasr_common.dasr_setting("Set14", 4, dasr_common.table3_kernel(1), 5.0, label="", table="").degradation == k1_noise5.degradation
     assert dasr_common.iso_kernel(0.0) is None and dasr_common.table3_kernel(9).build().shape == (21, 21)
     with pytest.raises(ValueError, match="K1-K9"):

@@ -32,7 +32,8 @@ from dynsr.paths import repo_root
 from dynsr.training.config import TrainConfig
 from dynsr.training.contrastive import MomentumContrast, contrastive_logits, contrastive_loss, momentum_update
 from dynsr.training.data import TrainingPatches
-from dynsr.training.recipes import DASR_SCHEDULES, RECIPES, recipe, trained_weights, weights_path
+from dynsr.papers.dasr.recipes import DASR_SCHEDULES
+from dynsr.training.recipes import RECIPES, recipe, trained_weights, weights_path
 from dynsr.training.trainer import learning_rate_at, train
 from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
 

@@ -7,7 +7,7 @@ import pytest
 
 from dynsr.data.benchmarks import load_benchmark
 from dynsr.degradations.bicubic import matlab_bicubic_resize
-from dynsr.degradations.testsets import dasr_table2
+from dynsr.papers.dasr.settings import dasr_table2
 from dynsr.evaluate import METRIC_CONVENTION, center_crop, evaluate, mean_scores
 from dynsr.experiments.bicubic import evaluate_bicubic
 
@@ -48,7 +48,8 @@ def test_gray_bridge_is_scored_as_the_settings_paper_code_does() -> None:
     from dataclasses import replace
 
     from dynsr.data.images import modcrop
-    from dynsr.degradations.testsets import TestSetting, cached_lr, udvd_table5
+    from dynsr.degradations.testsets import TestSetting, cached_lr
+    from dynsr.papers.udvd.settings import udvd_table5
     from dynsr.metrics import psnr_planes, to_uint8
 
     (setting,) = [s for s in udvd_table5() if s.dataset == "Set14" and s.label == "BI"]

@@ -15,7 +15,8 @@ from dynsr.checkpoints import CheckpointError, export_weights
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
-from dynsr.degradations.testsets import kernel_noise_grid, udvd_table2, udvd_table3
+from dynsr.degradations.testsets import kernel_noise_grid
+from dynsr.papers.udvd.settings import udvd_table2, udvd_table3
 from dynsr.evaluate import center_crop, evaluate, mean_scores, score_grid
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.kernels import delta_kernel

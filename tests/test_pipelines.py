@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 
 import dynsr.degradations.testsets as testsets
+import dynsr.papers.dasr.settings as dasr_settings
+import dynsr.papers.gldfn.settings as gldfn_settings
+import dynsr.papers.udvd.settings as udvd_settings
 from dynsr.data.benchmarks import NamedImage
 from dynsr.data.images import ImageFormatError, modcrop
 from dynsr.degradations.bicubic import matlab_bicubic_resize
@@ -27,7 +30,7 @@ from dynsr.degradations.pipelines import (
     degrade,
     image_noise_rng,
 )
-from dynsr.papers.dasr import TABLE2_SIGMAS
+from dynsr.papers.dasr.published import TABLE2_SIGMAS
 
 
 @pytest.fixture(scope="module")
@@ -175,25 +178,25 @@ def test_labels() -> None:
 
 
 def test_setting_counts() -> None:
-    assert len(testsets.dasr_table2()) == 48
-    assert len(testsets.udvd_table2()) == 54
-    assert len(testsets.gldfn_table2()) == 96
-    assert len(testsets.dasr_table3()) == 27
+    assert len(dasr_settings.dasr_table2()) == 48
+    assert len(udvd_settings.udvd_table2()) == 54
+    assert len(gldfn_settings.gldfn_table2()) == 96
+    assert len(dasr_settings.dasr_table3()) == 27
     # every cell is distinct
-    for settings in (testsets.dasr_table2(), testsets.udvd_table2(), testsets.gldfn_table2(), testsets.dasr_table3()):
+    for settings in (dasr_settings.dasr_table2(), udvd_settings.udvd_table2(), gldfn_settings.gldfn_table2(), dasr_settings.dasr_table3()):
         assert len({(s.dataset, s.degradation) for s in settings}) == len(settings)
 
 
 def test_dasr_settings() -> None:
-    for setting in testsets.dasr_table2() + testsets.dasr_table3():
+    for setting in dasr_settings.dasr_table2() + dasr_settings.dasr_table3():
         d = setting.degradation
         assert (d.padding, d.quantize, d.clip, d.order) == ("reflect", True, False, "blur_bicubic_noise")
         assert d.kernel is None or d.kernel.size == 21
-    widths = {(s.degradation.scale, s.degradation.kernel.sigma if s.degradation.kernel else 0.0) for s in testsets.dasr_table2()}
+    widths = {(s.degradation.scale, s.degradation.kernel.sigma if s.degradation.kernel else 0.0) for s in dasr_settings.dasr_table2()}
     assert widths == {(scale, sigma) for scale, sigmas in TABLE2_SIGMAS.items() for sigma in sigmas}
     assert TABLE2_SIGMAS[4] == (0.0, 1.2, 2.4, 3.6)
-    assert [s for s in testsets.dasr_table2() if s.degradation.scale == 2 and s.label == "σ=0"][0].degradation.kernel is None
-    table3 = testsets.dasr_table3()
+    assert [s for s in dasr_settings.dasr_table2() if s.degradation.scale == 2 and s.label == "σ=0"][0].degradation.kernel is None
+    table3 = dasr_settings.dasr_table3()
     assert {s.dataset for s in table3} == {"Set14"} and {s.degradation.scale for s in table3} == {4}
     assert sorted({s.degradation.noise for s in table3}) == [0.0, 5.0, 10.0]
     first = table3[0].degradation.kernel
@@ -201,7 +204,7 @@ def test_dasr_settings() -> None:
 
 
 def test_udvd_settings() -> None:
-    settings = testsets.udvd_table2()
+    settings = udvd_settings.udvd_table2()
     assert {s.dataset for s in settings} == {"Set5", "Set14", "BSD100"}
     assert {(s.degradation.kernel.sigma, s.degradation.noise) for s in settings} == {(w, n) for w in (0.2, 1.3, 2.6) for n in (15.0, 50.0)}
     for setting in settings:
@@ -211,7 +214,7 @@ def test_udvd_settings() -> None:
 
 
 def test_gldfn_gaussian8_settings() -> None:
-    settings = testsets.gldfn_table2()
+    settings = gldfn_settings.gldfn_table2()
     x2_set5 = [s.degradation.kernel.sigma for s in settings if s.degradation.scale == 2 and s.dataset == "Set5"]
     np.testing.assert_allclose(x2_set5, np.linspace(0.8, 1.6, 8), rtol=0, atol=1e-15)
     x4_set5 = [s.degradation.kernel.sigma for s in settings if s.degradation.scale == 4 and s.dataset == "Set5"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dynsr.experiments.common import TABLE_FIGURES, heatmap_figure, heatmap_grids, heatmap_rows, redraw_table_figures
+from dynsr.experiments.common import heatmap_figure, heatmap_grids, heatmap_rows, redraw_table_figures, table_figures
 from dynsr.paths import repo_root
 from dynsr.plots import gap_plot
 from dynsr.results import write_table
@@ -144,7 +144,7 @@ def test_heatmap_psnr_panels_share_one_colour_scale() -> None:
 
 
 def test_table_figures_redraw_from_the_committed_tables_alone(tmp_path: Path, monkeypatch) -> None:
-    for spec in TABLE_FIGURES:
+    for spec in table_figures():
         assert (RESULTS / f"{spec.table}.csv").is_file() and (RESULTS / spec.figure).is_file(), spec.figure
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
     for stem in ("udvd/tables/heatmap", "udvd/tables/table5"):

@@ -87,7 +87,8 @@ def test_set5_x2_bicubic_psnr_is_the_published_value() -> None:
 
 
 def test_gldfn_div2krk_and_arcsr_settings() -> None:
-    from dynsr.degradations.testsets import arcsr_motion, gldfn_table6
+    from dynsr.papers.arcsr.settings import arcsr_motion
+    from dynsr.papers.gldfn.settings import gldfn_table6
 
     settings = gldfn_table6()
     assert len(settings) == 200 and {s.degradation.order for s in settings} == {"blur_subsample_noise"}

@@ -45,7 +45,8 @@ from dynsr.paths import data_root
 from dynsr.profiles import ParameterError
 from dynsr.training.config import TrainConfig
 from dynsr.training.data import TrainingPatches, batch_indices
-from dynsr.training.recipes import PROFILE_SCHEDULES, recipe, trained_weights, weights_path
+from dynsr.papers.udvd.recipes import UDVD_SCHEDULES
+from dynsr.training.recipes import recipe, trained_weights, weights_path
 from dynsr.training.trainer import RESUMABLE_CHANGES, TrainingDivergedError, train
 from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
 
@@ -620,14 +621,14 @@ def test_load_weights_reads_a_training_checkpoint(uninterrupted) -> None:
 # ---------------------------------------------------------------------------------------------------- recipes
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILE_SCHEDULES))
+@pytest.mark.parametrize("profile", sorted(UDVD_SCHEDULES))
 @pytest.mark.parametrize("model", ["srmd", "srmdnf"])
 def test_every_profile_has_a_recipe(model: str, profile: str) -> None:
     for scale in (2, 3, 4):
         config = recipe(model, profile, scale=scale, seed=3)
         assert isinstance(config, TrainConfig)
         assert (config.model, config.scale, config.seed, config.model_kwargs) == (model, scale, 3, {})  # full architecture
-        for key, value in PROFILE_SCHEDULES[profile].items():
+        for key, value in UDVD_SCHEDULES[profile].items():
             assert getattr(config, key) == value, key
         assert (config.learning_rate, config.lr_halving_steps, config.loss, config.kernel_size) == (1e-4, 200_000, "l2", 15)
         assert config.width_range == (0.2, 3.0) and config.blur_padding == "replicate" and config.quantize_before_noise

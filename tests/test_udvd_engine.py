@@ -19,14 +19,16 @@ from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 from dynsr.degradations.pipelines import image_noise_rng
 from dynsr.degradations.spatial import LinearRamp, Quadrants, SpatiallyVaryingDegradation, degradation_maps, degrade_spatially_varying
-from dynsr.degradations.testsets import TestSetting as Setting, cached_lr, udvd_table3, udvd_table4, udvd_table5
+from dynsr.degradations.testsets import TestSetting as Setting, cached_lr
+from dynsr.papers.udvd.settings import udvd_table3, udvd_table4, udvd_table5
 from dynsr.inference import receptive_radius, setting_pixel_degradation, super_resolve
 from dynsr.models import build_model
-from dynsr.papers import udvd as paper
+from dynsr.papers.udvd import published as paper
 from dynsr.tiling import tiled_upscale
 from dynsr.training.config import TrainConfig
 from dynsr.training.losses import multistage_loss, pixel_loss
-from dynsr.training.recipes import PROFILE_SCHEDULES, RECIPES, recipe, run_dir, weights_path
+from dynsr.papers.udvd.recipes import UDVD_SCHEDULES
+from dynsr.training.recipes import RECIPES, recipe, run_dir, weights_path
 from dynsr.training.trainer import train
 
 
@@ -100,7 +102,7 @@ UDVD_RECIPES = {
 }
 
 
-@pytest.mark.parametrize("profile", sorted(PROFILE_SCHEDULES))
+@pytest.mark.parametrize("profile", sorted(UDVD_SCHEDULES))
 @pytest.mark.parametrize("name", sorted(UDVD_RECIPES))
 def test_udvd_recipes(name: str, profile: str) -> None:
     kwargs, multistage, noise = UDVD_RECIPES[name]
@@ -109,7 +111,7 @@ def test_udvd_recipes(name: str, profile: str) -> None:
         config = recipe(name, profile, scale=scale, seed=1)
         assert (config.model, config.model_kwargs, config.multistage_loss, config.noise_range) == ("udvd", kwargs, multistage, noise)
         assert (config.learning_rate, config.lr_halving_steps, config.loss, config.width_range) == (1e-4, 200_000, "l2", (0.2, 3.0))
-        assert all(getattr(config, key) == value for key, value in PROFILE_SCHEDULES[profile].items())
+        assert all(getattr(config, key) == value for key, value in UDVD_SCHEDULES[profile].items())
         assert run_dir(name, config, profile).name == f"{name}_x{scale}_seed1"
         build_model(config.model, scale=scale, **config.model_kwargs)  # the configuration exists at this scale
     assert set(UDVD_RECIPES) <= set(RECIPES)

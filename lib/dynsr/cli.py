@@ -455,15 +455,16 @@ def _sr(arguments: argparse.Namespace) -> int:
 def _eval(arguments: argparse.Namespace) -> int:
     import pandas as pd
 
-    from dynsr.degradations.testsets import TEST_TABLES
     from dynsr.evaluate import evaluate, mean_scores
     from dynsr.fileio import atomic_path
     from dynsr.inference import model_upscaler
+    from dynsr.papers import test_tables
 
+    tables = test_tables()
     try:
-        if arguments.table not in TEST_TABLES:
-            raise KeyError(f"unknown test table {arguments.table!r}; known: {', '.join(TEST_TABLES)}")
-        settings = [s for s in TEST_TABLES[arguments.table]() if s.degradation.scale == arguments.scale and (not arguments.datasets or s.dataset in arguments.datasets)]
+        if arguments.table not in tables:
+            raise KeyError(f"unknown test table {arguments.table!r}; known: {', '.join(tables)}")
+        settings = [s for s in tables[arguments.table]() if s.degradation.scale == arguments.scale and (not arguments.datasets or s.dataset in arguments.datasets)]
         if not settings:
             raise ValueError(f"{arguments.table} has no setting at x{arguments.scale} on {arguments.datasets or 'any set'}")
         if arguments.output:
@@ -585,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="score a model on a paper's test table; prints and writes the scores")
     evaluation.add_argument("--model", required=True, help="model name (e.g. srmd)")
     evaluation.add_argument("--scale", type=_integer(1), required=True, help="super-resolution factor")
-    evaluation.add_argument("--table", required=True, help="test table, e.g. udvd_table2 (see dynsr.degradations.testsets.TEST_TABLES)")
+    evaluation.add_argument("--table", required=True, help="test table, e.g. udvd_table2 (every paper's: dynsr.papers.test_tables)")
     evaluation.add_argument("--datasets", nargs="*", help="only these data sets (default: the table's)")
     evaluation.add_argument("--checkpoint", help="weights (default: the committed cpu weights)")
     evaluation.add_argument("--limit", type=_integer(1), help="first N images per set (N >= 1; default: all)")

@@ -33,7 +33,7 @@ Four named protocols are computed, and every row says which (:data:`PROTOCOLS`):
   image (no shave), SSIM with the 11x11 window zero-padded at the borders (:mod:`dynsr.metrics`,
   ``luma="full_range"``, ``padding="zero"``). Isotropic Gaussian, noise-free settings only, and
   computed only for the cells it produced (GLDFN Table II, whose settings carry IKC's x2 widths
-  0.9-1.6: :func:`dynsr.degradations.testsets.gldfn_table2_bicubic`). It reproduces the 11 cells
+  0.9-1.6: :func:`dynsr.papers.gldfn.settings.gldfn_table2_bicubic`). It reproduces the 11 cells
   checked within -0.004...+0.009 dB; the classic protocol is 1.3-1.6 dB above them (1.32 dB of it
   the full-range luma, 20 log10(255 / 219)).
 
@@ -48,7 +48,7 @@ GLDFN rows of the same Table II) are scored on BT.601 Y with a border of ``scale
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,13 +62,12 @@ from dynsr.degradations.blur import blur
 from dynsr.degradations.ikc import IKC_KERNEL_SIZE, ikc_gaussian8_lr
 from dynsr.degradations.noise import matlab_uint8
 from dynsr.degradations.pipelines import Degradation, GaussianKernel, degrade, image_noise_rng
-from dynsr.degradations.testsets import TestSetting, dasr_table2, gldfn_table2_bicubic, udvd_table5
+from dynsr.degradations.testsets import TestSetting
 from dynsr.fileio import write_text_atomic
 from dynsr.metrics import psnr, rgb_to_y, ssim, to_uint8
-from dynsr.papers import dasr as dasr_paper
-from dynsr.papers import gldfn as gldfn_paper
-from dynsr.papers import udvd as udvd_paper
+from dynsr.papers import PAPERS
 from dynsr.papers.records import PaperValue
+from dynsr.papers.spec import BicubicCell
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import Profile
@@ -84,14 +83,13 @@ PROTOCOLS: tuple[Protocol, ...] = ("y_only", "rgb", "matlab_uint8", "ikc_gaussia
 # rest is left for float differences), and for a noisy one (the noise realisation differs from MATLAB's randn stream).
 TOLERANCES = {"noise-free": 0.01, "noisy": 0.05, "SSIM": 0.002}
 
-# The published cells whose protocol is not the default one (module docstring): (source, blurred) -> protocol.
-_PUBLISHED_PROTOCOLS: dict[tuple[str, bool], Protocol] = {
-    ("DASR Table 2", True): "matlab_uint8",
-    ("GLDFN Table II", True): "ikc_gaussian8",  # docs/decisions/gldfn.md, G1
-}
+# Protocols that reproduce one source's own test data: computed for the cells of the sources that declare them only.
+_SOURCE_ONLY: tuple[Protocol, ...] = ("ikc_gaussian8",)
 
-# Protocols that reproduce one source's own test data, computed for that source's cells only.
-_SOURCE_PROTOCOLS: dict[Protocol, tuple[str, ...]] = {"ikc_gaussian8": ("GLDFN Table II",)}
+
+def _blurred_protocols() -> dict[str, Protocol]:
+    """Source (``"DASR Table 2"``) → the protocol of its blurred cells, as each paper declares (``PaperSpec.bicubic_protocols``)."""
+    return {source: protocol for paper in PAPERS.values() for source, protocol in paper.bicubic_protocols.items()}
 
 
 def published_protocol(source: str, degradation: Degradation) -> Protocol:
@@ -103,7 +101,7 @@ def published_protocol(source: str, degradation: Degradation) -> Protocol:
     """
     if degradation.noise > 0:
         return "rgb"
-    return _PUBLISHED_PROTOCOLS.get((source, degradation.kernel is not None), "y_only")
+    return _blurred_protocols().get(source, "y_only") if degradation.kernel is not None else "y_only"
 
 
 def _applies(protocol: Protocol, degradation: Degradation, source: str = "") -> bool:
@@ -113,7 +111,7 @@ def _applies(protocol: Protocol, degradation: Degradation, source: str = "") -> 
     for noise-free 21x21 isotropic Gaussian blur, and only for the cells it produced (GLDFN Table II;
     docs/decisions/gldfn.md, G1).
     """
-    if protocol in _SOURCE_PROTOCOLS and source not in _SOURCE_PROTOCOLS[protocol]:
+    if protocol in _SOURCE_ONLY and _blurred_protocols().get(source) != protocol:
         return False
     if protocol == "ikc_gaussian8":
         return _is_ikc_gaussian8(degradation)
@@ -226,31 +224,19 @@ def _tolerance(setting: TestSetting, metric: str) -> float:
     return TOLERANCES["noisy"] if setting.degradation.noise > 0 else TOLERANCES["noise-free"]
 
 
-def _cells(settings: list[TestSetting], paper_values: list[PaperValue], cell_of: Callable[[TestSetting], tuple]) -> list[tuple[PaperValue, list[TestSetting]]]:
-    """Pair each published value with the test settings whose scores it averages."""
-    grouped: dict[tuple, list[TestSetting]] = {}
-    for setting in settings:
-        grouped.setdefault(cell_of(setting), []).append(setting)
-    return [(value, grouped[(value.dataset, value.scale, value.setting)]) for value in paper_values if (value.dataset, value.scale, value.setting) in grouped]
-
-
-def _published_cells() -> list[tuple[PaperValue, list[TestSetting]]]:
-    dasr_cells = _cells(dasr_table2(), dasr_paper.table2_bicubic(), lambda s: (s.dataset, s.degradation.scale, s.label))
-    udvd_cells = _cells(udvd_table5(), udvd_paper.table5_bicubic(), lambda s: (s.dataset, s.degradation.scale, s.label))
-    # GLDFN Table II's Bicubic cells: IKC's Gaussian8 sets (x2 widths 0.9-1.6), every protocol; docs/decisions/gldfn.md, G1.
-    gldfn_cells = _cells(gldfn_table2_bicubic(), gldfn_paper.table2_bicubic(), lambda s: (s.dataset, s.degradation.scale, "Gaussian8"))
-    return dasr_cells + udvd_cells + gldfn_cells
+def _published_cells() -> list[BicubicCell]:
+    """Every paper's published bicubic cells with their settings (``PaperSpec.bicubic_cells``)."""
+    return [cell for paper in PAPERS.values() if paper.bicubic_cells for cell in paper.bicubic_cells()]
 
 
 def _unavailable_rows() -> list[dict]:
     """Published bicubic cells this data cannot check (Manga109, DIV2KRK images are not here)."""
     rows = []
-    for value in gldfn_paper.table2_bicubic() + gldfn_paper.table6_bicubic():
-        if value.dataset in ("Manga109", "DIV2KRK"):
-            rows.append({"source": f"{value.paper} {value.table}", "dataset": value.dataset, "scale": value.scale,
-                         "degradation": value.setting, "metric": value.metric, "protocol": "", "headline": False, "paper": value.value,
-                         "ours": np.nan, "gap": np.nan, "n_images": 0, "within_tolerance": None, "tolerance": np.nan,
-                         "note": f"not checkable here: no {value.dataset} images in the shared data"})
+    for value in (value for paper in PAPERS.values() if paper.unchecked_bicubic for value in paper.unchecked_bicubic()):
+        rows.append({"source": f"{value.paper} {value.table}", "dataset": value.dataset, "scale": value.scale,
+                     "degradation": value.setting, "metric": value.metric, "protocol": "", "headline": False, "paper": value.value,
+                     "ours": np.nan, "gap": np.nan, "n_images": 0, "within_tolerance": None, "tolerance": np.nan,
+                     "note": f"not checkable here: no {value.dataset} images in the shared data"})
     return rows
 
 
@@ -298,9 +284,9 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
     """
     scorer = _Scorer(spec.image_limit)
     cells = _published_cells()
-    unblurred_dasr = [setting for setting in dasr_table2() if setting.degradation.kernel is None]
+    standard_cells = [cell for paper in PAPERS.values() if paper.standard_bicubic for cell in paper.standard_bicubic()]
     scorer.ssim_wanted = {(s.dataset, s.degradation) for value, settings in cells if value.metric == "SSIM" for s in settings}
-    scorer.ssim_wanted |= {(s.dataset, s.degradation) for s in unblurred_dasr}
+    scorer.ssim_wanted |= {(settings[0].dataset, settings[0].degradation) for _, settings in standard_cells}
     iterator = cells
     if progress:
         from tqdm.auto import tqdm
@@ -314,13 +300,12 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
             ours = float(np.mean([score for score, _ in scores]))
             published.append(_row(source, value, settings[0], value.metric, protocol, ours, scores[0][1]))
     standard = []
-    dasr_psnr = {(v.dataset, v.scale, v.setting): v for v in dasr_paper.table2_bicubic()}
-    for setting in unblurred_dasr:
+    for published_value, (setting, *_) in standard_cells:
         for metric in ("PSNR", "SSIM"):
-            value = dasr_psnr[(setting.dataset, setting.degradation.scale, setting.label)] if metric == "PSNR" else None
+            value = published_value if published_value.metric == metric else None
             for protocol in (p for p in spec.protocols if _applies(p, setting.degradation)):
                 ours, n_images = scorer.mean(setting, protocol, metric)
-                standard.append(_row("DASR Table 2" if value else "", value, setting, metric, protocol, ours, n_images))
+                standard.append(_row(f"{value.paper} {value.table}" if value else "", value, setting, metric, protocol, ours, n_images))
     return pd.DataFrame(published + _unavailable_rows()), pd.DataFrame(standard)
 
 

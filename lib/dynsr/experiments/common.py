@@ -1,22 +1,24 @@
-"""What the experiments of both papers (UDVD, notebooks 02-11; DASR, notebooks 12-19) share beyond one paper's harness.
+"""What the experiments of every paper share beyond scoring (paper-free: no paper is imported here).
 
-:mod:`dynsr.experiments.udvd_common` holds the parameters, model loading, scoring and paper | ours | gap
+:mod:`dynsr.experiments.scoring` holds the parameters, model loading, scoring and paper | ours | gap
 rows that every notebook uses; this module adds the pieces that the two papers' experiment modules
 otherwise each wrote out:
 
-* seeded runs (``udvd_table1``, ``dasr_table1``): :class:`SeededParams` (``seeds``), :class:`SeededOutputs`,
+* seeded runs (UDVD's and DASR's Table 1): :class:`SeededParams` (``seeds``), :class:`SeededOutputs`,
   :func:`per_seed_runs` (every recipe × seed, with the training logs), :func:`training_columns` and
   :func:`seed_columns` (the per-seed columns of a mean-over-seeds row);
-* heat-maps (``udvd_figures``, ``dasr_figures``): :func:`heatmap_rows`, :func:`heatmap_grids` (the grids of a written
+* heat-maps (UDVD's and DASR's): :func:`heatmap_rows`, :func:`heatmap_grids` (the grids of a written
   heat-map table) and :func:`heatmap_figure`;
-* figures drawn from a written table alone (every paper's gap plots, both heat-maps): :data:`TABLE_FIGURES`,
+* figures drawn from a written table alone (every paper's gap plots, its heat-maps): :func:`table_figures`, :func:`gap_figure`,
+  :func:`heatmap_table_figure`,
   :func:`draw_table_figure`, :func:`redraw_table_figures` (after a change to the plotting code, without re-running a model);
-* generated summaries (``udvd_summary``, ``dasr_summary``): :class:`SummaryParams`, :func:`read_table`,
+* generated summaries (each paper's ``summary``): :class:`SummaryParams`, :func:`read_table`,
   :func:`distinct_values`, :func:`gap_lines`, :func:`training_time`, :func:`write_summary`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +31,7 @@ from matplotlib import colors
 from matplotlib.image import AxesImage
 
 from dynsr.checkpoints import load_checkpoint
-from dynsr.degradations.kernels import isotropic_gaussian_kernel
-from dynsr.experiments.dasr_common import iso_kernel
-from dynsr.experiments.udvd_common import TRAINED_HERE, Params, TrainedModel
+from dynsr.experiments.scoring import TRAINED_HERE, Params, TrainedModel
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
@@ -41,7 +41,7 @@ from dynsr.results import read_table as read_written_table
 __all__ = [
     "SeededParams", "SeededOutputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
-    "TableFigure", "TABLE_FIGURES", "draw_table_figure", "redraw_table_figures",
+    "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
     "SummaryParams", "read_table", "distinct_values", "gap_lines", "training_time", "write_summary",
 ]
 
@@ -50,7 +50,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SeededParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus ``seeds``: every model is trained once per seed."""
+    """:class:`~dynsr.experiments.scoring.Params` plus ``seeds``: every model is trained once per seed."""
 
     seeds: tuple[int, ...] = (0, 1)
 
@@ -176,7 +176,7 @@ class TableFigure:
     draw: Callable[[pd.DataFrame, str], plt.Figure]
 
 
-def _gap_figure(table: str, figure: str, name: str, *, rows: str, group: str) -> TableFigure:
+def gap_figure(table: str, figure: str, name: str, *, rows: str, group: str) -> TableFigure:
     """The gap plot of the ``rows`` (a :meth:`pandas.DataFrame.query`) of ``table``, markers coloured by ``group``."""
     def draw(written: pd.DataFrame, profile: str) -> plt.Figure:
         return gap_plot(written.query(rows), title=f"{name}: ours − paper per cell (PSNR, dB; {profile} profile)", group=group)
@@ -184,7 +184,7 @@ def _gap_figure(table: str, figure: str, name: str, *, rows: str, group: str) ->
     return TableFigure(table, figure, draw)
 
 
-def _heatmap_figure(table: str, figure: str, *, xlabel: str, kernel: Callable[[float], np.ndarray]) -> TableFigure:
+def heatmap_table_figure(table: str, figure: str, *, xlabel: str, kernel: Callable[[float], np.ndarray]) -> TableFigure:
     """The heat-map of a table written from :func:`heatmap_rows` (two methods and their difference)."""
     def draw(written: pd.DataFrame, profile: str) -> plt.Figure:
         first = written.iloc[0]
@@ -195,20 +195,20 @@ def _heatmap_figure(table: str, figure: str, *, xlabel: str, kernel: Callable[[f
     return TableFigure(table, figure, draw)
 
 
-TABLE_FIGURES: tuple[TableFigure, ...] = (
-    _gap_figure("baselines/tables/bicubic", "baselines/figures/bicubic_gap.png", "Bicubic baselines (headline protocol per cell)",
-                rows="headline and metric == 'PSNR'", group="source"),
-    _gap_figure("srmd/tables/udvd_table2", "srmd/figures/udvd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
-    *(_gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
-                  rows=f"source == '{TRAINED_HERE}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
-    _gap_figure("dasr/tables/table2", "dasr/figures/table2_gap.png", "DASR Table 2", rows="method in ['DASR', 'Bicubic']", group="method"),
-    _gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{TRAINED_HERE}'", group="noise"),
-    _heatmap_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
-                    kernel=lambda width: isotropic_gaussian_kernel(15, width)),
-    _heatmap_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
-                    xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build()),
+SHARED_TABLE_FIGURES: tuple[TableFigure, ...] = (
+    gap_figure("baselines/tables/bicubic", "baselines/figures/bicubic_gap.png", "Bicubic baselines (headline protocol per cell)",
+               rows="headline and metric == 'PSNR'", group="source"),
 )
-"""The figures that :func:`redraw_table_figures` can redraw from the committed tables: gap plots and heat-maps."""
+"""The figures of the cross-paper tables (notebook 00); each paper lists its own in ``TABLE_FIGURES`` of its figures module."""
+
+
+def table_figures() -> tuple[TableFigure, ...]:
+    """Every figure drawn from a written table alone: the shared ones and each paper's (``PaperSpec.table_figures``)."""
+    from dynsr.papers import PAPERS  # the registry; imported here, as figures are redrawn rarely
+
+    papers = tuple(figure for paper in PAPERS.values() if paper.table_figures
+                   for figure in importlib.import_module(paper.table_figures).TABLE_FIGURES)
+    return SHARED_TABLE_FIGURES + papers
 
 
 def draw_table_figure(spec: TableFigure, table: pd.DataFrame, profile: str) -> Path:
@@ -217,8 +217,8 @@ def draw_table_figure(spec: TableFigure, table: pd.DataFrame, profile: str) -> P
 
 
 def redraw_table_figures(profile: str) -> list[Path]:
-    """Redraw every :data:`TABLE_FIGURES` figure whose table the profile has written, from that table alone."""
-    return [draw_table_figure(spec, read_written_table(spec.table, profile=profile), profile) for spec in TABLE_FIGURES
+    """Redraw every :func:`table_figures` figure whose table the profile has written, from that table alone."""
+    return [draw_table_figure(spec, read_written_table(spec.table, profile=profile), profile) for spec in table_figures()
             if (profile_results_dir(profile) / f"{spec.table}.csv").is_file()]
 
 

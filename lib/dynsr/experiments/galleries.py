@@ -1,4 +1,5 @@
-"""Kernel galleries of every paper's test kernels, and example degradations (notebook 00)."""
+"""Kernel galleries of every paper's test kernels (each paper's ``PaperSpec.kernel_gallery``) and of the motion kernels, and example
+degradations (notebook 00)."""
 
 from __future__ import annotations
 
@@ -8,46 +9,23 @@ import numpy as np
 
 from dynsr.data.benchmarks import load_benchmark
 from dynsr.data.images import modcrop
-from dynsr.degradations.motion import load_div2krk_kernel, load_levin_kernels, load_usrnet_kernels, random_motion_kernel
+from dynsr.degradations.motion import load_levin_kernels, load_usrnet_kernels, random_motion_kernel
 from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel, degrade, image_noise_rng
 from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degrade_spatially_varying
-from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, dasr_table1, dasr_table2, gldfn_table2, udvd_table2
+from dynsr.papers import PAPERS
 from dynsr.plots import image_grid, kernel_gallery, save_figure
 
 __all__ = ["kernel_galleries", "degradation_examples"]
 
 
-def _unique_kernels(settings) -> tuple[list[np.ndarray], list[str]]:
-    kernels, labels, seen = [], [], set()
-    for setting in settings:
-        kernel = setting.degradation.kernel
-        key = (setting.degradation.scale, kernel)
-        if kernel is None or key in seen:
-            continue
-        seen.add(key)
-        kernels.append(kernel.build())
-        labels.append(f"x{setting.degradation.scale} {kernel.label}")
-    return kernels, labels
-
-
 def kernel_galleries(folder: Path) -> list[Path]:
     """One gallery per paper's test kernels, as PNGs in ``folder``; returns their paths."""
     paths = []
-    kernels, labels = _unique_kernels(dasr_table2() + dasr_table1())
-    for number, (l1, l2, theta) in enumerate(DASR_TABLE3_KERNELS, start=1):
-        kernels.append(AnisotropicGaussianKernel(l1, l2, theta, 21, "std").build())
-        labels.append(f"T3 K{number} ({l1:g},{l2:g},{theta:g}°)")
-    title = "DASR test kernels (21x21): Table 2 isotropic per scale, Table 1, Table 3 K1-K9 (reconstructed, unverified)"
-    paths.append(save_figure(kernel_gallery(kernels, labels, title=title), folder / "kernels_dasr.png"))
-
-    kernels, labels = _unique_kernels([s for s in udvd_table2() if s.degradation.scale == 2])
-    title = "UDVD / DMSR test kernels (15x15 isotropic, widths 0.2 / 1.3 / 2.6; Table 3 ramps span 0.2-2)"
-    paths.append(save_figure(kernel_gallery(kernels, [label.split(" ", 1)[1] for label in labels], title=title, columns=3), folder / "kernels_udvd_dmsr.png"))
-
-    kernels, labels = _unique_kernels(gldfn_table2(("Set5",)))
-    kernels += [load_div2krk_kernel(index, scale) for scale in (2, 4) for index in range(1, 9)]
-    labels += [f"DIV2KRK x{scale} #{index}" for scale in (2, 4) for index in range(1, 9)]
-    paths.append(save_figure(kernel_gallery(kernels, labels, title="GLDFN: Gaussian 8 (21x21) per scale; DIV2KRK x2 (11x11) and x4 (31x31), first 8"), folder / "kernels_gldfn.png"))
+    for paper in PAPERS.values():
+        if paper.kernel_gallery is not None:
+            gallery = paper.kernel_gallery()
+            figure = kernel_gallery(gallery.kernels, gallery.labels, title=gallery.title, columns=gallery.columns)
+            paths.append(save_figure(figure, folder / gallery.file_name))
 
     levin, usrnet = load_levin_kernels(), load_usrnet_kernels()
     rng = np.random.default_rng(0)

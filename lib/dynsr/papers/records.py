@@ -1,8 +1,10 @@
-"""The record type for a published number."""
+"""The record type for a published number, and how published values meet the test settings they average."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,12 @@ class PaperValue:
     metric: str
     value: float
     note: str = ""
+
+
+def pair_with_settings(values: Sequence[PaperValue], settings: Sequence[Any], cell_of: Callable[[Any], Hashable]) -> list[tuple[PaperValue, list[Any]]]:
+    """Each published value with the test settings whose scores it averages: those whose ``cell_of(setting)`` is the value's
+    (data set, scale, setting label); values without settings are left out."""
+    grouped: dict[Hashable, list[Any]] = {}
+    for setting in settings:
+        grouped.setdefault(cell_of(setting), []).append(setting)
+    return [(value, grouped[(value.dataset, value.scale, value.setting)]) for value in values if (value.dataset, value.scale, value.setting) in grouped]

@@ -20,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from dynsr.claims import paired_claim
-from dynsr.degradations.testsets import TestSetting, udvd_table2, udvd_table3, udvd_table4, udvd_table5
-from dynsr.experiments.udvd_common import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
+from dynsr.degradations.testsets import TestSetting
+from dynsr.papers.udvd.settings import udvd_table2, udvd_table3, udvd_table4, udvd_table5
+from dynsr.experiments.scoring import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.papers.records import PaperValue
-from dynsr.papers.udvd import table2, table3, table4, table5
+from dynsr.papers.udvd.published import table2, table3, table4, table5
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dynsr.claims import DOES_NOT_HOLD, HOLDS
 from dynsr.experiments.common import SummaryParams, distinct_values, gap_lines, read_table, training_time, write_summary
-from dynsr.papers.dasr import DASR_PARAMETERS, DASR_TIME_MS
+from dynsr.papers.dasr.published import DASR_PARAMETERS, DASR_TIME_MS
 from dynsr.paths import profile_results_dir, results_dir
 from dynsr.profiles import get_profile
 

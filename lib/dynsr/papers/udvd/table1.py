@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from dynsr.claims import paired_claim
-from dynsr.degradations.testsets import udvd_table1
+from dynsr.papers.udvd.settings import udvd_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.udvd_common import TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
-from dynsr.papers.udvd import TABLE1
+from dynsr.experiments.scoring import TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
+from dynsr.papers.udvd.published import TABLE1
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
 from dynsr.profiles import get_profile
@@ -52,7 +52,7 @@ CLAIMS: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Table1Params(SeededParams):
-    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.udvd_common.Params` plus ``seeds``, every
+    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.scoring.Params` plus ``seeds``, every
     configuration is trained once per seed."""
 
 

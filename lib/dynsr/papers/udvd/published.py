@@ -87,7 +87,7 @@ TABLE2: dict[tuple[float, float], dict[str, tuple[float | None, ...]]] = {
 
 
 def table2(method: str) -> list[PaperValue]:
-    """One method's rows of UDVD Table 2 as records; setting labels match :func:`dynsr.degradations.testsets.udvd_table2`."""
+    """One method's rows of UDVD Table 2 as records; setting labels match :func:`dynsr.papers.udvd.settings.udvd_table2`."""
     records = []
     for (width, noise), methods in TABLE2.items():
         for (dataset, scale), value in zip(TABLE2_COLUMNS, methods[method]):
@@ -107,7 +107,7 @@ TABLE1: dict[str, tuple[str, float, float]] = {
 }
 
 # Table 3 (spatially varying, left-to-right ramps; PSNR). Columns: TABLE2_COLUMNS. Labels match
-# dynsr.degradations.testsets.udvd_table3 (after the "x<s> " prefix).
+# dynsr.papers.udvd.settings.udvd_table3 (after the "x<s> " prefix).
 TABLE3: dict[str, dict[str, tuple[float, ...]]] = {
     "width [0.2, 2], noise 5": {
         "SRMD": (33.56, 31.67, 30.01, 29.79, 28.06, 26.77, 27.54, 26.00, 24.98),
@@ -177,12 +177,12 @@ def _columns(table: str, method: str, values, label) -> list[PaperValue]:
 
 
 def table3(method: str) -> list[PaperValue]:
-    """SRMD or UDVD rows of Table 3; labels match :func:`dynsr.degradations.testsets.udvd_table3`."""
+    """SRMD or UDVD rows of Table 3; labels match :func:`dynsr.papers.udvd.settings.udvd_table3`."""
     return [record for label, methods in TABLE3.items() for record in _columns("Table 3", method, methods[method], lambda s, label=label: f"x{s} {label}")]
 
 
 def table4(method: str) -> list[PaperValue]:
-    """One method's rows of Table 4; labels match :func:`dynsr.degradations.testsets.udvd_table4`."""
+    """One method's rows of Table 4; labels match :func:`dynsr.papers.udvd.settings.udvd_table4`."""
     return [record for width, methods in TABLE4.items()
             for record in _columns("Table 4", method, methods[method], lambda s, width=width: f"x{s} width {width:g} noise 0")]
 

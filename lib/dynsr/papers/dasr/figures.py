@@ -2,7 +2,7 @@
 
 * Figs. 3 and 6 (:func:`run_representations`): t-SNE of the 256-d degradation representations of
   B100 LR images (our reading of Fig. 6's unstated images, docs/decisions/dasr.md, D26), plus the kNN (leave-one-out) and
-  linear-probe accuracy of the degradation class with the chance level (:func:`dynsr.experiments.dasr_common.probe_accuracy`),
+  linear-probe accuracy of the degradation class with the chance level (:func:`dynsr.papers.dasr.common.probe_accuracy`),
   and how often a representation's nearest neighbour is the same B100 image under another degradation (probe
   ``same-image``, its chance beside it): the diagnosis when the kNN accuracy falls below chance.
   Fig. 3: ×4 isotropic widths (Table 1's 0.2 / 1.0 / 1.8 / 2.6 / 3.4: the paper's legend is not
@@ -45,9 +45,10 @@ from dynsr.data.images import GrayscaleImageWarning, load_rgb, modcrop
 from dynsr.data.root import dataset_dir
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.evaluate import center_crop, score_grid
-from dynsr.experiments.common import heatmap_figure, heatmap_rows
-from dynsr.experiments.dasr_common import (
-    Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, score, table3_kernel, trained_model,
+from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
+from dynsr.papers.dasr.common import (
+    TRAINED_HERE, Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, score, table3_kernel,
+    trained_model,
     tsne_embedding,
 )
 from dynsr.fileio import write_json_atomic
@@ -60,7 +61,7 @@ from dynsr.profiles import get_profile
 from dynsr.results import write_table
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["RepresentationParams", "ContentParams", "HeatmapParams", "VisualParams", "run_representations", "run_content_invariance",
+__all__ = ["TABLE_FIGURES", "RepresentationParams", "ContentParams", "HeatmapParams", "VisualParams", "run_representations", "run_content_invariance",
            "run_heatmap", "run_visual"]
 
 
@@ -76,7 +77,7 @@ def _kernel_label(kernel) -> str:
 
 @dataclass(frozen=True)
 class RepresentationParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus what Figs. 3 and 6 encode.
+    """:class:`~dynsr.experiments.scoring.Params` plus what Figs. 3 and 6 encode.
 
     Attributes:
         images: B100 images per class (0 = the profile's network limit: ``cpu`` 20, ``smoke`` 2 crops).
@@ -84,7 +85,7 @@ class RepresentationParams(Params):
         fig3_widths: the isotropic widths (classes) of Fig. 3.
         fig6_kernels: Fig. 6(a)'s four kernels (λ1, λ2, θ°), noise-free.
         fig6_noise_kernel: Fig. 6(b)'s kernel (λ1, λ2, θ°); fig6_noises: its noise levels.
-        neighbours: k of the kNN probe (capped, see :func:`~dynsr.experiments.dasr_common.probe_accuracy`).
+        neighbours: k of the kNN probe (capped, see :func:`~dynsr.papers.dasr.common.probe_accuracy`).
     """
 
     images: int = 0
@@ -219,7 +220,7 @@ def _representation_claims(probes: pd.DataFrame, profile: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ContentParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus Fig. 4's reading: the target image I₁, the number of
+    """:class:`~dynsr.experiments.scoring.Params` plus Fig. 4's reading: the target image I₁, the number of
     source images (I₁ and the next Set14 images in name order) and the isotropic widths (×4)."""
 
     target: str = "zebra"
@@ -311,7 +312,7 @@ def run_content_invariance(params: ContentParams) -> tuple[pd.DataFrame, list[Pa
 
 @dataclass(frozen=True)
 class HeatmapParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the grid (×4, the setting-2 model's scale): one set, isotropic widths × noise levels."""
+    """:class:`~dynsr.experiments.scoring.Params` plus the grid (×4, the setting-2 model's scale): one set, isotropic widths × noise levels."""
 
     dataset: str = "Set5"
     widths: tuple[float, ...] = (0.2, 0.8, 1.4, 2.0, 2.6, 3.2, 3.8)
@@ -343,7 +344,7 @@ def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
 
 @dataclass(frozen=True)
 class VisualParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the images and degradations of Figs. 5, 7 and 8 (our readings).
+    """:class:`~dynsr.experiments.scoring.Params` plus the images and degradations of Figs. 5, 7 and 8 (our readings).
 
     Attributes:
         fig5_images: Urban100 images (the paper's are not identified); fig5_width: the large isotropic σ (×4).
@@ -438,3 +439,12 @@ def run_visual(params: VisualParams) -> tuple[pd.DataFrame, list[Path]]:
               "note": "no ground truth; the paper's image and scale are not stated"}
     write_json_atomic(profile_results_dir(profile.name) / "dasr" / "tables" / "fig8_real.json", record)
     return table, figures
+
+
+TABLE_FIGURES: tuple[TableFigure, ...] = (
+    gap_figure("dasr/tables/table2", "dasr/figures/table2_gap.png", "DASR Table 2", rows="method in ['DASR', 'Bicubic']", group="method"),
+    gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{TRAINED_HERE}'", group="noise"),
+    heatmap_table_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
+                         xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build()),
+)
+"""DASR's figures drawn from its written tables alone (`dynsr.experiments.common.redraw_table_figures`)."""

@@ -34,8 +34,8 @@ from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.spatial import LinearRamp, Quadrants, SpatiallyVaryingDegradation
 from dynsr.degradations.testsets import TestSetting, cached_lr, kernel_noise_grid
 from dynsr.evaluate import center_crop, score_grid
-from dynsr.experiments.common import heatmap_figure, heatmap_rows
-from dynsr.experiments.udvd_common import Params, score, trained_model
+from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
+from dynsr.experiments.scoring import TRAINED_HERE, Params, score, trained_model
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import degradation_vector, model_upscaler, setting_kernel_code, setting_pixel_degradation
 from dynsr.metrics import psnr, to_uint8
@@ -45,7 +45,7 @@ from dynsr.plots import image_grid, save_figure
 from dynsr.profiles import get_profile
 from dynsr.results import write_table
 
-__all__ = ["HeatmapParams", "RealImageParams", "run_heatmap", "run_kernels", "run_spatial_examples", "run_real_images"]
+__all__ = ["TABLE_FIGURES", "HeatmapParams", "RealImageParams", "run_heatmap", "run_kernels", "run_spatial_examples", "run_real_images"]
 
 
 def _figures_dir(profile: str) -> Path:
@@ -56,7 +56,7 @@ def _figures_dir(profile: str) -> Path:
 
 @dataclass(frozen=True)
 class HeatmapParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the grid: one set and scale, kernel widths × noise levels."""
+    """:class:`~dynsr.experiments.scoring.Params` plus the grid: one set and scale, kernel widths × noise levels."""
 
     dataset: str = "Set5"
     scale: int = 3
@@ -232,7 +232,7 @@ def run_spatial_examples(params: Params) -> tuple[pd.DataFrame, list[Path]]:
 
 @dataclass(frozen=True)
 class RealImageParams(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the grid searched and the setting used per image (width, noise).
+    """:class:`~dynsr.experiments.scoring.Params` plus the grid searched and the setting used per image (width, noise).
 
     The paper's values are unreported (§4.5: "manual grid search ... as in [20]"). ``chip_setting`` is SRMD's own
     choice for chip x4 (width 1.7, noise 5-10 in its real-image demo); ``frog_setting`` is the grid cell that looked
@@ -300,3 +300,13 @@ def run_real_images(params: RealImageParams) -> tuple[dict, list[Path]]:
     record["images"]["cat"] = {"file": "real/SRMD/cat.png", "scale": 2, "crop": list(cat.shape[:2]), "udvd_steps": udvd2.steps}
     write_json_atomic(profile_results_dir(profile.name) / "udvd" / "tables" / "real_images.json", record)
     return record, figures
+
+
+TABLE_FIGURES: tuple[TableFigure, ...] = (
+    gap_figure("srmd/tables/udvd_table2", "srmd/figures/udvd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
+    *(gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
+                 rows=f"source == '{TRAINED_HERE}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
+    heatmap_table_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
+                         kernel=lambda width: isotropic_gaussian_kernel(15, width)),
+)
+"""UDVD's figures drawn from its written tables alone (`dynsr.experiments.common.redraw_table_figures`)."""

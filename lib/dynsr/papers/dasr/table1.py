@@ -1,7 +1,7 @@
 """DASR Table 1 (§4.2): the ablation Models 1-5 on Set14 ×4, isotropic widths 0.2 / 1.0 / 1.8 / 2.6 / 3.4, noise-free.
 
 Every model is the full-size network trained with its recipe at the run's profile, for every seed in
-``seeds`` (:data:`dynsr.papers.dasr.TABLE1_RECIPES`): Model 1 ``dasr_model1`` (no L_degrad, no encoder
+``seeds`` (:data:`dynsr.papers.dasr.published.TABLE1_RECIPES`): Model 1 ``dasr_model1`` (no L_degrad, no encoder
 stage), Model 2 ``dasr_concat`` (vanilla convs over features ⊕ the stretched representation, widened to
 a matched size), Model 3 ``dasr_no_modulation``, Model 4 ``dasr`` (the paper's DASR; seeds 0/1 of the ×4
 ``dasr`` recipe), Model 5 ``dasr_oracle`` (FC layers on the true kernel, non-blind). ours = the mean over
@@ -39,10 +39,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from dynsr.claims import paired_claim
-from dynsr.degradations.testsets import dasr_table1
+from dynsr.papers.dasr.settings import dasr_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.dasr_common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
-from dynsr.papers import dasr as paper
+from dynsr.papers.dasr.common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
+from dynsr.papers.dasr import published as paper
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
 from dynsr.profiles import get_profile
@@ -69,7 +69,7 @@ SRMDNF_CLAIMS: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Table1Params(SeededParams):
-    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.udvd_common.Params` plus ``seeds``, every
+    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.scoring.Params` plus ``seeds``, every
     model is trained once per seed."""
 
 

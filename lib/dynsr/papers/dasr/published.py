@@ -15,7 +15,7 @@ Table 3.
 * **Table 3** (Set14 ×4; the nine anisotropic kernels K1-K9 × noise 0/5/10): DnCNN + RCAN, DnCNN +
   SRMDNF + Predictor (the paper cites SRMDNF as [44], RCAN's number: a typo for [42]), DnCNN + IKC
   (fine-tuned on anisotropic kernels by the DASR authors), DASR. K1-K9 are images in the paper; their
-  parameters are a third-party reconstruction, :data:`dynsr.degradations.testsets.DASR_TABLE3_KERNELS`.
+  parameters are a third-party reconstruction, :data:`dynsr.papers.dasr.settings.DASR_TABLE3_KERNELS`.
 
 Runtimes are the paper's, on hardware the paper does not state.
 """
@@ -106,7 +106,7 @@ def table2_bicubic() -> list[PaperValue]:
 
 
 def table2(method: str) -> list[PaperValue]:
-    """One method's cells of DASR Table 2 (every scale it was run at), labels ``σ=<width>`` as :func:`dynsr.degradations.testsets.dasr_table2`."""
+    """One method's cells of DASR Table 2 (every scale it was run at), labels ``σ=<width>`` as :func:`dynsr.papers.dasr.settings.dasr_table2`."""
     if method not in TABLE2_METHODS:
         raise KeyError(f"DASR Table 2 has no row {method!r}; rows: {', '.join(TABLE2_METHODS)}")
     per_scale = TABLE2_BICUBIC if method == "Bicubic" else {scale: rows[method] for scale, rows in TABLE2.items() if method in rows}
@@ -142,7 +142,7 @@ TABLE1_RECIPES: dict[str, str] = {
 
 
 def table1(method: str) -> list[PaperValue]:
-    """One row of DASR Table 1 (Set14 x4), labels ``σ=<width>`` as :func:`dynsr.degradations.testsets.dasr_table1`."""
+    """One row of DASR Table 1 (Set14 x4), labels ``σ=<width>`` as :func:`dynsr.papers.dasr.settings.dasr_table1`."""
     if method not in TABLE1:
         raise KeyError(f"DASR Table 1 has no row {method!r}; rows: {', '.join(TABLE1)}")
     values = TABLE1[method][2]
@@ -182,7 +182,7 @@ TABLE3_TIMES_MS: dict[str, float] = {"DnCNN + RCAN": 169, "DnCNN + SRMDNF + Pred
 
 
 def table3(method: str) -> list[PaperValue]:
-    """One method's 27 cells of DASR Table 3 (Set14 x4), labels ``K<n> noise <level>`` as :func:`dynsr.degradations.testsets.dasr_table3`."""
+    """One method's 27 cells of DASR Table 3 (Set14 x4), labels ``K<n> noise <level>`` as :func:`dynsr.papers.dasr.settings.dasr_table3`."""
     if method not in TABLE3:
         raise KeyError(f"DASR Table 3 has no row {method!r}; rows: {', '.join(TABLE3)}")
     note = "K1-K9: third-party reconstruction of the kernels (unverified)"

@@ -3,12 +3,12 @@
 The DASR notebooks (12-19) follow the UDVD ones: models are loaded (or trained, with ``retrain``) by
 recipe name (:mod:`dynsr.training.recipes`: ``dasr`` per scale, ``dasr_model1``, ``dasr_concat``,
 ``dasr_no_modulation``, ``dasr_oracle``, ``dasr_aniso``) through
-:func:`dynsr.experiments.udvd_common.trained_model`, scored with :func:`~dynsr.experiments.udvd_common.score`
+:func:`dynsr.experiments.scoring.trained_model`, scored with :func:`~dynsr.experiments.scoring.score`
 on the profile's images, and written as paper | ours | gap rows. Everything model-agnostic is reused from
-:mod:`dynsr.experiments.udvd_common`; this module adds what is DASR's own:
+:mod:`dynsr.experiments.scoring`; this module adds what is DASR's own:
 
 * :func:`dasr_setting`: one degradation of DASR's test harness (21×21 Gaussian, reflect padding, MATLAB
-  bicubic, noise, LR rounded to 8 bits; the same record as :func:`dynsr.degradations.testsets.dasr_table1`).
+  bicubic, noise, LR rounded to 8 bits; the same record as :func:`dynsr.papers.dasr.settings.dasr_table1`).
 * :func:`representations`: the 256-d degradation representation (before the projection head, what the SR
   network consumes) of LR test images, for Figs. 3 and 6.
 * :func:`probe_accuracy`: numbers a t-SNE picture cannot give: k-nearest-neighbour accuracy (leave-one-out)
@@ -31,9 +31,10 @@ import torch.nn as nn
 
 from dynsr.data.benchmarks import NamedImage, load_benchmark
 from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel
-from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, cached_lr
+from dynsr.degradations.testsets import TestSetting, cached_lr
+from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS
 from dynsr.evaluate import center_crop
-from dynsr.experiments.udvd_common import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
+from dynsr.experiments.scoring import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.profiles import Profile
 
 __all__ = [

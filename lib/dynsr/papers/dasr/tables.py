@@ -21,7 +21,7 @@
   DASR's row is seed 0 (the Table 2 model); the paired differences are in ``table2_claims``.
 * Table 3 (§4.4): Set14 ×4, the nine anisotropic kernels K1-K9 × noise 0 / 5 / 10, ``dasr_aniso``
   (setting 2) trained here (seed 0). K1-K9 are a third-party reconstruction, unverified
-  (:data:`~dynsr.experiments.dasr_common.KERNEL_PROVENANCE`); their parameters are written beside the
+  (:data:`~dynsr.papers.dasr.common.KERNEL_PROVENANCE`); their parameters are written beside the
   table and drawn as thumbnails. DnCNN + RCAN / SRMDNF + Predictor / IKC are quoted; the claim "DASR beats
   DnCNN + IKC in every cell" is not checkable here (IKC not run).
 """
@@ -36,14 +36,15 @@ import numpy as np
 import pandas as pd
 
 from dynsr.claims import paired_claim
-from dynsr.degradations.testsets import DASR_TABLE3_KERNELS, TestSetting, dasr_table2, dasr_table3
+from dynsr.degradations.testsets import TestSetting
+from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS, dasr_table2, dasr_table3
 from dynsr.experiments.common import seed_columns, training_columns
-from dynsr.experiments.dasr_common import (
+from dynsr.papers.dasr.common import (
     KERNEL_PROVENANCE, TRAINED_HERE, Params, bicubic_scores, compare_rows, quoted_rows, score, table3_kernel,
     trained_model,
 )
 from dynsr.fileio import write_json_atomic
-from dynsr.papers import dasr as paper
+from dynsr.papers.dasr import published as paper
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, kernel_gallery, save_figure
 from dynsr.profiles import get_profile
@@ -74,7 +75,7 @@ def control_not_trained(control_scales: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class Table2Params(Params):
-    """:class:`~dynsr.experiments.udvd_common.Params` plus the scales and sets of Table 2 to compute, and where the
+    """:class:`~dynsr.experiments.scoring.Params` plus the scales and sets of Table 2 to compute, and where the
     bicubic-trained control of the claims is trained (``control_scales``, each with every ``control_seeds``,
     beside ``dasr`` of the same seeds)."""
 

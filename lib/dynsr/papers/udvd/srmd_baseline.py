@@ -1,7 +1,7 @@
 """Notebook 01: SRMD (trained here) and bicubic on UDVD Table 2's grid, beside the SRMD row UDVD prints.
 
 UDVD Table 2 (6 degradations: kernel width 0.2 / 1.3 / 2.6 x noise 15 / 50; x2 / x3 / x4; Set5, Set14,
-BSD100) with the SRMD test harness (:func:`dynsr.degradations.testsets.udvd_table2`). SRMD's printed
+BSD100) with the SRMD test harness (:func:`dynsr.papers.udvd.settings.udvd_table2`). SRMD's printed
 numbers come from the official SRMD weights (UDVD ran SRMD's code); ours are full-size SRMD networks
 trained with the recipe of :mod:`dynsr.training.recipes` at the run's profile, one seed, so the gap
 measures reduced-scale training, not the method. Bicubic has no row in UDVD Table 2; it is shown for
@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from dynsr.checkpoints import load_weights
-from dynsr.degradations.testsets import udvd_table2
-from dynsr.experiments.udvd_common import bicubic_scores, compare_rows, score
-from dynsr.papers.udvd import table2
+from dynsr.papers.udvd.settings import udvd_table2
+from dynsr.experiments.scoring import bicubic_scores, compare_rows, score
+from dynsr.papers.udvd.published import table2
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure, training_curves
 from dynsr.profiles import get_profile
