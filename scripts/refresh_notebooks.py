@@ -8,7 +8,7 @@ smoke profile's. Run this after changing a notebook or what it prints:
     python scripts/refresh_notebooks.py [notebooks/00_*.ipynb ...]
 
 Papermill metadata and execution timings are stripped, and only the outputs nbval checks are kept
-(figures and tables live in ``results/``; the executed copies in ``results/notebooks/`` keep
+(figures and tables live in ``results/``; the executed copies in ``results/<paper>/notebooks/`` keep
 everything), so that the files stay small and diff cleanly.
 """
 
@@ -45,7 +45,7 @@ def refresh(path: Path) -> None:
 
 
 def main(arguments: list[str]) -> int:
-    paths = [Path(a).resolve() for a in arguments] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(a).resolve() for a in arguments] or sorted((ROOT / "notebooks").glob("*/[0-9][0-9]_*.ipynb"))
     for path in paths:
         refresh(path)
     return 0

@@ -447,10 +447,10 @@ def test_sr_with_a_truncated_checkpoint_gives_advice_for_a_reader(dirs, tmp_path
 def test_a_killed_reproduce_leaves_no_running_notebook(dirs, tmp_path: Path) -> None:
     """SIGTERM while a notebook runs: exit 130, its hidden running copy removed, the previous result kept; a copy left by
     kill -9 is removed when that notebook is run again, and another notebook's running copy (a concurrent reproduce) is left alone."""
-    notebooks = tmp_path / "results" / "smoke" / "notebooks"
+    notebooks = tmp_path / "results" / "smoke" / "baselines" / "notebooks"
     notebooks.mkdir(parents=True)
     (notebooks / ".00_degradations_and_bicubic.running.ipynb").write_text("{}")
-    (notebooks / ".14_dasr_table1_ablation.running.ipynb").write_text("{}")
+    (notebooks / ".99_another_running.running.ipynb").write_text("{}")
     (notebooks / "00_degradations_and_bicubic.ipynb").write_text("the previous result")
     process = subprocess.Popen([sys.executable, "-m", "dynsr", "reproduce", "--profile", "smoke", "--only", "00_"], cwd=tmp_path,
                                env=environment(dirs, DYNSR_RESULTS_DIR=str(tmp_path / "results")), stdout=subprocess.PIPE,
@@ -464,7 +464,7 @@ def test_a_killed_reproduce_leaves_no_running_notebook(dirs, tmp_path: Path) -> 
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130 and "Traceback" not in stderr, stderr[-3000:]
     assert "[dynsr reproduce] interrupted: finished outputs are kept, nothing is half-written" in stderr
-    assert sorted(path.name for path in notebooks.iterdir()) == [".14_dasr_table1_ablation.running.ipynb", "00_degradations_and_bicubic.ipynb"]
+    assert sorted(path.name for path in notebooks.iterdir()) == [".99_another_running.running.ipynb", "00_degradations_and_bicubic.ipynb"]
     assert (notebooks / "00_degradations_and_bicubic.ipynb").read_text() == "the previous result"
 
 

@@ -92,12 +92,12 @@ def test_gldfn_gaussian8_cells_stay_visible_as_unexplained(published) -> None:
 
 # --- notebook 01: SRMD trained at the cpu profile on UDVD Table 2 ------------------------------------
 
-SRMD = repo_root() / "results" / "srmd" / "tables"
+SRMD = repo_root() / "results" / "udvd" / "tables"
 
 
 @pytest.fixture(scope="module")
 def srmd_table2() -> pd.DataFrame:
-    return pd.read_csv(SRMD / "udvd_table2.csv")
+    return pd.read_csv(SRMD / "srmd_table2.csv")
 
 
 def test_srmd_table2_layout_and_labels(srmd_table2) -> None:
@@ -148,9 +148,9 @@ def test_committed_weights_are_small_and_say_where_they_come_from() -> None:
 
 def test_results_index_lists_every_table() -> None:
     index = (repo_root() / "results" / "README.md").read_text(encoding="utf-8")
-    for table in ("baselines/tables/bicubic.csv", "baselines/tables/bicubic_standard.csv", "srmd/tables/udvd_table2.csv"):
+    for table in ("baselines/tables/bicubic.csv", "baselines/tables/bicubic_standard.csv", "udvd/tables/srmd_table2.csv"):
         assert f"[{table}]({table})" in index
-    assert "srmd/figures/training_curves.png" in index
+    assert "udvd/figures/srmd_training_curves.png" in index
 
 
 def test_srmd_training_table(srmd_table2) -> None:

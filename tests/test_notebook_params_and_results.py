@@ -163,7 +163,7 @@ def test_reproduce_keeps_a_failed_notebook_aside_and_exits_nonzero(tmp_path, mon
 
     import dynsr.cli
 
-    notebooks = tmp_path / "repo" / "notebooks"
+    notebooks = tmp_path / "repo" / "notebooks" / "mine"
     notebooks.mkdir(parents=True)
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell('profile = "smoke"\nprogress = False', metadata={"tags": ["parameters"]}),
@@ -173,7 +173,7 @@ def test_reproduce_keeps_a_failed_notebook_aside_and_exits_nonzero(tmp_path, mon
     monkeypatch.setattr(dynsr.cli, "repo_root", lambda: tmp_path / "repo")
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path / "results"))
     assert cli_main(["reproduce", "--profile", "smoke"]) == 1
-    output = tmp_path / "results" / "smoke" / "notebooks"
+    output = tmp_path / "results" / "smoke" / "mine" / "notebooks"
     assert (output / "99_fails.failed.ipynb").is_file() and not (output / "99_fails.ipynb").exists()
     assert "RuntimeError: boom" in capsys.readouterr().err
 

@@ -12,21 +12,28 @@ import pandas as pd
 from notebook_outputs import output_mismatches, stderr_outputs
 
 
+def _executed(name: str) -> str:
+    """Where reproduce writes notebook ``<paper>/<file>``: ``<paper>/notebooks/<file>``."""
+    paper, file = name.split("/")
+    return f"{paper}/notebooks/{file}"
+
+
 def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> None:
     results, cache = tmp_path / "results", tmp_path / "cache"
     env = {**os.environ, "DYNSR_RESULTS_DIR": str(results), "DYNSR_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "dynsr.cli", "reproduce", "--profile", "smoke"], env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     smoke = results / "smoke"
-    notebooks = sorted(p.name for p in (smoke / "notebooks").iterdir())
-    expected = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    assert len(expected) == 20 and notebooks == expected  # no .running or .failed copies
     notebooks_dir = Path(__file__).resolve().parents[1] / "notebooks"
-    mismatches = [problem for name in expected for problem in output_mismatches(smoke / "notebooks" / name, notebooks_dir / name)]
+    expected = sorted(str(p.relative_to(notebooks_dir)) for p in notebooks_dir.glob("*/[0-9][0-9]_*.ipynb"))
+    executed = sorted(f"{p.parent.parent.name}/{p.name}" for p in smoke.glob("*/notebooks/*.ipynb"))
+    hidden = sorted(p.name for p in smoke.glob("*/notebooks/.*"))
+    assert len(expected) == 20 and executed == expected and not hidden  # one folder per paper; no .running or .failed copies
+    mismatches = [problem for name in expected for problem in output_mismatches(smoke / _executed(name), notebooks_dir / name)]
     assert not mismatches, "\n".join(mismatches)
-    warnings = [line for name in expected for line in stderr_outputs(smoke / "notebooks" / name)]
+    warnings = [line for name in expected for line in stderr_outputs(smoke / _executed(name))]
     assert not warnings, "\n".join(warnings)
-    table = pd.read_csv(smoke / "srmd" / "tables" / "udvd_table2.csv")
+    table = pd.read_csv(smoke / "udvd" / "tables" / "srmd_table2.csv")
     assert len(table) == 108 and set(table["profile"]) == {"smoke"}
     assert set(table.loc[table["method"] == "SRMD", "steps"]) == {4}
     checkpoints = sorted(p.name for p in (smoke / "checkpoints").iterdir())
@@ -54,7 +61,7 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     assert "## Verdicts" in dasr_summary and "not generated yet" not in dasr_summary
     assert (smoke / "dasr" / "tables" / "table3_kernels.json").is_file() and (smoke / "dasr" / "tables" / "fig8_real.json").is_file()
     index = (smoke / "README.md").read_text(encoding="utf-8")
-    for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "srmd/tables/udvd_table2", "srmd/tables/training",
+    for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "udvd/tables/srmd_table2", "udvd/tables/srmd_training",
                  "dasr/tables/table1_claims", "dasr/tables/table2"):
         assert f"[{stem}.csv]({stem}.csv)" in index
     assert "index of every table and figure" in done.stdout

@@ -2,8 +2,9 @@
 
 Commands:
 
-* ``dynsr reproduce [--profile P] [--only NAME] [--recompute] [--retrain]``: run the notebooks with papermill into
-  ``results/notebooks/`` (``results/<profile>/notebooks/`` for profiles other than ``cpu``), then
+* ``dynsr reproduce [--profile P] [--paper P] [--only NAME] [--recompute] [--retrain]``: run the notebooks
+  (``notebooks/<paper>/``) with papermill into ``results/<paper>/notebooks/`` (``results/<profile>/<paper>/notebooks/``
+  for profiles other than ``cpu``), then
   write ``results/README.md``, the index of every table and figure (:mod:`dynsr.results_index`).
   Models are loaded from the committed weights unless ``--retrain``; their stored per-image scores are
   reused (one re-scored per evaluation) unless ``--recompute`` (:mod:`dynsr.score_store`).
@@ -89,9 +90,16 @@ def _check_folder(folder: Path, what: str) -> None:
             raise ValueError(f"{what} {folder} cannot be created: {path} is a file, not a folder")
 
 
-def _notebooks(only: str | None) -> list[Path]:
+def _notebooks(only: str | None, paper: str | None = None) -> list[Path]:
+    """The notebooks to run, in their numbered order: ``notebooks/<folder>/NN_*.ipynb`` (a folder per paper, and
+    ``baselines``), those of ``paper``'s folder and whose name contains ``only`` if given."""
     folder = repo_root() / "notebooks"
-    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(folder.glob("*/[0-9][0-9]_*.ipynb"), key=lambda path: path.name)
+    if paper:
+        folders = sorted({path.parent.name for path in notebooks})
+        notebooks = [path for path in notebooks if path.parent.name == paper]
+        if not notebooks:
+            raise ValueError(f"no notebook folder {folder / paper}; --paper is one of {', '.join(folders)}")
     if only:
         notebooks = [path for path in notebooks if only.lower() in path.stem.lower()]
         if not notebooks:
@@ -104,22 +112,23 @@ RUNNING_SUFFIX = ".running.ipynb"  # papermill writes ``.<notebook>.running.ipyn
 
 def _reproduce(arguments: argparse.Namespace) -> int:
     try:
-        notebooks = _notebooks(arguments.only)
+        notebooks = _notebooks(arguments.only, arguments.paper)
     except ValueError as error:
         return _error(error, USAGE_ERROR)
     import papermill  # imported here: it is slow to import and only this command needs it
 
     from dynsr.score_store import check_log_path
-    output_folder = profile_results_dir(arguments.profile) / "notebooks"
+    results = profile_results_dir(arguments.profile)
     policy = "recompute" if arguments.recompute or arguments.retrain else "reuse"
     os.environ["DYNSR_SCORES"] = policy  # read by the notebooks' kernels (dynsr.score_store)
     check_log_path().unlink(missing_ok=True)
     for notebook in notebooks:  # only the copies of this run's notebooks: another reproduce may be running the others
-        (output_folder / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
+        (results / notebook.parent.name / "notebooks" / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
     begun = time.monotonic()
     for notebook in notebooks:
         started = time.monotonic()
-        print(f"[dynsr reproduce] {notebook.name} (profile {arguments.profile}) ...", flush=True)
+        print(f"[dynsr reproduce] {notebook.parent.name}/{notebook.name} (profile {arguments.profile}) ...", flush=True)
+        output_folder = results / notebook.parent.name / "notebooks"  # results/<paper>/notebooks
         output_folder.mkdir(parents=True, exist_ok=True)
         running = output_folder / f".{notebook.stem}{RUNNING_SUFFIX}"  # papermill saves it after every cell
         try:
@@ -560,7 +569,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reproduce = commands.add_parser("reproduce", help="run the notebooks with papermill and write every table and figure")
     reproduce.add_argument("--profile", choices=list(PROFILES), default="cpu", help="run profile (default: cpu, the committed results)")
-    reproduce.add_argument("--only", help="run only notebooks whose file name contains this text (e.g. 00, udvd)")
+    reproduce.add_argument("--paper", help="run only this paper's notebooks (a folder of notebooks/: baselines, udvd, dasr, ...)")
+    reproduce.add_argument("--only", help="run only notebooks whose file name contains this text (e.g. 00, table2)")
     reproduce.add_argument("--progress", action="store_true", help="show progress bars inside the notebooks")
     reproduce.add_argument("--retrain", action="store_true", help="train every model again instead of using the committed weights (hours on 2 cores; resumable)")
     reproduce.add_argument("--recompute", action="store_true",

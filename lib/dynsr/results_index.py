@@ -1,7 +1,7 @@
 """``results/README.md``: the index of every table and figure, regenerated from the results files.
 
 Never edited by hand: ``dynsr reproduce`` rewrites it after the notebooks ran. One section per paper (the first
-folder under the profile's results: baselines, srmd, udvd, dasr, then any other), each with
+folder under the profile's results: baselines, then the papers in their order, then any other), each with
 
 * one line per table written by :func:`dynsr.results.write_table`: rows, the steps and seeds of the rows computed
   here (per method where they differ), per metric the cells with a published number and the mean and largest
@@ -27,19 +27,20 @@ from dynsr.results import REQUIRED_COLUMNS
 __all__ = ["FIGURE_CAPTIONS", "results_tables", "seed_values", "figure_caption", "results_index", "write_results_index"]
 
 _SKIP = ("notebooks", "bench", "checkpoints", "smoke", "paper")
-_PAPERS = {"baselines": "Bicubic baselines (every paper)", "srmd": "SRMD", "udvd": "UDVD", "dasr": "DASR"}
+_PAPERS = {"baselines": "Bicubic baselines (every paper)", "udvd": "UDVD (and the SRMD it compares with)", "dmsr": "DMSR", "gldfn": "GLDFN",
+           "dasr": "DASR", "arcsr": "ArcSR"}
 _HOLDS = "holds"
 _FOLDED = 10  # verdict tables longer than this are folded into a <details> block
 _THUMBNAILS = 3  # per row
 
 FIGURE_CAPTIONS: tuple[tuple[str, str], ...] = (
     (r"baselines/bicubic_gap", "bicubic interpolation: ours − paper per cell, by data set × scale (grey: tolerance)"),
-    (r"srmd/udvd_table2_gap", "SRMD: ours − UDVD Table 2 per cell, by data set × scale"),
+    (r"udvd/srmd_table2_gap", "SRMD: ours − UDVD Table 2 per cell, by data set × scale"),
     (r"\w+/table(?P<n>\d+)_gap", "Table {n}: ours − paper per cell, by data set × scale"),
     (r"\w+/heatmap_\w+", "PSNR over kernel width × noise level: two models on one colour scale, and their difference"),
     (r"baselines/kernels_(?P<name>\w+)", "blur kernels: {name}"),
     (r"baselines/degradation_examples", "example degradations (LR enlarged by pixel repetition)"),
-    (r"\w+/(?:table\d+_)?training_curves", "training loss and validation PSNR per run"),
+    (r"\w+/(?:\w+_)?training_curves", "training loss and validation PSNR per run"),
     (r"\w+/table(?P<n>\d+)_(?P<what>configurations|models)", "Table {n}: PSNR of the {what}, paper and ours (one dot per seed)"),
     (r"\w+/table(?P<n>\d+)_psnr_vs_sigma", "Table {n}: PSNR against kernel width σ"),
     (r"\w+/table(?P<n>\d+)_kernels", "Table {n}: the kernels (reconstructed from a third party, unverified)"),

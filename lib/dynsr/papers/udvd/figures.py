@@ -303,7 +303,7 @@ def run_real_images(params: RealImageParams) -> tuple[dict, list[Path]]:
 
 
 TABLE_FIGURES: tuple[TableFigure, ...] = (
-    gap_figure("srmd/tables/udvd_table2", "srmd/figures/udvd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
+    gap_figure("udvd/tables/srmd_table2", "udvd/figures/srmd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
     *(gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
                  rows=f"source == '{TRAINED_HERE}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
     heatmap_table_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",

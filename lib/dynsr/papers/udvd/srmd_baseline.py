@@ -96,14 +96,14 @@ def run(params: Params) -> Outputs:
     table = pd.DataFrame(rows)
     training_table = pd.DataFrame(training)
     metadata = {"source": "UDVD Table 2 (SRMD row: official SRMD weights run by the UDVD authors)", "metric": "PSNR, Y, crop = scale",
-                "note": "ours = full-size SRMD trained at this profile (see training.csv); bicubic has no published row"}
-    write_table(table, "srmd/tables/udvd_table2", profile=profile.name, metadata=metadata)
-    figures_dir = profile_results_dir(profile.name) / "srmd" / "figures"
+                "note": "ours = full-size SRMD trained at this profile (see srmd_training.csv); bicubic has no published row"}
+    write_table(table, "udvd/tables/srmd_table2", profile=profile.name, metadata=metadata)
+    figures_dir = profile_results_dir(profile.name) / "udvd" / "figures"
     figures = [
-        save_figure(training_curves(logs, title=f"SRMD training ({profile.name} profile)"), figures_dir / "training_curves.png"),
-        save_figure(gap_plot(table[table["method"] == "SRMD"], title="SRMD, ours − UDVD Table 2 (PSNR, dB)", group="dataset"), figures_dir / "udvd_table2_gap.png"),
+        save_figure(training_curves(logs, title=f"SRMD training ({profile.name} profile)"), figures_dir / "srmd_training_curves.png"),
+        save_figure(gap_plot(table[table["method"] == "SRMD"], title="SRMD, ours − UDVD Table 2 (PSNR, dB)", group="dataset"), figures_dir / "srmd_table2_gap.png"),
     ]
-    write_table(training_table, "srmd/tables/training", profile=profile.name,
+    write_table(training_table, "udvd/tables/srmd_training", profile=profile.name,
                 metadata={"note": "validation PSNR of the float32 weights at the last step (full validation set); paper = UDVD Table 2's SRMD cell of that setting"})
     srmd_rows = table[table["method"] == "SRMD"]
     summary = {
