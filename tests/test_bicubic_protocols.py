@@ -218,7 +218,8 @@ def test_notebook00_code_path_judges_gldfn_cells_under_ikc(tmp_path, monkeypatch
     cells = [(value, settings) for value, settings in bicubic._published_cells()
              if value.paper == "GLDFN" and value.dataset == "Set5" and value.scale == 4]
     monkeypatch.setattr(bicubic, "_published_cells", lambda: cells)
-    monkeypatch.setattr(bicubic, "dasr_table2", lambda: dasr_table2(("Set5",)))
+    standard = [(value, settings) for value, settings in bicubic._standard_cells() if value.dataset == "Set5"]
+    monkeypatch.setattr(bicubic, "_standard_cells", lambda: standard)
     tables = bicubic.run_bicubic_baselines(dataclasses.replace(get_profile("smoke"), benchmark_image_limit=1))
     published, standard = tables["published"], tables["standard"]
     gldfn = published[published["source"] == "GLDFN Table II"]

@@ -76,7 +76,7 @@ def test_sections_follow_the_papers_and_figures_are_captioned_thumbnails(tmp_pat
         Image.new("RGB", (2, 2)).save(tmp_path / figure)
     index = results_index("cpu")
     headings = [line for line in index.splitlines() if line.startswith("## ")]
-    assert headings == ["## Bicubic baselines (every paper)", "## UDVD", "## DASR", "## extra"]
+    assert headings == ["## Bicubic baselines (every paper)", "## UDVD (and the SRMD it compares with)", "## DASR", "## extra"]
     assert ('<a href="udvd/figures/table2_gap.png"><img src="udvd/figures/table2_gap.png" width="100%" '
             'alt="Table 2: ours − paper per cell, by data set × scale"></a>') in index
     assert "<code>some_plot.png</code>: some plot</td>" in index  # no pattern: the name

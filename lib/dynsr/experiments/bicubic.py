@@ -229,6 +229,11 @@ def _published_cells() -> list[BicubicCell]:
     return [cell for paper in PAPERS.values() if paper.bicubic_cells for cell in paper.bicubic_cells()]
 
 
+def _standard_cells() -> list[BicubicCell]:
+    """The unblurred, noise-free published cells of the standard table (``PaperSpec.standard_bicubic``: DASR Table 2's σ = 0)."""
+    return [cell for paper in PAPERS.values() if paper.standard_bicubic for cell in paper.standard_bicubic()]
+
+
 def _unavailable_rows() -> list[dict]:
     """Published bicubic cells this data cannot check (Manga109, DIV2KRK images are not here)."""
     rows = []
@@ -284,7 +289,7 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
     """
     scorer = _Scorer(spec.image_limit)
     cells = _published_cells()
-    standard_cells = [cell for paper in PAPERS.values() if paper.standard_bicubic for cell in paper.standard_bicubic()]
+    standard_cells = _standard_cells()
     scorer.ssim_wanted = {(s.dataset, s.degradation) for value, settings in cells if value.metric == "SSIM" for s in settings}
     scorer.ssim_wanted |= {(settings[0].dataset, settings[0].degradation) for _, settings in standard_cells}
     iterator = cells
