@@ -37,11 +37,12 @@ from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
 from dynsr.results import read_table as read_written_table
+from dynsr.training.config import TrainConfig
 
 __all__ = [
     "SeededParams", "SeededOutputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
-    "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
+    "reduced_scale_note", "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
     "SummaryParams", "read_table", "distinct_values", "gap_lines", "training_time", "write_summary",
 ]
 
@@ -220,6 +221,35 @@ def redraw_table_figures(profile: str) -> list[Path]:
     """Redraw every :func:`table_figures` figure whose table the profile has written, from that table alone."""
     return [draw_table_figure(spec, read_written_table(spec.table, profile=profile), profile) for spec in table_figures()
             if (profile_results_dir(profile) / f"{spec.table}.csv").is_file()]
+
+
+# --- the reduced-scale note of every notebook that trains -------------------------------------------------------
+
+def _schedule(config: TrainConfig) -> str:
+    sets = " + ".join({"BSD200": "50 BSD200 images", "T91": "T91", "DF2K": "DF2K"}.get(name, name) for name in config.train_sets)
+    batch = f"{config.batch_size} images ({2 * config.batch_size} patches) per step" if config.paired_patches else f"batch {config.batch_size}"
+    steps = (f"{config.encoder_steps:,} encoder steps then {config.steps - config.encoder_steps:,} steps of the whole network"
+             if config.encoder_steps else f"{config.steps:,} steps")
+    return f"{sets}, {config.lr_patch}² LR patches, {batch}, {steps}"
+
+
+def reduced_scale_note(paper: str, profile: str, *, scale: int = 4) -> str:
+    """Markdown: what the paper's own model had at ``profile`` against the published recipe (the ``paper`` profile), from the recipes."""
+    from dynsr.papers import PAPERS  # the registry
+    from dynsr.training.recipes import recipe
+
+    spec = PAPERS[paper]
+    ours, published = recipe(spec.main_recipe, profile, scale=scale), recipe(spec.main_recipe, "paper", scale=scale)
+    settings = get_profile(profile)
+    limit, crop = settings.network_limit, settings.benchmark_crop
+    images = "every test image" if limit is None else f"the first {limit} images of each test set (`n_images`; Set5 has 5, Set14 14)"
+    images += f", their central {crop}² pixels" if crop else ""
+    return (f"**Reduced scale.** Every trained number here comes from the full-size network trained at the `{profile}` profile: "
+            f"{_schedule(ours)}; the `paper` profile (the published recipe, unstated parts read as docs/decisions/{paper}.md says): "
+            f"{_schedule(published)}. Read each gap as the cost of that, not as a property "
+            f"of the method. Networks are scored on {images}. Comparators train for the compute of the method they are compared "
+            "with (docs/decisions/udvd.md, U23); each table's `steps` column says what each row had. By default the profile's "
+            "weights in `results/checkpoints/` are loaded (trained first where missing); `retrain=True` trains again (resumable).")
 
 
 # --- generated summaries ------------------------------------------------------------------------------------

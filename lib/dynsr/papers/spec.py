@@ -54,6 +54,7 @@ class PaperSpec:
         unchecked_bicubic: published bicubic values whose images are not in the shared data.
         standard_bicubic: the unblurred, noise-free cells of the standard bicubic table (DASR Table 2's σ = 0).
         kernel_gallery: the paper's test kernels for notebook 00's galleries.
+        main_recipe: the recipe of the paper's own model (its reduced-scale note, :func:`dynsr.experiments.common.reduced_scale_note`).
         table_figures: the module (in the paper's folder) whose ``TABLE_FIGURES`` are drawn from written tables alone
             (:func:`dynsr.experiments.common.redraw_table_figures`); imported only when figures are redrawn.
     """
@@ -70,3 +71,4 @@ class PaperSpec:
     standard_bicubic: Callable[[], list[BicubicCell]] | None = None
     kernel_gallery: Callable[[], KernelGallery] | None = None
     table_figures: str | None = None
+    main_recipe: str | None = None

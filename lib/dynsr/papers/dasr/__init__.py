@@ -46,4 +46,5 @@ PAPER = PaperSpec(
     standard_bicubic=_standard_bicubic,
     kernel_gallery=_kernel_gallery,
     table_figures="dynsr.papers.dasr.figures",
+    main_recipe="dasr",
 )

@@ -37,4 +37,5 @@ PAPER = PaperSpec(
     bicubic_cells=_bicubic_cells,
     kernel_gallery=_kernel_gallery,
     table_figures="dynsr.papers.udvd.figures",
+    main_recipe="udvd",
 )
