@@ -1,11 +1,12 @@
 # dynsr: the two commands of the README.
 #   make test                 set up, then run the test suite (unit tests + one smoke reproduce whose executed notebooks get nbval's check)
+#   make test-fast            run the tests outside the slow and artifact tiers (development; tests/conftest.py)
 #   make nbval                set up, then run nbval itself on notebooks/ (the smoke profile; executes every notebook again)
 #   make reproduce PROFILE=cpu   set up, then regenerate every table and figure for a profile
 PYTHON ?= python3
 PROFILE ?= cpu
 
-.PHONY: setup test nbval reproduce bench
+.PHONY: setup test test-fast nbval reproduce bench
 
 setup:
 	$(PYTHON) -m pip install --quiet -r requirements.txt
@@ -13,6 +14,9 @@ setup:
 
 test: setup
 	$(PYTHON) -m pytest tests -p no:cacheprovider
+
+test-fast:
+	$(PYTHON) -m pytest tests -p no:cacheprovider -m "not slow and not artifact"
 
 nbval: setup
 	$(PYTHON) -m pytest notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider

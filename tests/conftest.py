@@ -1,4 +1,9 @@
-"""Shared test configuration."""
+"""Shared test configuration, and the test tiers.
+
+Tiers (markers given here by file, so a new test joins its file's tier): ``artifact`` — recomputes committed results
+from the committed weights (``test_committed_*``); ``slow`` — subprocesses, the end-to-end smoke reproduce, DDP and
+kill -9 resume. ``make test`` runs every tier (what CI runs); ``make test-fast`` the rest, for development.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,19 @@ import pytest
 import torch
 
 from dynsr.paths import repo_root
+
+
+SLOW_FILES = frozenset({"test_reproduce_smoke.py", "test_distributed.py", "test_cli_users.py", "test_cli_engine.py"})
+SLOW_NAMES = ("kill", "killed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        file = item.path.name
+        if file.startswith("test_committed_"):
+            item.add_marker(pytest.mark.artifact)
+        if file in SLOW_FILES or any(word in item.name for word in SLOW_NAMES):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,7 +4,8 @@
 products) in the dispatching thread. The dynamic convolutions of `dynsr.ops` that are custom autograd
 functions (`per_pixel_conv2d`, `decoupled_dynamic_filter`, `modulated_deform_conv2d`) run their work on
 worker threads, out of its sight, so each of them reports its own MACs here (:func:`record_macs`) from
-its forward. :func:`count_macs` adds the two.
+its forward, and runs its work inside :func:`own_count`, which takes out whatever of it the mode did see (the
+same work run inline, on one thread or a small input). :func:`count_macs` adds the two.
 
 A MAC is one multiply and one add (FLOPs = 2 MACs), the unit of the papers' "MACs" / "Mult-Adds"
 columns. Elementwise operations (activations, additions, normalisation) are not counted, as in those
@@ -31,16 +32,33 @@ from typing import Any
 
 from torch.utils.flop_counter import FlopCounterMode
 
-__all__ = ["MacCount", "count_macs", "record_macs", "counting_macs"]
+__all__ = ["MacCount", "count_macs", "record_macs", "own_count", "counting_macs"]
 
-_ACTIVE: ContextVar[Counter[str] | None] = ContextVar("dynsr_mac_counter", default=None)
+_ACTIVE: ContextVar[tuple[Counter[str], FlopCounterMode] | None] = ContextVar("dynsr_mac_counter", default=None)
+_INSIDE = "__aten inside dynamic operators__"
 
 
 def record_macs(operator: str, macs: int) -> None:
     """Called by a `dynsr.ops` custom operator in its forward: add ``macs`` to the active count, if any."""
-    counter = _ACTIVE.get()
-    if counter is not None:
-        counter[operator] += int(macs)
+    active = _ACTIVE.get()
+    if active is not None:
+        active[0][operator] += int(macs)
+
+
+@contextmanager
+def own_count() -> Iterator[None]:
+    """Wrap a custom operator's work: what ``FlopCounterMode`` sees of it (its aten operators, when they run on the calling
+    thread: one torch thread, or a small input) is taken out of the aten count, since the operator reports its own MACs."""
+    active = _ACTIVE.get()
+    if active is None:
+        yield
+        return
+    counter, mode = active
+    before = mode.get_total_flops()
+    try:
+        yield
+    finally:
+        counter[_INSIDE] += (mode.get_total_flops() - before) // 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,15 +82,16 @@ class MacCount:
 def counting_macs() -> Iterator[Callable[[], MacCount]]:
     """``with counting_macs() as result: …``; ``result()`` is the :class:`MacCount` of the block (after it ends)."""
     counter: Counter[str] = Counter()
-    token = _ACTIVE.set(counter)
     mode = FlopCounterMode(display=False)
+    token = _ACTIVE.set((counter, mode))
     outcome: list[MacCount] = []
     try:
         with mode:
             yield lambda: outcome[0]
     finally:
         _ACTIVE.reset(token)
-        outcome.append(MacCount(aten=mode.get_total_flops() // 2, dynamic=dict(counter)))
+        inside = counter.pop(_INSIDE, 0)
+        outcome.append(MacCount(aten=mode.get_total_flops() // 2 - inside, dynamic=dict(counter)))
 
 
 def count_macs(function: Callable[..., Any], *args: Any, **kwargs: Any) -> MacCount:

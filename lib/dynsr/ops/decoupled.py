@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
-from dynsr.compute import record_macs
+from dynsr.compute import own_count, record_macs
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
     Tile,
@@ -73,7 +73,8 @@ class _DecoupledTaps(torch.autograd.Function):
                 out_tile.addcmul_(weighted, spatial_tile[:, tap : tap + 1])  # += (b, C, h, W)·(b, 1, h, W)
 
         workers = loop_workers(x.numel())
-        run_tiles(accumulate, _tiles(x, radius, workers), workers)
+        with own_count():
+            run_tiles(accumulate, _tiles(x, radius, workers), workers)
         record_macs(_OP, 2 * out.numel() * size * size)
         ctx.save_for_backward(x, spatial, channel)
         return out

@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-from dynsr.compute import record_macs
+from dynsr.compute import own_count, record_macs
 from dynsr.ops._common import (
     COLUMN_CHUNK_BYTES,
     ConvGeometry,
@@ -221,7 +221,8 @@ class _DeformTiles(torch.autograd.Function):
         def compute(tile: Tile) -> None:
             out[tile.rows] = _deform_chunk(*_tile_inputs(tensors, tile), geometry=geometry)
 
-        run_tiles(compute, *_tiles(input, geometry))
+        with own_count():
+            run_tiles(compute, *_tiles(input, geometry))
         record_macs(_OP, _macs(geometry, input, offset=tensors[1], mask=tensors[2], out=out))
         ctx.geometry = geometry
         ctx.save_for_backward(*tensors)

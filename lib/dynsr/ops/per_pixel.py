@@ -42,7 +42,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
-from dynsr.compute import record_macs
+from dynsr.compute import own_count, record_macs
 from dynsr.ops._common import (
     TAP_LOOP_CHUNK_BYTES,
     Tile,
@@ -116,7 +116,8 @@ class _PerPixelTaps(torch.autograd.Function):
                 out_tile.addcmul_(shifted, kernel_tile[:, :, tap])  # (b, C, r², h, W) += (b, C, 1, h, W)·(b, Ck, r², h, W)
 
         workers = loop_workers(out.numel())
-        run_tiles(accumulate, _tiles(x, kernels, radius, workers), workers)
+        with own_count():
+            run_tiles(accumulate, _tiles(x, kernels, radius, workers), workers)
         record_macs("per_pixel_conv2d", out.numel() * size * size)
         ctx.save_for_backward(x, kernels)
         return out
