@@ -429,13 +429,16 @@ def test_recipes_follow_section_4_1() -> None:
 
 
 def test_srmdnf_dasr_is_model5s_schedule_with_ikc_codes() -> None:
-    """SRMDNF* (Table 1): SRMDNF on DASR's setting-1 data and Model 5's schedule, fed IKC's 10-d codes of the true 21x21 kernel."""
+    """SRMDNF* (Table 1): SRMDNF on DASR's setting-1 data and Model 5's schedule, fed IKC's 10-d codes of the true 21x21 kernel;
+    at cpu with Model 5's training compute (more steps, the halving stretched with them: tests/test_comparator_budget.py)."""
     from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
 
     config, model5 = recipe("srmdnf_dasr", "cpu", scale=4), recipe("dasr_oracle", "cpu", scale=4)
-    shared = ("steps", "batch_size", "lr_patch", "lr_halving_steps", "learning_rate", "loss", "kernel_size", "width_range", "noise_range",
+    shared = ("batch_size", "lr_patch", "learning_rate", "loss", "kernel_size", "width_range", "noise_range",
               "blur_padding", "quantize_before_noise", "quantize_after_noise", "train_sets", "validation_harness", "validation_width")
     assert {name: getattr(config, name) for name in shared} == {name: getattr(model5, name) for name in shared}
+    assert config.lr_halving_steps / config.steps == pytest.approx(model5.lr_halving_steps / model5.steps, abs=1e-3)  # 25 % of the run
+    assert recipe("srmdnf_dasr", "smoke", scale=4).steps == recipe("dasr_oracle", "smoke", scale=4).steps
     assert not config.paired_patches and config.degradation_loss_weight == 0.0 and config.encoder_steps == 0
     assert (config.model, config.pca_basis, config.model_kwargs) == ("srmdnf", "ikc_dan", {"pca_dim": 10, "pca_basis": "ikc_dan"})
     with pytest.raises(ConfigError, match="pca_basis"):

@@ -46,7 +46,7 @@ from dynsr.profiles import ParameterError
 from dynsr.training.config import TrainConfig
 from dynsr.training.data import TrainingPatches, batch_indices
 from dynsr.papers.udvd.recipes import UDVD_SCHEDULES
-from dynsr.training.recipes import recipe, trained_weights, weights_path
+from dynsr.training.recipes import MATCHED_STEPS, recipe, trained_weights, weights_path
 from dynsr.training.trainer import RESUMABLE_CHANGES, TrainingDivergedError, train
 from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
 
@@ -629,7 +629,8 @@ def test_every_profile_has_a_recipe(model: str, profile: str) -> None:
         assert isinstance(config, TrainConfig)
         assert (config.model, config.scale, config.seed, config.model_kwargs) == (model, scale, 3, {})  # full architecture
         for key, value in UDVD_SCHEDULES[profile].items():
-            assert getattr(config, key) == value, key
+            matched = key == "steps" and profile == "cpu"  # the compute-matched steps (tests/test_comparator_budget.py)
+            assert getattr(config, key) == (MATCHED_STEPS[(model, scale)] if matched else value), key
         assert (config.learning_rate, config.lr_halving_steps, config.loss, config.kernel_size) == (1e-4, 200_000, "l2", 15)
         assert config.width_range == (0.2, 3.0) and config.blur_padding == "replicate" and config.quantize_before_noise
         assert config.noise_range == ((0.0, 0.0) if model == "srmdnf" else (0.0, 75.0))
