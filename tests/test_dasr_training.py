@@ -520,20 +520,6 @@ def test_stored_configs_without_the_dasr_fields_load_with_unchanged_behaviour() 
     assert set(TrainingPatches(config.replace(steps=1, batch_size=1))[0]) == {"lr", "hr", "kernel_code", "noise", "width"}
 
 
-@pytest.mark.parametrize("run", ["udvd_x3_seed0", "srmd_x3_seed0"])
-def test_the_repository_udvd_runs_still_resume(run: str) -> None:
-    """The background UDVD queue's checkpoints (machine-local, git-ignored): their stored configuration equals
-    today's recipe, so ``train`` resumes them (skipped where the runs do not exist)."""
-    path = repo_root() / ".cache" / "runs" / "cpu" / run / "checkpoint.pt"
-    if not path.exists():
-        pytest.skip(f"{path} does not exist here")
-    saved = load_checkpoint(path, expected_format=TRAIN_FORMAT)
-    name, scale = run.rsplit("_x", 1)[0], int(run.split("_x")[1][0])
-    current = recipe(name, "cpu", scale=scale, seed=0)
-    trainer._check_resumable(saved["config"], current, path)
-    assert TrainConfig.from_dict(saved["config"]) == current
-
-
 # ------------------------------------------------------------------------------------------- distributed
 
 DDP_SCRIPT = r'''
