@@ -21,14 +21,12 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 
 import dynsr.training.objectives as objectives
-import dynsr.training.trainer as trainer
 from dynsr.checkpoints import TRAIN_FORMAT, WEIGHTS_FORMAT, load_checkpoint, load_weights
 from dynsr.config import ConfigError
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
 from dynsr.degradations.kernels import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
 from dynsr.models import build_model
-from dynsr.paths import repo_root
 from dynsr.training.config import TrainConfig
 from dynsr.training.contrastive import MomentumContrast, contrastive_logits, contrastive_loss, momentum_update
 from dynsr.training.data import TrainingPatches
@@ -529,7 +527,6 @@ import torch
 import torch.distributed as dist
 
 torch.set_num_threads(1)
-import dynsr.training.trainer as trainer
 from dynsr.training.config import TrainConfig
 
 made = []
