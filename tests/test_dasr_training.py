@@ -527,6 +527,7 @@ import torch
 import torch.distributed as dist
 
 torch.set_num_threads(1)
+import dynsr.training.trainer as trainer
 from dynsr.training.config import TrainConfig
 
 made = []
