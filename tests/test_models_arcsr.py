@@ -10,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from dynsr.inference import super_resolve
+from dynsr.tiling import tiled_blocks
 from dynsr.models import build_model
 from dynsr.models.arcsr import ArcSR, DMBlock, DMConv, KGConv
 from dynsr.ops import modulated_deform_conv2d
@@ -184,7 +185,13 @@ def test_tiled_inference_is_exact_with_tiles_on_the_unet_grid() -> None:
     assert offsets.abs().max() == 1.0 and offsets.abs().mean() > 0.1  # deformed, and clamped in places
     tiled = super_resolve(model, lr, tile=60)  # 3 tiles; tile and overlap are multiples of tile_multiple
     np.testing.assert_allclose(tiled, whole, rtol=0, atol=1e-6)
-    off_grid = super_resolve(model, lr, tile=61)  # the second context window starts at column 19: the U-net's other phase
+    np.testing.assert_array_equal(super_resolve(model, lr, tile=59), tiled)  # an odd tile is rounded up to 60: the U-net's grid
+    off_grid = np.zeros_like(whole)
+    with torch.no_grad():
+        blocks = tiled_blocks(lambda crop: model(torch.from_numpy(np.ascontiguousarray(crop))[None])[0], lr.transpose(2, 0, 1), scale=4, tile=61,
+                              overlap=model.receptive_radius)
+        for window, block in blocks:  # without that rounding, the second context window starts at column 19: the U-net's other phase
+            off_grid[window.output_slices(4)] = block.permute(1, 2, 0).numpy()
     assert np.abs(off_grid - whole).max() > 1e-4
 
 

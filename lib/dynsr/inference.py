@@ -174,13 +174,13 @@ def super_resolve(
     takes the blur ``kernel`` (k, k).
     Tiled (:func:`dynsr.tiling.tiled_blocks`): memory is one ``(tile + 2·overlap)²`` pass plus the output (and, for DASR, its
     representation of the whole image); ``overlap`` defaults to the model's receptive radius, so tiling does not change the
-    output; ``tile`` defaults to :func:`dynsr.tiling.choose_tile` (the overlap costs at most 25 % extra work, a pass holds at most
+    output; ``tile`` and ``overlap`` are rounded up to the model's ``tile_multiple``; ``tile`` defaults to :func:`dynsr.tiling.choose_tile` (the overlap costs at most 25 % extra work, a pass holds at most
     2 GiB of tensors). ``progress`` shows a bar over the tiles labelled ``description``.
     """
-    overlap = receptive_radius(model) if overlap is None else overlap
+    overlap = _aligned(model, receptive_radius(model) if overlap is None else overlap)
     with torch.no_grad():
         forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
-        tile = choose_tile(forward, *inputs, overlap=overlap) if tile is None else tile
+        tile = _aligned(model, choose_tile(forward, *inputs, overlap=overlap) if tile is None else tile)
         scale = getattr(model, "module", model).scale
         blocks = tiled_blocks(forward, *inputs, scale=scale, tile=tile, overlap=overlap, progress=progress, description=description)
         out = np.empty((scale * lr.shape[0], scale * lr.shape[1], 3), dtype=np.uint8 if lr.dtype == np.uint8 else np.float64)
@@ -188,6 +188,12 @@ def super_resolve(
             pixels = block[0].permute(1, 2, 0).cpu().numpy()  # (s·th, s·tw, 3)
             out[window.output_slices(scale)] = to_uint8(pixels) if out.dtype == np.uint8 else pixels
     return out
+
+
+def _aligned(model: nn.Module, pixels: int) -> int:
+    """``pixels`` rounded up to the model's ``tile_multiple`` (`dynsr.models.protocol`), so that every tile starts on its grid."""
+    multiple = getattr(getattr(model, "module", model), "tile_multiple", 1)
+    return -(-pixels // multiple) * multiple
 
 
 def default_tile(
@@ -198,7 +204,7 @@ def default_tile(
     It depends on the model and the kind of input, not on the image's size."""
     with torch.no_grad():
         forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
-        return choose_tile(forward, *inputs, overlap=receptive_radius(model) if overlap is None else overlap)
+        return _aligned(model, choose_tile(forward, *inputs, overlap=_aligned(model, receptive_radius(model) if overlap is None else overlap)))
 
 
 def _lr_tensor(crop: np.ndarray, device: torch.device | str) -> torch.Tensor:

@@ -12,6 +12,8 @@ Every model is a :class:`SuperResolver` (an ``nn.Module``) whose instances have:
   ``"true_kernel"`` (``model(lr, kernel)``: DASR's oracle Model 5) — see `dynsr.inference`;
 * ``receptive_radius`` (int ≥ 0): the LR pixels of context an output pixel depends on (tiled inference's
   overlap; exact tiling);
+* ``tile_multiple`` (int ≥ 1, default 1): tiles and their overlap must be multiples of it for tiling to be exact (a
+  network that downsamples internally, ArcSR's U-net: 2); the receptive radius is one;
 * ``image_condition(lr)``: keyword arguments of ``forward`` computed once on the whole image (DASR's
   degradation representation; ``{}`` for models without one);
 * ``paper_parameter_count()``: the parameter count as the model's paper counts it (DASR leaves its
@@ -43,6 +45,7 @@ class SuperResolver(nn.Module):
     """Base class of every dynsr model (module docstring); subclasses set ``scale`` and ``receptive_radius`` in ``__init__``."""
 
     conditioning: ClassVar[Conditioning] = "blind"
+    tile_multiple: int = 1
     scale: int
     receptive_radius: int
 
@@ -72,6 +75,8 @@ def check_model(model: nn.Module, name: str) -> nn.Module:
     _require(model, name, "scale", int, scale >= 1, " (an int >= 1)")
     radius = _require(model, name, "receptive_radius", int, meaning=" (an int >= 0: the LR pixels of context of an output pixel)")
     _require(model, name, "receptive_radius", int, radius >= 0, " (an int >= 0)")
+    multiple = _require(model, name, "tile_multiple", int, meaning=" (an int >= 1)")
+    _require(model, name, "tile_multiple", int, multiple >= 1 and radius % multiple == 0, " (an int >= 1 dividing receptive_radius)")
     if model.conditioning not in CONDITIONINGS:
         raise ModelProtocolError(f"model {name!r} has conditioning {model.conditioning!r}; expected one of {', '.join(CONDITIONINGS)}")
     if model.conditioning == "degradation_vector":
