@@ -155,7 +155,7 @@ def test_results_index_lists_every_table() -> None:
 
 def test_srmd_training_table(srmd_table2) -> None:
     """Validation PSNR at the end of cpu training, beside UDVD Table 2's SRMD cell of the same setting."""
-    training = pd.read_csv(SRMD / "training.csv")
+    training = pd.read_csv(SRMD / "srmd_training.csv")
     assert set(REQUIRED_COLUMNS) <= set(training.columns)
     assert list(training["scale"]) == [2, 3, 4] and list(training["parameters"]) == [1_511_692, 1_528_987, 1_553_200]
     assert list(training["paper"]) == [30.98, 29.43, 28.21]

@@ -182,7 +182,7 @@ def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     from dynsr.claims import CONFOUNDED_BY_SIZE, paired_claim
     from dynsr.papers.udvd.settings import udvd_table1
     from dynsr.experiments.scoring import Params, score, trained_model
-    from dynsr.papers.udvd.published.table1 import CLAIMS
+    from dynsr.papers.udvd.table1 import CLAIMS
     from dynsr.papers.udvd.published import TABLE1
     from dynsr.profiles import get_profile
 
