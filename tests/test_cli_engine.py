@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from dynsr.checkpoints import export_weights, load_checkpoint
-from dynsr.models import build_model
+from dynsr.models import MODELS, build_model
 from dynsr.paths import data_root
 
 REAL = data_root() / "real" / "SRMD"
@@ -111,7 +111,7 @@ def _png(path: Path, array: np.ndarray, mode: str | None = None) -> Path:
     ("case", "message"),
     [
         pytest.param("missing-input", r"input .*nosuch\.png does not exist", id="missing-input"),
-        pytest.param("unknown-model", r"unknown model 'edsr'; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd", id="unknown-model"),
+        pytest.param("unknown-model", r"unknown model 'edsr'; available: " + ", ".join(sorted(MODELS)), id="unknown-model"),
         pytest.param("unsupported-scale", r"no weights for srmd x5 at .*srmd_x5\.pt", id="unsupported-scale"),
         pytest.param("too-small", r"tiny\.png is 4x4; LR inputs need at least 8 pixels a side", id="too-small"),
         pytest.param("rgba", r"rgba\.png has an alpha channel \(mode RGBA\)", id="rgba"),

@@ -63,8 +63,8 @@ def test_kair_layout_loads_unchanged() -> None:
 
 
 def test_registry() -> None:
-    from dynsr.models import build_model
+    from dynsr.models import MODELS, build_model
 
     assert build_model("srmdnf", scale=2).map_channels == 15 and build_model("srmd", scale=2).map_channels == 16
-    with pytest.raises(KeyError, match="unknown model .edsr.; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd"):
+    with pytest.raises(KeyError, match="unknown model .edsr.; available: " + ", ".join(sorted(MODELS))):
         build_model("edsr", scale=2)

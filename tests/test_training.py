@@ -40,7 +40,7 @@ from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
-from dynsr.models import build_model
+from dynsr.models import MODELS, build_model
 from dynsr.paths import data_root
 from dynsr.profiles import ParameterError
 from dynsr.training.config import TrainConfig
@@ -738,6 +738,6 @@ def test_trained_weights_trains_and_exports_the_smoke_recipe() -> None:
 def test_model_and_model_kwargs_are_checked_against_the_registry() -> None:
     with pytest.raises(ConfigError, match=r"model_kwargs \['chanels'\] are not arguments of srmd; it takes \['channels', 'noise_channel', 'num_layers', 'pca_basis', 'pca_dim'\]"):
         tiny(model_kwargs={"chanels": 8})
-    with pytest.raises(ConfigError, match="unknown model 'nosuch'; available: bicubic, dasr, dasr_concat, dasr_no_modulation, dasr_oracle, srmd, srmdnf, udvd"):
+    with pytest.raises(ConfigError, match="unknown model 'nosuch'; available: " + ", ".join(sorted(MODELS))):
         tiny(model="nosuch")
     assert tiny(model_kwargs={"channels": 8, "num_layers": 3}).model_kwargs == {"channels": 8, "num_layers": 3}
