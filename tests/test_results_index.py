@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from dynsr.papers import PAPERS
 from dynsr.experiments.common import heatmap_figure, heatmap_grids, heatmap_rows, redraw_table_figures, table_figures
 from dynsr.paths import repo_root
 from dynsr.plots import gap_plot
@@ -76,7 +77,7 @@ def test_sections_follow_the_papers_and_figures_are_captioned_thumbnails(tmp_pat
         Image.new("RGB", (2, 2)).save(tmp_path / figure)
     index = results_index("cpu")
     headings = [line for line in index.splitlines() if line.startswith("## ")]
-    assert headings == ["## Bicubic baselines (every paper)", "## UDVD (and the SRMD it compares with)", "## DASR", "## extra"]
+    assert headings == ["## Bicubic baselines (every paper)", f"## {PAPERS['udvd'].title}", f"## {PAPERS['dasr'].title}", "## extra"]
     assert ('<a href="udvd/figures/table2_gap.png"><img src="udvd/figures/table2_gap.png" width="100%" '
             'alt="Table 2: ours − paper per cell, by data set × scale"></a>') in index
     assert "<code>some_plot.png</code>: some plot</td>" in index  # no pattern: the name

@@ -27,8 +27,14 @@ from dynsr.results import REQUIRED_COLUMNS
 __all__ = ["FIGURE_CAPTIONS", "results_tables", "seed_values", "figure_caption", "results_index", "write_results_index"]
 
 _SKIP = ("notebooks", "bench", "checkpoints", "smoke", "paper")
-_PAPERS = {"baselines": "Bicubic baselines (every paper)", "udvd": "UDVD (and the SRMD it compares with)", "dmsr": "DMSR", "gldfn": "GLDFN",
-           "dasr": "DASR", "arcsr": "ArcSR"}
+_BASELINES = {"baselines": "Bicubic baselines (every paper)"}
+
+
+def _sections() -> dict[str, str]:
+    """Results folder → section title: the baselines, then every paper of the registry in its order."""
+    from dynsr.papers import PAPERS  # the registry (imported here: this module is imported by the CLI at start)
+
+    return {**_BASELINES, **{name: paper.title for name, paper in PAPERS.items()}}
 _HOLDS = "holds"
 _FOLDED = 10  # verdict tables longer than this are folded into a <details> block
 _THUMBNAILS = 3  # per row
@@ -224,7 +230,7 @@ def _paper(path: Path, root: Path) -> str:
 
 
 def _paper_section(paper: str, tables: list[tuple[Path, pd.DataFrame]], figures: list[Path], root: Path) -> list[str]:
-    lines = [f"## {_PAPERS.get(paper, paper)}", ""]
+    lines = [f"## {_sections().get(paper, paper)}", ""]
     if (root / paper / "README.md").is_file():
         lines += [f"Summary: [{paper}/README.md]({paper}/README.md)", ""]
     if tables:
@@ -242,7 +248,7 @@ def _overview(papers: list[str], tables: list[tuple[Path, pd.DataFrame]], figure
     for paper in papers:
         own = [table for path, table in tables if _paper(path, root) == paper]
         verdicts = pd.concat([_verdicts(table) for table in own] or [pd.Series(dtype=str)])
-        lines.append(f"| {_PAPERS.get(paper, paper)} | {len(own)} | {sum(_paper(p, root) == paper for p in figures)} | {_holds(verdicts)} |")
+        lines.append(f"| {_sections().get(paper, paper)} | {len(own)} | {sum(_paper(p, root) == paper for p in figures)} | {_holds(verdicts)} |")
     return lines
 
 
@@ -252,7 +258,8 @@ def results_index(profile: str) -> str:
     tables = results_tables(root)
     figures = sorted(p for p in root.rglob("*.png") if _relevant(p, root))
     present = {_paper(path, root) for path, _ in tables} | {_paper(path, root) for path in figures}
-    papers = [paper for paper in _PAPERS if paper in present] + sorted(present - set(_PAPERS))
+    sections = _sections()
+    papers = [paper for paper in sections if paper in present] + sorted(present - set(sections))
     lines = [
         "# Results index",
         "",

@@ -28,7 +28,7 @@ def _kernel_gallery() -> KernelGallery:
 
 PAPER = PaperSpec(
     name="udvd",
-    title="UDVD (Xu et al., CVPR 2020)",
+    title="UDVD (Xu et al., CVPR 2020), and the SRMD it compares with",
     recipes=recipes.RECIPES,
     compute_matched=recipes.COMPUTE_MATCHED,
     matched_steps=recipes.MATCHED_STEPS,
