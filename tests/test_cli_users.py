@@ -396,12 +396,13 @@ def test_sr_help_lists_the_models_and_the_scales_that_have_weights(dirs) -> None
     ("arguments", "message"),
     [
         (["reproduce", "--profile", "smoke", "--only", "nonexistent"], r"^error: no notebook in .*notebooks matches --only 'nonexistent'\n$"),
+        (["reproduce", "--profile", "smoke", "--paper", "srcnn"], r"^error: no notebook folder .*notebooks/srcnn; --paper is one of baselines, dasr, udvd\n$"),
         (["data", "verify", "NoSuchSet", "Set5"], r"^error: unknown data set 'NoSuchSet'; known: Set5, Set14, "),
         (["eval", "--model", "bicubic", "--scale", "2", "--table", "udvd_table99"], r"^error: unknown test table 'udvd_table99'; known: "),
         (["sr", "in.png"], r"(?s)^usage: dynsr sr .*\ndynsr sr: error: the following arguments are required: output, --model, --scale\n$"),
         (["train", "--model", "srmd", "--scale", "2", "--set", "nonsense=1"], r"^error: unknown TrainConfig keys \['nonsense'\]"),
     ],
-    ids=["reproduce-only", "verify-unknown-set", "eval-unknown-table", "sr-missing-arguments", "train-unknown-key"],
+    ids=["reproduce-only", "reproduce-paper", "verify-unknown-set", "eval-unknown-table", "sr-missing-arguments", "train-unknown-key"],
 )
 def test_usage_errors_exit_2_everywhere(dirs, tmp_path: Path, arguments: list[str], message: str) -> None:
     done = dynsr(*arguments, dirs=dirs, cwd=tmp_path, DYNSR_RESULTS_DIR=str(tmp_path / "results"))
