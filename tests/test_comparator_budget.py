@@ -64,12 +64,13 @@ def test_a_comparator_below_bicubic_trains_on_block_by_block(monkeypatch, psnr_a
     assert fake.calls == list(range(400, steps + 1, 100))
 
 
-def test_a_run_extended_before_keeps_its_extended_configuration(monkeypatch) -> None:
+def test_an_interrupted_extension_finishes_its_block_before_judging(monkeypatch) -> None:
+    """A run resumed past its matched steps (an extension interrupted at step 450 of the block 400-500) trains to the end of
+    that block, where the trainer validates the final weights, before it is compared with bicubic."""
     monkeypatch.setattr(trainer, "bicubic_validation_psnr", lambda config: 26.5)
     fake = _Run(lambda steps: 27.0)
     monkeypatch.setattr(trainer, "train", fake)
     config = recipe("srmd", "smoke", scale=2).replace(steps=400, validate_every=100)
-    earlier = _Run(lambda steps: 27.0)(config.replace(steps=600), recipes.run_dir("srmd", config, "smoke"))  # resumed past 400
-    result, final, budget = recipes._extend_below_bicubic("srmd", config, earlier, "smoke", False)
-    assert final.steps == result.step == 600 and budget["matched_steps"] == 400 and fake.calls == []
-
+    interrupted = _Run(lambda steps: 27.0)(config.replace(steps=450), recipes.run_dir("srmd", config, "smoke"))
+    result, final, budget = recipes._extend_below_bicubic("srmd", config, interrupted, "smoke", False)
+    assert final.steps == result.step == 500 and budget["matched_steps"] == 400 and fake.calls == [500]

@@ -60,8 +60,9 @@ def _extend_below_bicubic(name: str, config: TrainConfig, result: Any, profile: 
 
     matched, floor = config.steps, bicubic_validation_psnr(config)
     block = config.validate_every or config.log_every
-    if result.step > config.steps:  # an earlier extension of this run: its configuration is the extended one
-        config = config.replace(steps=result.step)
+    if result.step > config.steps:  # an interrupted earlier extension: finish its block, so the last validation is of the final weights
+        config = config.replace(steps=matched + -(-(result.step - matched) // block) * block)
+        result = train(config, run_dir(name, config, profile), progress=progress)
     while float(result.log["val_psnr"].dropna().iloc[-1]) <= floor and config.steps + block <= EXTENSION_LIMIT * matched:
         config = config.replace(steps=config.steps + block)
         result = train(config, run_dir(name, config, profile), progress=progress)
