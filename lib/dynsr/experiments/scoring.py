@@ -1,10 +1,10 @@
-"""What every UDVD notebook shares: parameters, trained models, scoring, paper | ours | gap rows.
+"""What every paper's notebooks share: parameters, trained models, scoring, paper | ours | gap rows.
 
-A UDVD notebook loads (or trains, with ``retrain``) models by recipe name
-(:mod:`dynsr.training.recipes`: ``udvd``, ``udvd_baseline``, …, ``srmd``, ``udvdnf``), scores them with
-the SRMD test harness (:mod:`dynsr.degradations.testsets`; docs/decisions/udvd.md, U16) on the profile's images
-(``cpu``: every image of Set5 / Set14, the first 20 of BSD100, see :class:`dynsr.profiles.Profile`)
-and writes rows with the published number, ours, the gap, the profile, steps and seeds.
+A notebook loads (or trains, with ``retrain``) models by recipe name (:mod:`dynsr.training.recipes`, every paper's
+recipes), scores them on its paper's test settings (``dynsr.papers.<paper>.settings``) on the profile's images
+(``cpu``: the first 20 images of each set, see :class:`dynsr.profiles.Profile`) through the network's stored
+per-image scores (:mod:`dynsr.score_store`), and writes rows with the published number, ours, the gap, the profile,
+steps and seeds.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ QUOTED = "quoted from the paper"
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the UDVD notebooks.
+    """Parameters of a paper's notebooks.
 
     Attributes:
         profile: ``smoke`` (4 training steps per model, the central 96² of 2 images per set), ``cpu``
