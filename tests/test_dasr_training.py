@@ -32,7 +32,8 @@ from dynsr.training.contrastive import MomentumContrast, contrastive_logits, con
 from dynsr.training.data import TrainingPatches
 from dynsr.papers.dasr.recipes import DASR_SCHEDULES
 from dynsr.training.recipes import RECIPES, recipe, trained_weights, weights_path
-from dynsr.training.trainer import learning_rate_at, train
+from dynsr.training.objectives import learning_rate_at
+from dynsr.training.trainer import train
 from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
 
 AUTOUSE_FIXTURES = (dynsr_dirs, restore_global_torch_state)  # imported so that pytest applies them to this module

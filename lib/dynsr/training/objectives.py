@@ -29,7 +29,7 @@ from dynsr.training.config import TrainConfig
 from dynsr.training.contrastive import MomentumContrast
 from dynsr.training.losses import multistage_loss, pixel_loss
 
-__all__ = ["Objective", "PixelObjective", "ContrastiveTwoStageObjective", "objective_for"]
+__all__ = ["Objective", "PixelObjective", "ContrastiveTwoStageObjective", "objective_for", "learning_rate_at", "in_first_stage"]
 
 Batch = dict[str, torch.Tensor]
 
@@ -41,6 +41,12 @@ class Objective(Protocol):
     """Names of the loss parts it logs beside the total (running means per log row)."""
     leaves_parameters_unused: bool
     """Whether some step leaves part of the model without a gradient (DDP must then look for unused parameters)."""
+    base_learning_rate: float
+    """The optimiser's learning rate, which :meth:`scheduler` scales."""
+
+    def scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+        """The learning-rate schedule of :func:`learning_rate_at` on ``optimizer`` (in the checkpoint: its state)."""
+        ...
 
     def network(self, model: nn.Module) -> nn.Module:
         """The module whose forward computes everything differentiable of a step (what DDP wraps)."""
@@ -63,6 +69,32 @@ class Objective(Protocol):
         ...
 
 
+ENCODER_LR_DROP = 0.1  # DASR stage 1: 1e-3 -> 1e-4 after encoder_lr_drop_step
+
+
+def in_first_stage(config: TrainConfig, step: int) -> bool:
+    """Whether optimiser step ``step`` (0-based: the update after ``step`` completed ones) belongs to DASR's stage 1."""
+    return step < config.encoder_steps
+
+
+def learning_rate_at(config: TrainConfig, step: int) -> float:
+    """The learning rate of optimiser step ``step`` (0-based). Without a first stage this is ``StepLR``'s
+    ``learning_rate · 0.5^(step // lr_halving_steps)``; with DASR's stage 1, ``encoder_learning_rate`` (×0.1 from
+    ``encoder_lr_drop_step`` on), then stage 2 restarts the halving schedule at its first step."""
+    if in_first_stage(config, step):
+        dropped = config.encoder_lr_drop_step > 0 and step >= config.encoder_lr_drop_step
+        return config.encoder_learning_rate * (ENCODER_LR_DROP if dropped else 1.0)
+    return config.learning_rate * 0.5 ** ((step - config.encoder_steps) // config.lr_halving_steps)
+
+
+def _step_schedule(config: TrainConfig, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+    """``StepLR`` (halving every ``lr_halving_steps``) on a base rate of ``learning_rate``, or, with a first stage, a
+    ``LambdaLR`` of :func:`learning_rate_at` on a base rate of 1."""
+    if config.encoder_steps == 0:
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
+
+
 def _pixel_range_factor(config: TrainConfig) -> float:
     """The image loss measured on [0, r] images instead of [0, 1]: ×r for L1, ×r² for L2 (``loss_pixel_range``)."""
     return config.loss_pixel_range if config.loss == "l1" else config.loss_pixel_range ** 2
@@ -76,9 +108,13 @@ class PixelObjective:
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
+        self.base_learning_rate = config.learning_rate
 
     def network(self, model: nn.Module) -> nn.Module:
         return model
+
+    def scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+        return _step_schedule(self.config, optimizer)
 
     def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         config = self.config
@@ -127,6 +163,10 @@ class ContrastiveTwoStageObjective:
     def __init__(self, config: TrainConfig, model: nn.Module) -> None:
         self.config = config
         self.contrast = self._contrast(model, config)
+        self.base_learning_rate = config.learning_rate if config.encoder_steps == 0 else 1.0  # LambdaLR gives the rate itself
+
+    def scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+        return _step_schedule(self.config, optimizer)
 
     @staticmethod
     def _contrast(model: nn.Module, config: TrainConfig) -> MomentumContrast | None:
@@ -143,7 +183,7 @@ class ContrastiveTwoStageObjective:
         return _ContrastiveForward(model)
 
     def in_first_stage(self, step: int) -> bool:
-        return step < self.config.encoder_steps
+        return in_first_stage(self.config, step)
 
     def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         embedding, sr = network(batch["lr"], batch["kernel"], self.contrast is not None, not self.in_first_stage(step))

@@ -18,10 +18,8 @@ What a step computes is the run's training objective (:mod:`dynsr.training.objec
 multistage loss, DASR's two contrastive stages), chosen by the configuration; the objective's own state (DASR's
 key encoder and queue) is in the checkpoint (``objective``), its loss parts in the log (DASR: ``loss_sr`` and
 ``loss_degrad``), and validation is skipped during a first stage that leaves the SR network untrained, except at
-a run's last step. The learning rate follows ``StepLR`` (halving every ``lr_halving_steps``), or with DASR's
-stage 1 (``encoder_steps``) ``encoder_learning_rate`` ×0.1 after ``encoder_lr_drop_step`` and then the halving
-schedule restarted at stage 2, one Adam over every trainable parameter in both stages (docs/decisions/dasr.md,
-D10-D15).
+a run's last step. One Adam covers every trainable parameter in every stage, on the objective's learning-rate
+schedule (:func:`dynsr.training.objectives.learning_rate_at`; docs/decisions/dasr.md, D10-D15 for DASR's stages).
 
 Distributed: under ``torchrun`` (``WORLD_SIZE`` > 1) each process takes ``batch_size / world_size`` of
 every batch's samples, the model is wrapped in ``DistributedDataParallel`` (``nccl`` on GPUs, ``gloo``
@@ -58,12 +56,11 @@ from dynsr.training.config import TrainConfig
 from dynsr.training.objectives import Objective, objective_for
 from dynsr.training.data import TrainingPatches, batch_indices
 
-__all__ = ["train", "step_macs", "bicubic_validation_psnr", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting", "learning_rate_at", "in_encoder_stage"]
+__all__ = ["train", "step_macs", "bicubic_validation_psnr", "TrainResult", "TrainingDivergedError", "RESUMABLE_CHANGES", "validation_setting"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 RESUMABLE_CHANGES = frozenset({"steps", "num_workers", "log_every", "checkpoint_every"})
 LOG_COLUMNS = ("step", "loss", "learning_rate", "seconds", "val_psnr")  # then the objective's loss parts
-ENCODER_LR_DROP = 0.1  # DASR stage 1: 1e-3 -> 1e-4
 
 
 class TrainingDivergedError(RuntimeError):
@@ -94,30 +91,11 @@ def validation_setting(config: TrainConfig) -> TestSetting:
     return TestSetting("train", "validation", config.validation_set, label, degradation)
 
 
-def in_encoder_stage(config: TrainConfig, step: int) -> bool:
-    """Whether optimiser step ``step`` (0-based: the update after ``step`` completed ones) belongs to DASR's stage 1."""
-    return step < config.encoder_steps
-
-
-def learning_rate_at(config: TrainConfig, step: int) -> float:
-    """The learning rate of optimiser step ``step`` (0-based). Without stage 1 this is ``StepLR``'s
-    ``learning_rate · 0.5^(step // lr_halving_steps)``; with it, stage 1 uses ``encoder_learning_rate``
-    (×0.1 from ``encoder_lr_drop_step`` on) and stage 2 restarts the halving schedule at its first step."""
-    if in_encoder_stage(config, step):
-        dropped = config.encoder_lr_drop_step > 0 and step >= config.encoder_lr_drop_step
-        return config.encoder_learning_rate * (ENCODER_LR_DROP if dropped else 1.0)
-    return config.learning_rate * 0.5 ** ((step - config.encoder_steps) // config.lr_halving_steps)
-
-
-def _optimizer_and_scheduler(model: nn.Module, config: TrainConfig):
-    """Adam over every trainable parameter and its schedule: ``StepLR`` (UDVD/SRMD, DASR without stage 1), or a
-    ``LambdaLR`` of :func:`learning_rate_at` on a base rate of 1 (DASR with stage 1)."""
+def _optimizer_and_scheduler(model: nn.Module, config: TrainConfig, objective: Objective):
+    """Adam over every trainable parameter (one optimiser for every stage), on the schedule of the run's objective."""
     parameters = [parameter for parameter in model.parameters() if parameter.requires_grad]
-    if config.encoder_steps == 0:
-        optimizer = torch.optim.Adam(parameters, lr=config.learning_rate, betas=config.adam_betas)
-        return optimizer, torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
-    optimizer = torch.optim.Adam(parameters, lr=1.0, betas=config.adam_betas)
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
+    optimizer = torch.optim.Adam(parameters, lr=objective.base_learning_rate, betas=config.adam_betas)
+    return optimizer, objective.scheduler(optimizer)
 
 
 def _distributed() -> tuple[int, int, bool]:
@@ -252,7 +230,7 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     np.random.seed(config.seed)
     model = build_model(config.model, scale=config.scale, **config.model_kwargs).to(device)
     objective = objective_for(config, model)
-    optimizer, scheduler = _optimizer_and_scheduler(model, config)
+    optimizer, scheduler = _optimizer_and_scheduler(model, config, objective)
     step, log, loss_sum, loss_count, seconds = 0, [], 0.0, 0, 0.0
     part_sums = {name: [0.0, 0] for name in objective.log_parts}  # running (sum, count) per logged part of the loss
     saved_step: int | None = None  # the step of the checkpoint on disk
