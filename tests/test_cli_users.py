@@ -369,7 +369,7 @@ def test_train_refuses_bad_settings(dirs, tmp_path: Path, arguments: list[str], 
 
 def test_python_dash_m_dynsr_runs_the_cli(dirs, tmp_path: Path) -> None:
     done = dynsr("--help", dirs=dirs)
-    assert done.returncode == 0 and done.stdout.startswith("usage: dynsr [-h] {reproduce,sr,eval,train,data}"), done.stderr
+    assert done.returncode == 0 and done.stdout.startswith("usage: dynsr [-h] {reproduce,figures,sr,eval,train,data}"), done.stderr
     shutil.copy(CHIP, tmp_path / "chip.png")
     done = dynsr("sr", tmp_path / "chip.png", tmp_path / "out" / "chip_x2.png", "--model", "bicubic", "--scale", "2", dirs=dirs)
     assert done.returncode == 0, done.stderr

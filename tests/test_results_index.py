@@ -154,3 +154,15 @@ def test_table_figures_redraw_from_the_committed_tables_alone(tmp_path: Path, mo
     drawn = redraw_table_figures("cpu")
     assert drawn == [tmp_path / "udvd/figures/table5_gap.png", tmp_path / "udvd/figures/heatmap_udvd_srmd.png"]
     assert all(Image.open(path).size[0] > 500 for path in drawn)
+
+
+def test_dynsr_figures_redraws_from_the_written_tables(tmp_path: Path, monkeypatch, capsys) -> None:
+    from dynsr.cli import main as cli_main
+
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    (tmp_path / "dasr/tables").mkdir(parents=True)
+    shutil.copy(RESULTS / "dasr/tables/table3.csv", tmp_path / "dasr/tables/table3.csv")
+    assert cli_main(["figures"]) == 0
+    printed = capsys.readouterr().out
+    assert str(tmp_path / "dasr/figures/table3_gap.png") in printed and "1 figures redrawn" in printed
+    assert Image.open(tmp_path / "dasr/figures/table3_gap.png").size[0] > 500

@@ -8,6 +8,7 @@ Commands:
   write ``results/README.md``, the index of every table and figure (:mod:`dynsr.results_index`).
   Models are loaded from the committed weights unless ``--retrain``; their stored per-image scores are
   reused (one re-scored per evaluation) unless ``--recompute`` (:mod:`dynsr.score_store`).
+* ``dynsr figures [--profile P]``: redraw every figure drawn from a written table alone (no model runs).
 * ``dynsr sr INPUT OUTPUT --model M --scale S``: super-resolve your own images (tiled; CPU or GPU).
 * ``dynsr eval --model M --scale S --table T``: score a model on a paper's test table.
 * ``dynsr train --model M --scale S [--profile P]``: train with a recipe; resumes an interrupted run.
@@ -461,6 +462,18 @@ def _sr(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _figures(arguments: argparse.Namespace) -> int:
+    from dynsr.experiments.common import redraw_table_figures
+
+    started = time.monotonic()
+    drawn = redraw_table_figures(arguments.profile)
+    for path in drawn:
+        print(path)
+    print(f"[dynsr figures] {len(drawn)} figures redrawn from the written tables of profile {arguments.profile} "
+          f"in {time.monotonic() - started:.0f} s (no model run)")
+    return 0
+
+
 def _eval(arguments: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -576,6 +589,10 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--recompute", action="store_true",
                            help="score every cell from the weights instead of reusing the stored per-image scores (hours on 2 cores)")
     reproduce.set_defaults(handler=_reproduce)
+
+    figures = commands.add_parser("figures", help="redraw every figure drawn from a written table (gap plots, heat-maps), in seconds")
+    figures.add_argument("--profile", choices=list(PROFILES), default="cpu", help="whose results (default: cpu, the committed ones)")
+    figures.set_defaults(handler=_figures)
 
     sr = commands.add_parser("sr", help="super-resolve your own LR image or folder (no HR needed)", description=_SR_DESCRIPTION,
                              epilog_from=_models_and_weights, formatter_class=argparse.RawDescriptionHelpFormatter)
