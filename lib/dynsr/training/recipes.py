@@ -12,7 +12,6 @@ the steps that give it the training compute of the method it is compared with (e
 docs/decisions/udvd.md, U23), and longer while it is still below bicubic on its validation setting.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Callable
