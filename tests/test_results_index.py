@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -166,3 +167,13 @@ def test_dynsr_figures_redraws_from_the_written_tables(tmp_path: Path, monkeypat
     printed = capsys.readouterr().out
     assert str(tmp_path / "dasr/figures/table3_gap.png") in printed and "1 figures redrawn" in printed
     assert Image.open(tmp_path / "dasr/figures/table3_gap.png").size[0] > 500
+
+
+def test_a_figure_preview_is_a_small_jpeg_of_the_saved_figure(tmp_path: Path) -> None:
+    from dynsr.plots import PREVIEW_SIDE, figure_preview
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (1500, 2400, 3), dtype=np.uint8)).save(tmp_path / "big.png")
+    preview = Image.open(io.BytesIO(figure_preview(tmp_path / "big.png")))
+    assert preview.format == "JPEG" and preview.size == (PREVIEW_SIDE, 625)
+    Image.new("RGBA", (40, 30)).save(tmp_path / "small.png")
+    assert Image.open(io.BytesIO(figure_preview(tmp_path / "small.png"))).size == (40, 30)  # never enlarged

@@ -6,6 +6,8 @@ that produces the same pixels produces the same bytes.
 
 from __future__ import annotations
 
+import io
+
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +21,7 @@ import pandas as pd  # noqa: E402
 
 from dynsr.fileio import atomic_path  # noqa: E402
 
-__all__ = ["save_figure", "kernel_gallery", "image_grid", "gap_plot"]
+__all__ = ["save_figure", "kernel_gallery", "image_grid", "gap_plot", "PREVIEW_SIDE", "PREVIEW_QUALITY", "figure_preview", "show_figures"]
 
 
 def save_figure(figure: plt.Figure, path: str | Path) -> Path:
@@ -29,6 +31,33 @@ def save_figure(figure: plt.Figure, path: str | Path) -> Path:
         figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(figure)
     return path
+
+
+PREVIEW_SIDE = 1000
+"""Longest side, in pixels, of a figure as a notebook shows it: the saved PNG keeps its full resolution, the notebook (and
+its executed copy under ``results/``) a JPEG preview (quality :data:`PREVIEW_QUALITY`), so an executed notebook stays small
+(a photographic figure as PNG is 1-2 MB)."""
+PREVIEW_QUALITY = 85
+
+
+def figure_preview(path: str | Path, *, max_side: int = PREVIEW_SIDE) -> bytes:
+    """The JPEG bytes of the figure at ``path``, reduced (Lanczos) so that its longer side is at most ``max_side``."""
+    from PIL import Image  # noqa: PLC0415
+
+    with Image.open(path) as image:
+        preview = image.convert("RGB")
+        preview.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        preview.save(buffer, format="JPEG", quality=PREVIEW_QUALITY)
+    return buffer.getvalue()
+
+
+def show_figures(paths: Sequence[str | Path], *, max_side: int = PREVIEW_SIDE) -> None:
+    """Display each figure in a notebook as a preview (:func:`figure_preview`); the full-size file is the one on disk."""
+    from IPython.display import Image, display  # noqa: PLC0415
+
+    for path in paths:
+        display(Image(data=figure_preview(path, max_side=max_side), format="jpeg"))
 
 
 def _labelled_grid(panels: Sequence[np.ndarray], labels: Sequence[str], *, title: str, columns: int, cell: tuple[float, float], show) -> plt.Figure:
