@@ -2,13 +2,12 @@
 # Retrain the SRMD family at the `cpu` profile with the training compute of the method each is compared with
 # (dynsr.training.recipes.MATCHED_STEPS; docs/decisions/udvd.md, U23): SRMD and SRMDNF get UDVD's / UDVD-nf's
 # compute at x2, x3, x4, SRMDNF* (srmdnf_dasr) DASR Model 5's at x4 with seeds 0 and 1.
-# Order: what the most tables need first (x3, then SRMDNF*, then the rest). Resumable as the other queues:
+# Order: SRMDNF* first (DASR Table 1 is then complete), then SRMD, then SRMDNF. Resumable as the other queues:
 #     nohup scripts/train_comparators_cpu.sh > /dev/null 2>&1 &
 # Progress: .cache/comparators_queue.log. About 2.5 h on 2 cores.
 LOG=.cache/comparators_queue.log
 . "$(dirname "$0")/training_queue.sh"
-run srmd 3 0
 run srmdnf_dasr 4 0; run srmdnf_dasr 4 1
-run srmd 2 0; run srmd 4 0
+for scale in 3 2 4; do run srmd "$scale" 0; done
 for scale in 3 2 4; do run srmdnf "$scale" 0; done
 echo "$(date -Is) queue finished" >> "$LOG"
