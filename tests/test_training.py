@@ -40,6 +40,7 @@ from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degrade_spatially_varying
 from dynsr.models import MODELS, build_model
 from dynsr.paths import data_root
 from dynsr.profiles import ParameterError
@@ -181,6 +182,40 @@ def test_sample_shapes_and_dtypes(patches: TrainingPatches) -> None:
     assert 0.0 <= float(sample["hr"].min()) and float(sample["hr"].max()) <= 1.0
     x3 = TrainingPatches(tiny(scale=3, lr_patch=10))[0]
     assert x3["lr"].shape == (3, 10, 10) and x3["hr"].shape == (3, 30, 30)
+
+
+def test_ramp_sample_is_the_spatially_varying_degradation_of_its_patch_with_per_pixel_maps() -> None:
+    """``spatial_variation="ramp"``: the LR equals dynsr.degradations.spatial's degradation of the same augmented HR patch with
+    the two widths and two levels the sample drew (same generator, same order), and the maps are that ramp's."""
+    config = tiny(scale=3, lr_patch=10, spatial_variation="ramp", quantize_before_noise=False, width_range=(0.5, 2.5), noise_range=(5.0, 50.0))
+    dataset = TrainingPatches(config)
+    sample = dataset[3]
+    rng = np.random.default_rng([config.seed, 3])  # replayed: image, crop, flips, then the ramps' ends
+    image = dataset._image(int(rng.integers(dataset.num_images)))
+    rng.integers(image.shape[0] - 29), rng.integers(image.shape[1] - 29), rng.integers(2, size=3)
+    widths, levels = rng.uniform(*config.width_range, size=2), rng.uniform(*config.noise_range, size=2)
+    degradation = SpatiallyVaryingDegradation(scale=3, width=LinearRamp(*widths), noise=LinearRamp(*levels), kernel_size=15, padding="replicate")
+    hr = sample["hr"].numpy().astype(np.float64).transpose(1, 2, 0)  # (30, 30, 3): the augmented patch (a uint8 image / 255, float32)
+    lr, width_map, noise_map = degrade_spatially_varying(hr, degradation, rng=rng)
+    np.testing.assert_allclose(sample["lr"].numpy().transpose(1, 2, 0), lr, atol=2e-6)  # float32 storage
+    np.testing.assert_allclose(sample["width"].numpy(), width_map, rtol=1e-6)
+    np.testing.assert_allclose(sample["noise"].numpy(), noise_map, rtol=1e-6)
+    assert sample["kernel_code"].shape == (15, 10, 10) and sample["noise"].shape == (10, 10)
+    column = 7
+    expected = kernel_pca_code(isotropic_gaussian_kernel(15, float(width_map[0, column])), load_pca_basis("kair_srmd"))
+    np.testing.assert_allclose(sample["kernel_code"][:, 4, column].numpy(), expected, atol=1e-5)
+    steps = np.diff(width_map[0])
+    assert np.ptp(width_map[:, 0]) == 0 and ((steps > 0).all() or (steps < 0).all())  # linear across the columns, constant down them
+
+
+def test_ramp_training_steps_a_non_blind_model_on_per_pixel_maps(tmp_path: Path) -> None:
+    result = train(tiny(steps=2, spatial_variation="ramp", checkpoint_every=0, log_every=1), tmp_path / "run")
+    assert result.step == 2 and np.isfinite(result.log["loss"]).all()
+
+
+def test_ramp_is_refused_with_paired_patches() -> None:
+    with pytest.raises(ConfigError, match="spatial_variation='ramp' is for single patches"):
+        tiny(model="dasr", spatial_variation="ramp", paired_patches=True, model_kwargs={})
 
 
 def test_noise_and_width_are_drawn_from_their_ranges() -> None:

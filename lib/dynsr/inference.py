@@ -34,8 +34,8 @@ import torch
 import torch.nn as nn
 
 from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file, stored_model
-from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel
-from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.kernels import delta_kernel
+from dynsr.degradations.pca import kernel_pca_code, load_pca_basis, pixel_kernel_codes
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
 from dynsr.metrics import to_uint8
@@ -134,9 +134,7 @@ def setting_pixel_degradation(setting: TestSetting, basis: np.ndarray, lr_height
     if not isinstance(degradation, SpatiallyVaryingDegradation):
         raise ValueError(f"{setting.label}: a spatially uniform setting has one code; use setting_kernel_code")
     widths, noise = degradation_maps(degradation, lr_height, lr_width)
-    distinct, inverse = np.unique(widths, return_inverse=True)
-    codes = np.stack([kernel_pca_code(isotropic_gaussian_kernel(degradation.kernel_size, w), basis) for w in distinct], axis=1)  # (t, n)
-    return codes[:, inverse.reshape(-1)].reshape(-1, lr_height, lr_width), noise  # (t, h, w), (h, w)
+    return pixel_kernel_codes(widths, degradation.kernel_size, basis), noise  # (t, h, w), (h, w)
 
 
 def receptive_radius(model: nn.Module) -> int:

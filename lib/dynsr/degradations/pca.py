@@ -48,9 +48,9 @@ import scipy.io
 import torch
 
 from dynsr.data.root import DataNotFoundError, dataset_dir
-from dynsr.degradations.kernels import anisotropic_gaussian_kernel
+from dynsr.degradations.kernels import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
 
-__all__ = ["PCA_BASES", "load_pca_basis", "kernel_pca_code", "row_major_to_matlab_basis", "fit_pca_basis", "pca_basis"]
+__all__ = ["PCA_BASES", "load_pca_basis", "kernel_pca_code", "pixel_kernel_codes", "row_major_to_matlab_basis", "fit_pca_basis", "pca_basis"]
 
 # Seed of the basis that pca_basis(fallback_fit=True) fits when the file is missing.
 _FALLBACK_SEED = 0
@@ -134,6 +134,14 @@ def kernel_pca_code(kernel: np.ndarray, basis: np.ndarray) -> np.ndarray:
             f"{basis.shape} expects {basis.shape[-1]} (a {side}x{side} kernel)"
         )
     return basis @ kernel.flatten(order="F")
+
+
+def pixel_kernel_codes(widths: np.ndarray, kernel_size: int, basis: np.ndarray) -> np.ndarray:
+    """The PCA code (t, h, w) of each pixel's isotropic ``kernel_size``² Gaussian of width ``widths[i, j]`` (h, w): the
+    degradation map of a spatially varying image (UDVD Table 3, SRMD's spatially variant mode)."""
+    distinct, inverse = np.unique(widths, return_inverse=True)
+    codes = np.stack([kernel_pca_code(isotropic_gaussian_kernel(kernel_size, w), basis) for w in distinct], axis=1)  # (t, n)
+    return codes[:, inverse.reshape(-1)].reshape(-1, *widths.shape)  # (t, h, w)
 
 
 def _fix_signs(basis: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ from dynsr.degradations.blur import PaddingMode, pad_image
 from dynsr.degradations.kernels import isotropic_gaussian_kernel
 from dynsr.ops import per_pixel_conv2d
 
-__all__ = ["LinearRamp", "Quadrants", "SpatiallyVaryingDegradation", "spatially_varying_blur", "degradation_maps", "degrade_spatially_varying"]
+__all__ = ["LinearRamp", "Quadrants", "SpatiallyVaryingDegradation", "spatially_varying_blur", "degradation_maps", "degradation_maps_hr",
+           "degrade_spatially_varying"]
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,17 @@ def degrade_spatially_varying(
     """
     hr = np.asarray(hr)
     x = hr.astype(np.float64) / 255.0 if hr.dtype == np.uint8 else hr.astype(np.float64)
-    height, width = x.shape[:2]
-    s = degradation.scale
-    widths = _value_map(degradation.width, np.arange(height), np.arange(width), height, width)
+    widths = degradation_maps_hr(degradation, *x.shape[:2])
     blurred = spatially_varying_blur(x, widths, kernel_size=degradation.kernel_size, padding=degradation.padding)
-    lr = matlab_bicubic_resize(blurred, 1.0 / s)
+    lr = matlab_bicubic_resize(blurred, 1.0 / degradation.scale)
     width_map, noise_map = degradation_maps(degradation, *lr.shape[:2])
     lr = lr + (noise_map[:, :, None] / 255.0) * rng.standard_normal(lr.shape)
     return lr, width_map, noise_map
+
+
+def degradation_maps_hr(degradation: SpatiallyVaryingDegradation, hr_height: int, hr_width: int) -> np.ndarray:
+    """The kernel width that blurs each pixel of an HR image (H, W): the blur's map (noise is added at LR, :func:`degradation_maps`)."""
+    return _value_map(degradation.width, np.arange(hr_height), np.arange(hr_width), hr_height, hr_width)
 
 
 def degradation_maps(degradation: SpatiallyVaryingDegradation, lr_height: int, lr_width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -50,6 +50,11 @@ class TrainConfig:
         width_range: training kernel widths (Gaussian standard deviation), sampled uniformly.
         noise_range: training AWGN levels on the 0-255 scale, sampled uniformly.
         blur_padding: border handling of the blur.
+        spatial_variation: ``uniform`` (one kernel width and one noise level per patch, as SRMD trains;
+            docs/decisions/udvd.md, U13) or ``ramp`` (the width and the noise level each rise or fall
+            linearly across the patch's columns between two independent draws from ``width_range`` and
+            ``noise_range``: the form of UDVD Table 3's test images; every sample then carries per-pixel
+            ``kernel_code`` (t, p, p) and ``noise`` (p, p) maps). Not with ``paired_patches``.
         quantize_before_noise: round the bicubic LR to 8 bits before adding noise, as SRMD's training
             code does (``im2single(im2uint8(LR))`` in ``degradation_model.m``).
         augment: random horizontal/vertical flips and 90° rotation of the HR patch.
@@ -122,6 +127,7 @@ class TrainConfig:
     width_range: tuple[float, float] = (0.2, 3.0)
     noise_range: tuple[float, float] = (0.0, 75.0)
     blur_padding: Literal["replicate", "reflect", "wrap", "zero"] = "replicate"
+    spatial_variation: Literal["uniform", "ramp"] = "uniform"
     quantize_before_noise: bool = True
     augment: bool = True
     pca_basis: str = "kair_srmd"
@@ -169,7 +175,7 @@ class TrainConfig:
         self._check_numbers()
         choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
                    "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic", "none"), "anisotropic_convention": ("std", "variance"),
-                   "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr")}
+                   "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr"), "spatial_variation": ("uniform", "ramp")}
         wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
         if wrong:
             raise ConfigError(f"unknown values {wrong}; allowed: { {name: choices[name] for name in wrong} }")
@@ -201,6 +207,9 @@ class TrainConfig:
         low, high = self.lambda_range
         if not 0 < low <= high:
             raise ConfigError(f"lambda_range={self.lambda_range} must be (low, high) with 0 < low <= high")
+        if self.spatial_variation != "uniform" and self.paired_patches:
+            raise ConfigError(f"spatial_variation={self.spatial_variation!r} is for single patches with a degradation map (UDVD, SRMD); "
+                              "DASR's paired patches share one kernel: use spatial_variation='uniform'")
         if self.kernel_type != "isotropic" and not self.paired_patches:
             raise ConfigError(f"kernel_type={self.kernel_type!r} is a DASR training setting; it needs paired_patches=True")
         if self.degradation_loss_weight < 0:

@@ -56,7 +56,8 @@ from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
 from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel, sample_anisotropic_gaussian_kernel, sample_isotropic_gaussian_kernel
 from dynsr.degradations.noise import add_gaussian_noise, quantize
-from dynsr.degradations.pca import kernel_pca_code, load_pca_basis
+from dynsr.degradations.pca import kernel_pca_code, load_pca_basis, pixel_kernel_codes
+from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degradation_maps, degradation_maps_hr, spatially_varying_blur
 from dynsr.paths import data_root
 from dynsr.training.config import TrainConfig
 
@@ -165,6 +166,8 @@ class TrainingPatches(Dataset):
             hr = hr[::-1] if flip_rows else hr
             hr = hr[:, ::-1] if flip_columns else hr
             hr = hr.transpose(1, 0, 2) if transpose else hr  # with the flips: all 8 rotations/reflections
+        if config.spatial_variation == "ramp":
+            return self._ramp_sample(hr, rng)
         width = float(rng.uniform(*config.width_range))
         noise = float(rng.uniform(*config.noise_range))
         kernel = isotropic_gaussian_kernel(config.kernel_size, width)
@@ -180,6 +183,30 @@ class TrainingPatches(Dataset):
             "kernel_code": torch.from_numpy(kernel_pca_code(kernel, self.basis).astype(np.float32)),
             "noise": torch.tensor(noise, dtype=torch.float32),
             "width": torch.tensor(width, dtype=torch.float32),
+        }
+
+    def _ramp_sample(self, hr: np.ndarray, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """``spatial_variation="ramp"``: the width and the noise level linear across the patch's columns, each between two
+        independent draws (UDVD Table 3's form, :mod:`dynsr.degradations.spatial`); per-pixel maps in the sample."""
+        config = self.config
+        widths, levels = rng.uniform(*config.width_range, size=2), rng.uniform(*config.noise_range, size=2)
+        degradation = SpatiallyVaryingDegradation(scale=config.scale, width=LinearRamp(*map(float, widths)), noise=LinearRamp(*map(float, levels)),
+                                                  kernel_size=config.kernel_size, padding=config.blur_padding)
+        hr_widths = degradation_maps_hr(degradation, *hr.shape[:2])  # (P, P)
+        lr = matlab_bicubic_resize(spatially_varying_blur(np.ascontiguousarray(hr), hr_widths, kernel_size=config.kernel_size,
+                                                          padding=config.blur_padding), 1.0 / config.scale)
+        if config.quantize_before_noise:
+            lr = quantize(lr)
+        width_map, noise_map = degradation_maps(degradation, *lr.shape[:2])  # (p, p) each
+        lr = lr + (noise_map[:, :, None] / 255.0) * rng.standard_normal(lr.shape)
+        if config.quantize_after_noise:
+            lr = quantize(lr)
+        return {
+            "lr": torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32)),  # (3, p, p)
+            "hr": torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32)),  # (3, s·p, s·p)
+            "kernel_code": torch.from_numpy(pixel_kernel_codes(width_map, config.kernel_size, self.basis).astype(np.float32)),  # (t, p, p)
+            "noise": torch.from_numpy(noise_map.astype(np.float32)),  # (p, p)
+            "width": torch.from_numpy(width_map.astype(np.float32)),  # (p, p)
         }
 
     def _pair(self, index: int) -> dict[str, torch.Tensor]:
