@@ -1,13 +1,16 @@
 # Sourced by the per-paper cpu queues (scripts/train_*_cpu.sh): `run RECIPE SCALE SEED` trains one run unless
-# its run folder has the marker `done`, resuming an interrupted run from its last checkpoint; progress and
+# its run folder has the marker `done` (or its weights wait in results/checkpoints/pending/), resuming an interrupted run from its last checkpoint; progress and
 # failures go to $LOG (set by the sourcing script). A failed run stops the queue.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 mkdir -p .cache
 run() {  # recipe scale seed
-  local marker=".cache/runs/cpu/$1_x$2_seed$3/done"
+  local marker=".cache/runs/cpu/$1_x$2_seed$3/done" suffix=""
+  [ "$3" = 0 ] || suffix="_seed$3"
   [ -f "$marker" ] && return 0
+  # finished in an earlier session, committed but not yet used by the tables (results/checkpoints/pending/README.md)
+  [ -f "results/checkpoints/pending/$1_x$2$suffix.pt" ] && return 0
   echo "$(date -Is) start $1 x$2 seed$3" >> "$LOG"
   if python -m dynsr.cli train --model "$1" --scale "$2" --seed "$3" --quiet >> "$LOG" 2>&1; then
     touch "$marker"; echo "$(date -Is) done $1 x$2 seed$3" >> "$LOG"
