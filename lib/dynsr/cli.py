@@ -114,14 +114,17 @@ RUNNING_SUFFIX = ".running.ipynb"  # papermill writes ``.<notebook>.running.ipyn
 def _reproduce(arguments: argparse.Namespace) -> int:
     try:
         notebooks = _notebooks(arguments.only, arguments.paper)
+        device = _device(arguments.device)
     except ValueError as error:
         return _error(error, USAGE_ERROR)
+    from dynsr.devices import DEVICE_VARIABLE
     import papermill  # imported here: it is slow to import and only this command needs it
 
     from dynsr.score_store import check_log_path
     results = profile_results_dir(arguments.profile)
     policy = "recompute" if arguments.recompute or arguments.retrain else "reuse"
     os.environ["DYNSR_SCORES"] = policy  # read by the notebooks' kernels (dynsr.score_store)
+    os.environ[DEVICE_VARIABLE] = device  # and their evaluation device (dynsr.devices)
     check_log_path().unlink(missing_ok=True)
     for notebook in notebooks:  # only the copies of this run's notebooks: another reproduce may be running the others
         (results / notebook.parent.name / "notebooks" / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
@@ -333,17 +336,10 @@ def _load_model(arguments: argparse.Namespace) -> Any:
 
 
 def _device(name: str) -> str:
-    """``--device``: ``auto`` (CUDA when torch sees a GPU), ``cpu``, ``cuda`` or ``cuda:N``; a GPU this machine lacks is a usage error."""
-    import torch
+    """``--device`` (:func:`dynsr.devices.resolve_device`); a GPU this machine lacks is a usage error (ValueError)."""
+    from dynsr.devices import resolve_device
 
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if not re.fullmatch(r"cpu|cuda(:\d+)?", name):
-        raise ValueError(f"--device {name!r} is not a device dynsr runs on; use auto, cpu, cuda or cuda:N")
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if name.startswith("cuda") and int(name.partition(":")[2] or 0) >= count:
-        raise ValueError(f"--device {name}: torch sees {count or 'no'} CUDA GPU{'' if count == 1 else 's'} on this machine; use --device cpu (or auto)")
-    return name
+    return resolve_device(name)
 
 
 # Memory ``sr`` holds at once for one image, in bytes per pixel (tiles add a bounded amount): the LR input (8-bit, Pillow's
@@ -588,6 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--retrain", action="store_true", help="train every model again instead of using the committed weights (hours on 2 cores; resumable)")
     reproduce.add_argument("--recompute", action="store_true",
                            help="score every cell from the weights instead of reusing the stored per-image scores (hours on 2 cores)")
+    reproduce.add_argument("--device", default="cpu",
+                           help="where the notebooks run the models they score: cpu (default), cuda[:N] or auto (float32, TF32 off: dynsr.devices)")
     reproduce.set_defaults(handler=_reproduce)
 
     figures = commands.add_parser("figures", help="redraw every figure drawn from a written table (gap plots, heat-maps), in seconds")

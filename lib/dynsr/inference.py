@@ -36,6 +36,7 @@ import torch.nn as nn
 from dynsr.checkpoints import CheckpointError, ForeignCheckpointError, load_weights, read_torch_file, stored_model
 from dynsr.degradations.kernels import delta_kernel
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis, pixel_kernel_codes
+from dynsr.devices import evaluation_device, full_float32
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degradation_maps
 from dynsr.degradations.testsets import TestSetting
 from dynsr.metrics import to_uint8
@@ -221,6 +222,7 @@ def _tile_forward(
     non-blind models, the per-pixel codes (t, h, w) and noise levels (h, w) (views: a single code or level is broadcast, not copied)."""
     if lr.ndim != 3 or lr.shape[2] != 3 or not (lr.dtype == np.uint8 or np.issubdtype(lr.dtype, np.floating)):
         raise ValueError(f"the LR image must be (h, w, 3), uint8 or float in [0, 1]; got {lr.dtype} {lr.shape}")
+    full_float32(device)  # a GPU computes in float32, as the CPU does (dynsr.devices)
     module = getattr(model, "module", model)
     image = lr.transpose(2, 0, 1)  # (3, h, w), a view
     conditioning = conditioning_of(model)
@@ -258,12 +260,13 @@ def _pixel_degradation(
 
 
 def model_upscaler(
-    model: nn.Module, *, pca_basis: str | None = None, tile: int | None = None, overlap: int | None = None, device: str = "cpu"
+    model: nn.Module, *, pca_basis: str | None = None, tile: int | None = None, overlap: int | None = None, device: str | None = None
 ) -> Callable[[np.ndarray, TestSetting], np.ndarray]:
     """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
     (per pixel for spatially varying settings) as codes in ``pca_basis`` (default: the model's own, :func:`model_pca_basis`),
     DASR's oracle (Table 1 Model 5) the setting's blur kernel (no blur = a delta). ``tile`` None: :func:`default_tile`, chosen
-    on the first image."""
+    on the first image. ``device`` None: :func:`dynsr.devices.evaluation_device` (``dynsr reproduce --device``; else the CPU)."""
+    device = device or evaluation_device()
     model = model.to(device).eval()
     basis = load_pca_basis(pca_basis or model_pca_basis(model)) if conditioning_of(model) == "degradation_vector" else None
 
