@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import sys
-import time
 
 import numpy as np
 import torch
+
+from _machine import device_name, fastest_seconds  # benchmarks/ is on sys.path when run as a script
 
 from dynsr.data.benchmarks import load_benchmark
 from dynsr.degradations.testsets import cached_lr
@@ -36,37 +36,18 @@ from dynsr.paths import results_dir
 SCALE = 4
 
 
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as stream:
-            for line in stream:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _time_device(device: str, lrs: list[tuple[str, np.ndarray]], repeats: int) -> dict[str, object]:
     torch.manual_seed(0)
     model = build_model("dasr", scale=SCALE).eval().to(device)
-    synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     per_image = []
     with torch.no_grad():
         for name, lr in lrs:
             x = torch.from_numpy(np.ascontiguousarray(lr.transpose(2, 0, 1), dtype=np.float32))[None].to(device)  # (1, 3, h, w)
-            model(x)  # warm-up (allocator, cuDNN autotuning)
-            synchronize()
-            best = float("inf")
-            for _ in range(repeats):
-                started = time.perf_counter()
-                model(x)
-                synchronize()
-                best = min(best, time.perf_counter() - started)
+            best, _ = fastest_seconds(lambda: model(x), device=device, repeats=repeats)
             per_image.append({"image": name, "lr_size": list(lr.shape[:2]), "ms": best * 1000})
             print(f"  {device} {name} {lr.shape[1]}x{lr.shape[0]}: {best * 1000:.0f} ms", flush=True)
     times = [row["ms"] for row in per_image]
-    return {"device": device, "device_name": torch.cuda.get_device_name() if device == "cuda" else _cpu_name(),
+    return {"device": device, "device_name": device_name(device),
             "threads": torch.get_num_threads(), "median_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
             "images": per_image, "parameters": model.paper_parameter_count()}
 

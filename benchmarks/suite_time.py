@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import re
 import resource
 import shutil
@@ -25,15 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import cpu_name  # benchmarks/ is on sys.path when run as a script
+
 from dynsr.fileio import write_json_atomic
 from dynsr.paths import repo_root
-
-
-def _cpu_model() -> str:
-    info = Path("/proc/cpuinfo")
-    text = info.read_text() if info.is_file() else ""
-    match = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else platform.processor()
 
 
 def _run(target: str, clone: Path) -> dict[str, object]:
@@ -68,7 +62,7 @@ def main() -> int:
         if not arguments.keep:
             shutil.rmtree(clone, ignore_errors=True)
     record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
-              "cpus": os.cpu_count(), "cpu_model": _cpu_model(), "runs": runs}
+              "cpus": os.cpu_count(), "cpu_model": cpu_name(), "runs": runs}
     write_json_atomic(here / "results" / "bench" / "suite_time.json", record)
     for run in runs:
         print(f"{run['target']}: exit {run['exit_status']}, {run['wall_seconds']} s wall, {run['cpu_seconds']} s CPU, {run['pytest_summary']}")
