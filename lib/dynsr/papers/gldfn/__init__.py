@@ -35,7 +35,8 @@ def _kernel_gallery() -> KernelGallery:
 PAPER = PaperSpec(
     name="gldfn",
     title="GLDFN (Wen et al.)",
-    test_tables={"gldfn_table2": settings.gldfn_table2, "gldfn_table3": settings.gldfn_table3, "gldfn_table6": settings.gldfn_table6},
+    test_tables={"gldfn_table2": settings.gldfn_table2, "gldfn_table3": settings.gldfn_table3, "gldfn_table6": settings.gldfn_table6,
+                 "gldfn_table6_substitute": settings.gldfn_table6_substitute, "gldfn_table5_substitute": settings.gldfn_table5_substitute},
     bicubic_cells=_bicubic_cells,
     bicubic_protocols={"GLDFN Table II": "ikc_gaussian8"},  # docs/decisions/gldfn.md, G1
     unchecked_bicubic=_unchecked_bicubic,
