@@ -1,6 +1,7 @@
 """GLDFN (Wen et al.): global and local dynamic filters for blind SR (spatial-specific and spatial-agnostic degradations).
 
-The folder so far: published numbers (:mod:`.published`) and test settings (:mod:`.settings`). Decisions:
+The folder so far: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of
+Settings 2 and 3) and Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``). Decisions:
 docs/decisions/gldfn.md.
 """
 
