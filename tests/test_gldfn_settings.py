@@ -3,6 +3,8 @@ image, blur then subsample) and DMBSR-style region-wise blur and noise; the per-
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -33,7 +35,8 @@ def hr() -> np.ndarray:
 
 def test_table6_substitute_gives_image_i_kernel_i_mod_100() -> None:
     settings = gldfn_table6_substitute()
-    assert [(s.degradation.scale, s.dataset) for s in settings] == [(scale, name) for scale in (2, 4) for name in ("Set5", "Set14", "BSD100", "Urban100")]
+    sets = ("Set5", "Set14", "BSD100", "Urban100")
+    assert [(s.degradation.scale, s.dataset) for s in settings] == [(scale, name) for scale in (2, 4) for name in sets]
     assert set(papers.test_tables()) >= {"gldfn_table6_substitute", "gldfn_table5_substitute"}
     for setting in settings:
         degradation, scale = setting.degradation, setting.degradation.scale
@@ -71,8 +74,9 @@ def test_per_image_kernel_record() -> None:
     record = PerImageKernel(base=base, kernels=(("a", GaussianKernel(1.0, 7)), ("b", GaussianKernel(2.0, 7))))
     assert record.for_image("b") == Degradation(scale=2, kernel=GaussianKernel(2.0, 7), order="blur_subsample_noise")
     assert record.for_image("b@c96") == record.for_image("b")  # a crop takes its image's kernel
-    assert record.scale == 2 and record.key() == PerImageKernel(base=base, kernels=record.kernels).key()
-    assert record.key() != PerImageKernel(base=base, kernels=record.kernels[::-1]).key()
+    assert record.scale == 2 and record.key() == PerImageKernel(base=base, kernels=record.kernels[::-1]).key()  # a mapping
+    assert record.key() != PerImageKernel(base=base, kernels=(("a", GaussianKernel(1.0, 7)), ("b", GaussianKernel(2.5, 7)))).key()
+    assert record.key() != PerImageKernel(base=replace(base, noise=5.0), kernels=record.kernels).key()
     with pytest.raises(KeyError, match="no kernel for image 'c'"):
         record.for_image("c")
     with pytest.raises(ValueError, match="no kernel of its own"):

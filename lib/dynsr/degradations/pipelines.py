@@ -224,12 +224,10 @@ class PerImageKernel:
         return replace(self.base, kernel=kernel)
 
     def key(self) -> str:
-        """A short stable hash of the base and every (image, kernel) pair, for cache folder and score keys."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
-
-    @property
-    def label(self) -> str:
-        return f"x{self.scale}, one kernel per image ({len(self.kernels)}), noise {self.base.noise:g}"
+        """A short stable hash of the base and every (image, kernel) pair (in name order: the pairs are a mapping), for cache
+        folder and score keys."""
+        fields = {"base": asdict(self.base), "kernels": [[name, asdict(kernel)] for name, kernel in sorted(self.kernels, key=lambda pair: pair[0])]}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def image_noise_rng(degradation: Degradation | SpatiallyVaryingDegradation | RegionBlurDegradation, image_name: str) -> np.random.Generator:

@@ -83,11 +83,6 @@ class RegionBlurDegradation:
         """A short stable hash of every field, for cache folder names."""
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
 
-    @property
-    def label(self) -> str:
-        low, high = self.noise_range
-        return f"x{self.scale}, region-wise blur, noise [{low:g}, {high:g}]"
-
 
 @dataclass(frozen=True)
 class RegionBlurSample:

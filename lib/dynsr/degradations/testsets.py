@@ -34,7 +34,8 @@ from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degrade_spat
 from dynsr.fileio import atomic_path
 from dynsr.paths import cache_dir
 
-__all__ = ["TestSetting", "AnyDegradation", "GrayScoring", "GRAY_SCORINGS", "srmd_harness", "setting_grid", "kernel_noise_grid", "unique_kernels", "lr_key", "cached_lr"]
+__all__ = ["TestSetting", "AnyDegradation", "GrayScoring", "GRAY_SCORINGS", "srmd_harness", "setting_grid", "kernel_noise_grid", "unique_kernels",
+           "lr_key", "cached_lr"]
 
 
 AnyDegradation = Degradation | SpatiallyVaryingDegradation | PerImageKernel | RegionBlurDegradation

@@ -84,12 +84,14 @@ def _computed_row(value: PaperValue, *, ours: float, count: int | float, profile
 
 def _quoted(values: list[PaperValue], *, profile: str) -> list[dict[str, Any]]:
     nan = float("nan")
-    return [{"table": value.table, **row, "relative_gap": nan, "count": nan} for value, row in zip(values, quoted_rows(values, profile=profile), strict=True)]
+    rows = quoted_rows(values, profile=profile)
+    return [{"table": value.table, **row, "relative_gap": nan, "count": nan} for value, row in zip(values, rows, strict=True)]
 
 
 def complexity_rows(*, profile: str) -> pd.DataFrame:
     """Table IV's rows (GLDFN's computed beside the paper's, NIQE not computed, the other methods quoted) and Table I's
-    parameter column (Exp. A-D computed). MACs are counted on one LR image of Table IV's LR size (:data:`~dynsr.papers.gldfn.published.TABLE4_LR_SIZE`, 180×270)."""
+    parameter column (Exp. A-D computed). MACs are counted on one LR image of Table IV's size
+    (:data:`~dynsr.papers.gldfn.published.TABLE4_LR_SIZE`, 180×270)."""
     published = {(value.method, value.metric): value for value in table4()}
     gldfn = build_model("gldfn", scale=SCALE).eval()
     parameters = gldfn.paper_parameter_count()
