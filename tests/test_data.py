@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 import dynsr.data.root as root
-from dynsr.data.benchmarks import load_benchmark
+from dynsr.data.benchmarks import benchmark_names, cropped_name, load_benchmark, uncropped_name
 from dynsr.data.images import GrayscaleImageWarning, ImageFormatError, image_size, load_rgb, modcrop, save_rgb
 from dynsr.data.root import DataNotFoundError, dataset_dir, dataset_files, verify_dataset
 from dynsr.paths import data_root
@@ -298,6 +298,12 @@ def test_load_benchmark_set14() -> None:
     np.testing.assert_array_equal(bridge[:, :, 0], bridge[:, :, 2])
     baboon = next(image.pixels for image in images if image.name == "baboon")
     assert not np.array_equal(baboon[:, :, 0], baboon[:, :, 1])
+
+
+def test_benchmark_names_are_the_load_order_and_crops_name_their_image() -> None:
+    assert benchmark_names("Set14") == [image.name for image in load_benchmark("Set14")]
+    assert len(benchmark_names("Urban100")) == 100 and benchmark_names("Urban100")[0] == "img_001"
+    assert cropped_name("baby", 96) == "baby@c96" and uncropped_name("baby@c96") == "baby" == uncropped_name("baby")
 
 
 def test_load_benchmark_limit_and_bsd100_numeric_order() -> None:

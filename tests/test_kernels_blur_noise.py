@@ -130,6 +130,15 @@ def test_covariance_eigenvalues_and_kernel_second_moments(lambda1, lambda2, thet
     np.testing.assert_allclose(_second_moments(kernel), covariance, rtol=0, atol=1e-7)
 
 
+def test_anisotropic_mean_moves_the_centre_of_mass() -> None:
+    """``mean=(dx, dy)`` (KAIR gen_kernel's shift, used by dynsr.degradations.regions) moves the centre of mass by (dx, dy)."""
+    kernel = anisotropic_gaussian_kernel(21, lambda1=1.5, lambda2=0.8, theta=0.4, convention="variance", mean=(-1.5, 0.5))
+    y, x = np.mgrid[-10:11, -10:11].astype(np.float64)
+    assert ((kernel * x).sum(), (kernel * y).sum()) == (pytest.approx(-1.5, abs=1e-9), pytest.approx(0.5, abs=1e-9))
+    centred = anisotropic_gaussian_kernel(21, lambda1=1.5, lambda2=0.8, theta=0.4, convention="variance")
+    np.testing.assert_allclose(_second_moments(kernel) - np.outer([-1.5, 0.5], [-1.5, 0.5]), _second_moments(centred), rtol=0, atol=1e-5)  # sampling: not exact
+
+
 def test_anisotropic_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="convention"):
         anisotropic_gaussian_kernel(15, lambda1=1.0, lambda2=1.0, theta=0.0, convention="sigma")
@@ -230,6 +239,21 @@ def test_flip_equals_scipy_convolve(padding: str, name: str) -> None:
     expected = ndimage.convolve(image, kernel, mode=SCIPY_MODES[padding], cval=0.0)
     np.testing.assert_allclose(blur(image, kernel, padding=padding, flip=True), expected, rtol=0, atol=1e-12)
     assert np.abs(blur(image, kernel, padding=padding) - expected).max() > 1e-3  # correlation is different
+
+
+@pytest.mark.parametrize("padding", list(SCIPY_MODES))
+@pytest.mark.parametrize("name", ["anisotropic", "asymmetric_full_rank"])
+def test_fft_blur_matches_scipy(padding: str, name: str) -> None:
+    """``fft=True`` (kernels that are not rank 1: the Fourier path) gives the direct result to rounding, numpy and torch."""
+    kernel = KERNELS[name]
+    image = np.random.default_rng(5).random((17, 21, 2))
+    for flip, filtering in ((False, ndimage.correlate), (True, ndimage.convolve)):
+        out = blur(image, kernel, padding=padding, flip=flip, fft=True)
+        for c in range(2):
+            np.testing.assert_allclose(out[:, :, c], filtering(image[:, :, c], kernel, mode=SCIPY_MODES[padding], cval=0.0), rtol=0, atol=1e-12)
+    tensor = torch.from_numpy(image.transpose(2, 0, 1).copy())[None]  # (1, 2, 17, 21)
+    np.testing.assert_allclose(blur(tensor, kernel, padding=padding, fft=True)[0].numpy(), blur(tensor, kernel, padding=padding)[0].numpy(),
+                               rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["asymmetric_full_rank", "asymmetric_rank1", "anisotropic"])

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from dynsr.data.benchmarks import NamedImage, load_benchmark
+from dynsr.data.benchmarks import NamedImage, cropped_name, load_benchmark
 from dynsr.data.images import modcrop
 from dynsr.degradations.testsets import TestSetting, cached_lr, lr_key
 from dynsr.metrics import psnr, psnr_planes, ssim, ssim_planes, to_uint8
@@ -36,7 +36,7 @@ def center_crop(image: NamedImage, side: int) -> NamedImage:
     height, width = image.pixels.shape[:2]
     top, left = max((height - side) // 2, 0), max((width - side) // 2, 0)
     pixels = image.pixels[top : top + side, left : left + side]
-    return NamedImage(f"{image.name}@c{side}", np.ascontiguousarray(pixels), image.was_grayscale)
+    return NamedImage(cropped_name(image.name, side), np.ascontiguousarray(pixels), image.was_grayscale)
 
 
 def _grid_coordinates(setting: TestSetting) -> dict[str, float]:

@@ -119,7 +119,7 @@ def setting_kernel_code(setting: TestSetting, basis: np.ndarray) -> np.ndarray:
     """The PCA code of a test setting's (spatially uniform) blur kernel; no blur = the delta kernel."""
     degradation = setting.degradation
     if not hasattr(degradation, "kernel"):
-        raise ValueError(f"{setting.label}: spatially varying degradations need a per-pixel map (UDVD Table 3), not one code")
+        raise ValueError(f"{setting.label}: spatially varying degradations (per-pixel maps, UDVD Table 3) and per-image kernels have no one code")
     side = int(round(np.sqrt(basis.shape[1])))
     kernel = delta_kernel(side) if degradation.kernel is None else degradation.kernel.build()
     return kernel_pca_code(kernel, basis)
@@ -295,7 +295,7 @@ def _setting_degradation(model: nn.Module, setting: TestSetting, basis: np.ndarr
 
 def _setting_kernel(model: nn.Module, setting: TestSetting) -> np.ndarray:
     """The blur kernel of a spatially uniform setting, for a model given the true kernel (no blur: a delta of the model's kernel size)."""
-    if isinstance(setting.degradation, SpatiallyVaryingDegradation):
-        raise ValueError(f"{type(model).__name__} with the true kernel takes one kernel per image; {setting.label} varies over the image")
+    if not hasattr(setting.degradation, "kernel"):
+        raise ValueError(f"{type(model).__name__} with the true kernel takes the setting's one kernel; {setting.label} has none")
     kernel = setting.degradation.kernel
     return delta_kernel(getattr(model, "module", model).kernel_encoder.kernel_size) if kernel is None else kernel.build()

@@ -11,10 +11,11 @@ import numpy as np
 from dynsr.data.images import GrayscaleImageWarning, load_rgb
 from dynsr.data.root import dataset_dir
 
-__all__ = ["BENCHMARKS", "NamedImage", "load_image_folder", "load_benchmark"]
+__all__ = ["BENCHMARKS", "NamedImage", "load_image_folder", "load_benchmark", "benchmark_names", "cropped_name", "uncropped_name"]
 
 BENCHMARKS = ("Set5", "Set14", "BSD100", "Urban100")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+_CROP_MARK = "@c"  # a central crop of an image is named <name>@c<side> (dynsr.evaluate.center_crop)
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,25 @@ def _sort_key(path: Path) -> tuple[int, int | str]:
     return (0, int(path.stem)) if path.stem.isdigit() else (1, path.stem)
 
 
+def _image_paths(folder: Path) -> list[Path]:
+    """The image files of a folder in dynsr's fixed order."""
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES), key=_sort_key)
+
+
+def cropped_name(name: str, side: int) -> str:
+    """The name of the central ``side`` x ``side`` crop of image ``name``."""
+    return f"{name}{_CROP_MARK}{side}"
+
+
+def uncropped_name(name: str) -> str:
+    """The name of the image a crop was taken from (:func:`cropped_name`); a whole image's name unchanged."""
+    return name.partition(_CROP_MARK)[0]
+
+
 def load_image_folder(folder: Path, *, limit: int | None = None) -> list[NamedImage]:
     """The image files of a folder (the first ``limit`` in sorted order) as RGB uint8, grayscale replicated."""
     images = []
-    paths = sorted((p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES), key=_sort_key)
-    for path in paths[:limit]:
+    for path in _image_paths(folder)[:limit]:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GrayscaleImageWarning)
             pixels = load_rgb(path, allow_grayscale=True)
@@ -50,6 +65,15 @@ def load_benchmark(name: str, *, limit: int | None = None) -> list[NamedImage]:
     code does; ``NamedImage.was_grayscale`` records it. ``limit`` keeps the first images only
     (for the ``smoke`` profile).
     """
+    return load_image_folder(_benchmark_dir(name), limit=limit)
+
+
+def benchmark_names(name: str) -> list[str]:
+    """The image names (file stems) of a benchmark set in :func:`load_benchmark`'s order, without reading the images."""
+    return [path.stem for path in _image_paths(_benchmark_dir(name))]
+
+
+def _benchmark_dir(name: str) -> Path:
     if name not in BENCHMARKS:
         raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
-    return load_image_folder(dataset_dir(name), limit=limit)
+    return dataset_dir(name)

@@ -4,8 +4,9 @@ Modules: :mod:`~dynsr.degradations.bicubic` (MATLAB-exact ``imresize``), :mod:`~
 (Gaussian kernels, both anisotropic conventions), :mod:`~.motion` (random-trajectory motion blur;
 Levin, USRNet and DIV2KRK kernel files), :mod:`~.pca` (SRMD/UDVD kernel PCA codes), :mod:`~.blur`,
 :mod:`~.noise`, :mod:`~.pipelines` (degradations as data, named orders), :mod:`~.spatial`
-(spatially varying blur and noise), :mod:`~.testsets` (each paper's test settings), :mod:`~.ikc` (IKC's
-Gaussian8 LR images, PIL-made, for GLDFN Table II's Bicubic rows only; docs/decisions/gldfn.md, G1).
+(spatially varying blur and noise), :mod:`~.regions` (region-wise blur and noise after DMBSR: GLDFN setting 3),
+:mod:`~.testsets` (each paper's test settings), :mod:`~.ikc` (IKC's Gaussian8 LR images, PIL-made, for GLDFN
+Table II's Bicubic rows only; docs/decisions/gldfn.md, G1).
 """
 
 from dynsr.degradations.bicubic import matlab_bicubic_resize

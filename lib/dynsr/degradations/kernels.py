@@ -77,11 +77,16 @@ def gaussian_covariance(lambda1: float, lambda2: float, theta: float, *, convent
 
 
 def anisotropic_gaussian_kernel(
-    size: int, *, lambda1: float, lambda2: float, theta: float, convention: AnisotropicConvention
+    size: int, *, lambda1: float, lambda2: float, theta: float, convention: AnisotropicConvention, mean: tuple[float, float] = (0.0, 0.0)
 ) -> np.ndarray:
-    """Anisotropic Gaussian kernel, sum 1. ``theta`` in radians; see the module docstring for ``convention``."""
+    """Anisotropic Gaussian kernel, sum 1. ``theta`` in radians; see the module docstring for ``convention``.
+
+    ``mean``: the ``(x, y)`` offset in pixels of the Gaussian's centre from the centre tap (KAIR's ``gen_kernel`` moves it
+    by ``-(s - 1) / 2`` on both axes, :mod:`dynsr.degradations.regions`); 0 for every other kernel of dynsr.
+    """
     precision = np.linalg.inv(gaussian_covariance(lambda1, lambda2, theta, convention=convention))
     x, y = _grid(size)
+    x, y = x - mean[0], y - mean[1]
     quadratic = precision[0, 0] * x**2 + 2.0 * precision[0, 1] * x * y + precision[1, 1] * y**2
     kernel = np.exp(-0.5 * quadratic)
     return kernel / kernel.sum()

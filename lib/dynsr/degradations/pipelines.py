@@ -12,6 +12,9 @@ Named orders (``Degradation.order``):
 * ``"blur_subsample_noise"``: blur, direct s-fold subsampling ``x[::s, ::s]`` (from offset 0),
   AWGN. KAIR's ``classical_degradation``; DIV2KRK (KernelGAN, GLDFN setting 2) and DMBSR (GLDFN
   setting 3).
+
+:class:`PerImageKernel` is a :class:`Degradation` whose kernel depends on the image (DIV2KRK: image i has its own
+kernel i); :meth:`PerImageKernel.for_image` gives the one record of an image.
 """
 
 from __future__ import annotations
@@ -19,17 +22,19 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from dynsr.data.benchmarks import uncropped_name
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import PaddingMode, blur
 from dynsr.degradations.kernels import AnisotropicConvention, anisotropic_gaussian_kernel, isotropic_gaussian_kernel
 from dynsr.degradations.noise import add_gaussian_noise, clip_unit, quantize
 
 if TYPE_CHECKING:
+    from dynsr.degradations.regions import RegionBlurDegradation
     from dynsr.degradations.spatial import SpatiallyVaryingDegradation
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "KernelSpec",
     "Order",
     "Degradation",
+    "PerImageKernel",
     "degrade",
     "image_noise_rng",
 ]
@@ -187,7 +193,44 @@ class Degradation:
         return f"x{self.scale}, {kernel}, noise {self.noise:g}"
 
 
-def image_noise_rng(degradation: Degradation | SpatiallyVaryingDegradation, image_name: str) -> np.random.Generator:
+@dataclass(frozen=True, kw_only=True)
+class PerImageKernel:
+    """A degradation whose blur kernel is the image's own: ``base`` (its ``kernel`` None) with the kernel that
+    ``kernels`` pairs with the image's name, ``(name, kernel)`` per image of the set.
+
+    A central crop of an image (:func:`dynsr.data.benchmarks.cropped_name`, the ``smoke`` profile) takes the image's kernel.
+    """
+
+    base: Degradation
+    kernels: tuple[tuple[str, KernelSpec], ...]
+
+    def __post_init__(self) -> None:
+        if self.base.kernel is not None:
+            raise ValueError(f"the base of a per-image kernel degradation has no kernel of its own; got {self.base.kernel.label}")
+        names = [name for name, _ in self.kernels]
+        if len(set(names)) != len(names):
+            raise ValueError("each image has one kernel; some names appear twice")
+
+    @property
+    def scale(self) -> int:
+        return self.base.scale
+
+    def for_image(self, name: str) -> Degradation:
+        """The degradation of image ``name`` (or of a crop of it)."""
+        source = uncropped_name(name)
+        kernel = dict(self.kernels).get(source)
+        if kernel is None:
+            raise KeyError(f"no kernel for image {source!r}; this degradation covers {len(self.kernels)} named images")
+        return replace(self.base, kernel=kernel)
+
+    def key(self) -> str:
+        """A short stable hash of the base and every (image, kernel) pair (in name order: the pairs are a mapping), for cache
+        folder and score keys."""
+        fields = {"base": asdict(self.base), "kernels": [[name, asdict(kernel)] for name, kernel in sorted(self.kernels, key=lambda pair: pair[0])]}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def image_noise_rng(degradation: Degradation | SpatiallyVaryingDegradation | RegionBlurDegradation, image_name: str) -> np.random.Generator:
     """The noise generator of one test image: seeded with ``(noise_seed, crc32(image_name))``."""
     return np.random.default_rng([degradation.noise_seed, zlib.crc32(image_name.encode("utf-8"))])
 

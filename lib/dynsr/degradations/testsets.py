@@ -13,7 +13,9 @@ Defaults where a paper is silent, each a field of :class:`~dynsr.degradations.pi
   no clipping or rounding (docs/decisions/udvd.md, U16; DMSR follows UDVD/SRMD, §4.1).
 * DASR (21x21): reflection padding, LR rounded and clipped to 8 bits (DASR code; docs/decisions/dasr.md, D6, D8).
 * GLDFN settings 1-2 (21x21 / DIV2KRK): reflection padding, clip to [0, 1] (DCLS's code, which
-  GLDFN follows, §IV-A).
+  GLDFN follows, §IV-A); the substitute of setting 2 blurs each image with its own DIV2KRK kernel
+  (:class:`~dynsr.degradations.pipelines.PerImageKernel`), that of setting 3 follows DMBSR's recipe
+  (:mod:`dynsr.degradations.regions`; docs/decisions/gldfn.md, G13-G14).
 """
 
 from __future__ import annotations
@@ -26,13 +28,18 @@ import numpy as np
 
 from dynsr.data.benchmarks import NamedImage
 from dynsr.data.images import modcrop
-from dynsr.degradations.pipelines import Degradation, GaussianKernel, degrade, image_noise_rng
+from dynsr.degradations.pipelines import Degradation, GaussianKernel, PerImageKernel, degrade, image_noise_rng
+from dynsr.degradations.regions import RegionBlurDegradation, degrade_regions
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degrade_spatially_varying
 from dynsr.fileio import atomic_path
 from dynsr.paths import cache_dir
 
-__all__ = ["TestSetting", "GrayScoring", "GRAY_SCORINGS", "srmd_harness", "setting_grid", "kernel_noise_grid", "unique_kernels", "lr_key", "cached_lr"]
+__all__ = ["TestSetting", "AnyDegradation", "GrayScoring", "GRAY_SCORINGS", "srmd_harness", "setting_grid", "kernel_noise_grid", "unique_kernels",
+           "lr_key", "cached_lr"]
 
+
+AnyDegradation = Degradation | SpatiallyVaryingDegradation | PerImageKernel | RegionBlurDegradation
+"""What a test setting may hold: one degradation for every image, one per image, or one that varies over the image."""
 
 GrayScoring = Literal["replicate_y", "channel_mean"]
 GRAY_SCORINGS: tuple[GrayScoring, ...] = ("replicate_y", "channel_mean")
@@ -52,7 +59,7 @@ class TestSetting:
     table: str
     dataset: str
     label: str
-    degradation: Degradation | SpatiallyVaryingDegradation
+    degradation: AnyDegradation
     gray_scoring: GrayScoring = "replicate_y"
 
 
@@ -101,26 +108,32 @@ def unique_kernels(settings: list[TestSetting]) -> tuple[list[np.ndarray], list[
 LR_CACHE_VERSION = 1
 
 
-def lr_key(degradation: Degradation | SpatiallyVaryingDegradation) -> str:
+_KEY_PREFIX: dict[type, str] = {Degradation: "", SpatiallyVaryingDegradation: "sv-", PerImageKernel: "pi-", RegionBlurDegradation: "rb-"}
+
+
+def lr_key(degradation: AnyDegradation) -> str:
     """The name of a degradation's LR test images: its parameters and the LR pipeline's version (a new version, new images)."""
-    kind = "" if isinstance(degradation, Degradation) else "sv-"
-    return f"v{LR_CACHE_VERSION}-{kind}{degradation.key()}"
+    return f"v{LR_CACHE_VERSION}-{_KEY_PREFIX[type(degradation)]}{degradation.key()}"
 
 
-def _cache_path(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> Path:
+def _cache_path(dataset: str, image: NamedImage, degradation: AnyDegradation) -> Path:
     return cache_dir() / "lr" / lr_key(degradation) / dataset / f"{image.name}.npy"
 
 
-def cached_lr(dataset: str, image: NamedImage, degradation: Degradation | SpatiallyVaryingDegradation) -> np.ndarray:
+def cached_lr(dataset: str, image: NamedImage, degradation: AnyDegradation) -> np.ndarray:
     """The LR test image of ``image`` (modcropped to the scale) under ``degradation``, float32 ``(h, w, 3)``.
 
     Generated once, deterministically (noise seeded with ``(noise_seed, image name)``), and stored as
     ``.npy`` (float32 keeps 1e-5 of an 8-bit level). Spatially varying settings (UDVD Table 3) go
     through :func:`dynsr.degradations.spatial.degrade_spatially_varying`; their per-pixel maps are
-    :func:`~dynsr.degradations.spatial.degradation_maps` of the LR size.
+    :func:`~dynsr.degradations.spatial.degradation_maps` of the LR size. A per-image kernel is the image's own
+    degradation (:meth:`~dynsr.degradations.pipelines.PerImageKernel.for_image`, cached as that one); region-wise
+    blur (GLDFN setting 3) goes through :func:`dynsr.degradations.regions.degrade_regions`.
     """
-    if not isinstance(degradation, (Degradation, SpatiallyVaryingDegradation)):
-        raise TypeError(f"cached_lr takes a Degradation or SpatiallyVaryingDegradation; got {type(degradation).__name__}")
+    if type(degradation) not in _KEY_PREFIX:
+        raise TypeError(f"cached_lr takes one of {', '.join(kind.__name__ for kind in _KEY_PREFIX)}; got {type(degradation).__name__}")
+    if isinstance(degradation, PerImageKernel):
+        degradation = degradation.for_image(image.name)
     path = _cache_path(dataset, image, degradation)
     if path.is_file():
         return np.load(path)
@@ -128,6 +141,8 @@ def cached_lr(dataset: str, image: NamedImage, degradation: Degradation | Spatia
     rng = image_noise_rng(degradation, image.name)
     if isinstance(degradation, Degradation):
         lr = degrade(hr, degradation, rng=rng).astype(np.float32)
+    elif isinstance(degradation, RegionBlurDegradation):
+        lr = degrade_regions(hr, degradation, rng=rng).lr.astype(np.float32)
     else:
         lr = degrade_spatially_varying(hr, degradation, rng=rng)[0].astype(np.float32)
     with atomic_path(path) as temporary:

@@ -1,6 +1,7 @@
 """GLDFN (Wen et al.): global and local dynamic filters for blind SR (spatial-specific and spatial-agnostic degradations).
 
-The folder so far: published numbers (:mod:`.published`) and test settings (:mod:`.settings`). Decisions:
+The folder so far: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of
+Settings 2 and 3) and Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``). Decisions:
 docs/decisions/gldfn.md.
 """
 
@@ -35,7 +36,8 @@ def _kernel_gallery() -> KernelGallery:
 PAPER = PaperSpec(
     name="gldfn",
     title="GLDFN (Wen et al.)",
-    test_tables={"gldfn_table2": settings.gldfn_table2, "gldfn_table3": settings.gldfn_table3, "gldfn_table6": settings.gldfn_table6},
+    test_tables={"gldfn_table2": settings.gldfn_table2, "gldfn_table3": settings.gldfn_table3, "gldfn_table6": settings.gldfn_table6,
+                 "gldfn_table6_substitute": settings.gldfn_table6_substitute, "gldfn_table5_substitute": settings.gldfn_table5_substitute},
     bicubic_cells=_bicubic_cells,
     bicubic_protocols={"GLDFN Table II": "ikc_gaussian8"},  # docs/decisions/gldfn.md, G1
     unchecked_bicubic=_unchecked_bicubic,

@@ -1,7 +1,8 @@
 """GLDFN (Wen et al.) published numbers.
 
 Table II: Setting 1, "Gaussian 8" isotropic kernels (8 widths per scale, averaged over all LR
-images), x2/x3/x4; Table VI: Setting 2, DIV2KRK. PSNR/SSIM on Y. Transcribed from the
+images), x2/x3/x4; Table VI: Setting 2, DIV2KRK. PSNR/SSIM on Y. Table IV: parameters, "FLOPs" at LR
+180×270 and NIQE on the real Historical set; Table I's parameter column (the ablation models). Transcribed from the
 paper's tables. Manga109 is not in the shared data, so its cells are recorded but
 cannot be checked here; neither can Table VI (DIV2KRK images are not obtainable here, only kernels).
 """
@@ -13,7 +14,7 @@ import numpy as np
 from dynsr.papers.records import PaperValue
 
 __all__ = ["GAUSSIAN8_RANGES", "gaussian8_sigmas", "TABLE2_BICUBIC_SIGMAS", "table2_bicubic_sigmas", "TABLE2_BICUBIC", "TABLE6_BICUBIC",
-           "table2_bicubic", "table6_bicubic"]
+           "TABLE4", "TABLE4_LR_SIZE", "TABLE1_PARAMETERS", "table2_bicubic", "table6_bicubic", "table4", "table1_parameters"]
 
 # Gaussian 8 (§IV-A, following IKC): 8 widths uniformly spaced in these ranges (DCLS: np.linspace).
 GAUSSIAN8_RANGES: dict[int, tuple[float, float]] = {2: (0.80, 1.60), 3: (1.35, 2.40), 4: (1.80, 3.20)}
@@ -72,3 +73,38 @@ def table6_bicubic() -> list[PaperValue]:
         for scale, pair in TABLE6_BICUBIC.items()
         for metric, value in zip(("PSNR", "SSIM"), pair, strict=True)
     ]
+
+
+# Table IV: {method: (parameters in M, "FLOPs" in G at LR 180×270, NIQE on Historical)}; None where the paper prints "/".
+# "FLOPs" are multiply-accumulates and the scale is unstated, x4 read (docs/decisions/gldfn.md, G12, G15).
+TABLE4: dict[str, tuple[float | None, float | None, float]] = {
+    "KernelGAN+ZSSR": (None, None, 5.12),
+    "DANv1": (4.33, 926.72, 5.13),
+    "DANv2": (4.71, 918.12, 5.16),
+    "DCLS": (13.63, 368.15, 4.87),
+    "GLDFN": (14.70, 346.74, 4.80),
+}
+TABLE4_LR_SIZE = (180, 270)  # Table IV's caption: "The FLOPs are evaluated on an LR size of 180 × 270"
+
+# Table I's "Params (M)" of the ablation models (Exp. D is GLDFN).
+TABLE1_PARAMETERS: dict[str, float] = {"A": 14.736, "B": 14.667, "C": 14.695, "D": 14.696}
+
+_LR_SETTING = f"LR {TABLE4_LR_SIZE[0]}×{TABLE4_LR_SIZE[1]}"
+_NIQE_NOTE = "real images, no ground truth; scale unstated (Fig. 6 shows them at x2)"
+
+
+def table4() -> list[PaperValue]:
+    """GLDFN Table IV as records: ``Params (M)``, ``FLOPs (G)`` (at LR 180×270, x4 read) and ``NIQE`` (Historical)."""
+    values = []
+    for method, (parameters, flops, niqe) in TABLE4.items():
+        if parameters is not None:
+            values.append(PaperValue("GLDFN", "Table IV", method, "—", 4, "—", "Params (M)", parameters))
+        if flops is not None:
+            values.append(PaperValue("GLDFN", "Table IV", method, "—", 4, _LR_SETTING, "FLOPs (G)", flops))
+        values.append(PaperValue("GLDFN", "Table IV", method, "Historical", 2, "—", "NIQE", niqe, note=_NIQE_NOTE))
+    return values
+
+
+def table1_parameters() -> list[PaperValue]:
+    """Table I's parameter column (Exp. A-D) as records, x4 read (docs/decisions/gldfn.md, G10)."""
+    return [PaperValue("GLDFN", "Table I", f"Exp. {exp}", "—", 4, "—", "Params (M)", value) for exp, value in TABLE1_PARAMETERS.items()]

@@ -1,13 +1,21 @@
 """GLDFN's test settings (§IV-A): Tables II, III and VI as data; reflection padding, clip to [0, 1] (DCLS's code,
-which GLDFN follows)."""
+which GLDFN follows). Settings 2 and 3 test on images that are not here (DIV2KRK, COCO_Valid_200); their substitutes
+apply the same degradations to our HR sets: :func:`gldfn_table6_substitute` (docs/decisions/gldfn.md, G13) and
+:func:`gldfn_table5_substitute` (G14)."""
 
 from __future__ import annotations
 
-from dynsr.degradations.pipelines import Degradation, FileKernel, GaussianKernel
+from dynsr.data.benchmarks import benchmark_names
+from dynsr.degradations.pipelines import Degradation, FileKernel, GaussianKernel, PerImageKernel
+from dynsr.degradations.regions import RegionBlurDegradation
 from dynsr.degradations.testsets import TestSetting
 from dynsr.papers.gldfn.published import gaussian8_sigmas, table2_bicubic_sigmas
 
-__all__ = ["gldfn_table2", "gldfn_table2_bicubic", "gldfn_table3", "gldfn_table6"]
+__all__ = ["DIV2KRK_KERNELS", "TABLE5_NOISE_RANGES", "gldfn_table2", "gldfn_table2_bicubic", "gldfn_table3", "gldfn_table5_substitute",
+           "gldfn_table6", "gldfn_table6_substitute", "div2krk_kernel_index"]
+
+DIV2KRK_KERNELS = 100  # DIV2KRK: 100 images, each with its own kernel, at x2 and x4
+TABLE5_NOISE_RANGES: tuple[tuple[float, float], ...] = ((0.0, 5.0), (5.0, 10.0))  # §IV-A, Setting 3: "[0, 5] and [5, 10]"
 
 
 def _dcls(scale: int, sigma: float, noise: float = 0.0) -> Degradation:
@@ -55,6 +63,11 @@ def gldfn_table3(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
     ]
 
 
+def _div2krk(scale: int, kernel: FileKernel | None) -> Degradation:
+    """DIV2KRK's degradation (KernelGAN): blur with the kernel, subsample directly (``blur_subsample_noise``), no noise."""
+    return Degradation(scale=scale, kernel=kernel, order="blur_subsample_noise", padding="reflect", clip=True)
+
+
 def gldfn_table6() -> list[TestSetting]:
     """GLDFN Table VI (setting 2): DIV2KRK, x2 and x4, image i blurred with its own kernel i.
 
@@ -64,8 +77,46 @@ def gldfn_table6() -> list[TestSetting]:
     are listed so that users with DIV2K can.
     """
     return [
-        TestSetting("GLDFN", "Table VI", "DIV2KRK", f"x{scale} kernel {index}",
-                    Degradation(scale=scale, kernel=FileKernel(f"div2krk_x{scale}", index), order="blur_subsample_noise", padding="reflect", clip=True))
+        TestSetting("GLDFN", "Table VI", "DIV2KRK", f"x{scale} kernel {index}", _div2krk(scale, FileKernel(f"div2krk_x{scale}", index)))
         for scale in (2, 4)
-        for index in range(1, 101)
+        for index in range(1, DIV2KRK_KERNELS + 1)
+    ]
+
+
+def div2krk_kernel_index(position: int) -> int:
+    """The DIV2KRK kernel (1-based) of the image at ``position`` (0-based, in the set's order): ``position mod 100 + 1``."""
+    return position % DIV2KRK_KERNELS + 1
+
+
+def gldfn_table6_substitute(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
+    """A substitute for GLDFN Table VI (setting 2): DIV2KRK's kernels and degradation applied to our HR sets, x2 and x4.
+
+    The DIV2KRK images are not obtainable here; its 100 kernels are. Image i of a set (0-based, in
+    :func:`dynsr.data.benchmarks.load_benchmark`'s order) is blurred with kernel ``i mod 100 + 1`` of the scale and
+    subsampled as :func:`gldfn_table6` does, so BSD100 and Urban100 use each kernel once, Set5 and Set14 the first 5
+    and 14. Its numbers are not Table VI's: other images (docs/decisions/gldfn.md, G13).
+    """
+    return [
+        TestSetting("GLDFN", "Table VI (substitute: DIV2KRK kernels on our HR sets)", dataset, f"x{scale} DIV2KRK kernels",
+                    PerImageKernel(base=_div2krk(scale, None),
+                                   kernels=tuple((name, FileKernel(f"div2krk_x{scale}", div2krk_kernel_index(position)))
+                                                 for position, name in enumerate(benchmark_names(dataset)))))
+        for scale in (2, 4)
+        for dataset in datasets
+    ]
+
+
+def gldfn_table5_substitute(datasets: tuple[str, ...] = _GLDFN_SETS) -> list[TestSetting]:
+    """A substitute for GLDFN Table V (setting 3, COCO_Valid_200): DMBSR-style region-wise blur and noise on our HR sets, x4.
+
+    COCO_Valid_200 and COCO are not here; :class:`dynsr.degradations.regions.RegionBlurDegradation` rebuilds DMBSR's
+    recipe (random ellipses for COCO's object masks, our motion kernels for DMBSR's bank), seeded per image, with the
+    noise levels of Table V's two columns; an image has the same regions and kernels in both. Whole images, not 480×480
+    crops. Its numbers are not Table V's (docs/decisions/gldfn.md, G14).
+    """
+    return [
+        TestSetting("GLDFN", "Table V (substitute: DMBSR-style regions on our HR sets)", dataset, f"x4 noise [{low:g}, {high:g}]",
+                    RegionBlurDegradation(scale=4, noise_range=(low, high)))
+        for low, high in TABLE5_NOISE_RANGES
+        for dataset in datasets
     ]
