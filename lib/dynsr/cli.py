@@ -201,7 +201,7 @@ def _resume_step(folder: Path) -> int | None:
 
 def _train(arguments: argparse.Namespace) -> int:
     from dynsr.checkpoints import CheckpointError, CorruptCheckpointError
-    from dynsr.training.recipes import recipe, run_dir, trained_weights
+    from dynsr.training.recipes import initial_weights, recipe, run_dir, trained_weights
     from dynsr.training.trainer import TrainingDivergedError, train
 
     try:
@@ -222,7 +222,8 @@ def _train(arguments: argparse.Namespace) -> int:
             path = trained_weights(arguments.model, arguments.profile, scale=arguments.scale, seed=arguments.seed, retrain=True, progress=not arguments.quiet)
             print(f"[dynsr train] weights: {path} ({time.monotonic() - started:.0f} s this session)")
             return 0
-        result = train(config, folder, progress=not arguments.quiet)
+        origin = initial_weights(config, arguments.profile, progress=not arguments.quiet) if step is None else None  # a fine-tune's start
+        result = train(config, folder, progress=not arguments.quiet, initial_weights=origin)
     except CheckpointError as error:  # the run's checkpoint is of another configuration: found before the first step
         return _error(error, USAGE_ERROR)
     except (TrainingDivergedError, DataNotFoundError, OSError) as error:

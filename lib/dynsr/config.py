@@ -1,4 +1,7 @@
-"""Typed configuration dataclasses that reject unknown keys and survive a JSON round trip."""
+"""Typed configuration dataclasses that reject unknown keys and survive a JSON round trip.
+
+A field may itself be such a dataclass (e.g. an objective's options inside a training configuration): it is
+written as a nested dictionary and read back through :func:`config_from_dict`, with the same checks."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import types
 import typing
 from typing import Any, TypeVar
 
-__all__ = ["ConfigError", "config_from_dict", "config_to_dict"]
+__all__ = ["ConfigError", "config_from_dict", "config_to_dict", "check_field_types"]
 
 ConfigT = TypeVar("ConfigT")
 
@@ -30,6 +33,15 @@ def _coerce(name: str, value: Any, annotation: Any) -> Any:
             except ConfigError as error:
                 errors.append(str(error))
         raise ConfigError("; ".join(errors))
+    if dataclasses.is_dataclass(annotation):
+        if isinstance(value, annotation):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}={value!r} must be a mapping of {annotation.__name__} fields")
+        try:
+            return config_from_dict(annotation, value)
+        except ConfigError as error:
+            raise ConfigError(f"{name}: {error}") from None
     if origin is typing.Literal:
         if value not in typing.get_args(annotation):
             raise ConfigError(f"{name}={value!r}; choose one of {list(typing.get_args(annotation))}")
@@ -61,6 +73,14 @@ def config_from_dict(cls: type[ConfigT], values: dict[str, Any]) -> ConfigT:
         raise ConfigError(f"unknown {cls.__name__} keys {unknown}; known: {sorted(known)}")
     hints = typing.get_type_hints(cls)
     return cls(**{name: _coerce(name, value, hints[name]) for name, value in values.items()})
+
+
+def check_field_types(config: Any) -> None:
+    """Raise :class:`ConfigError` unless every field of the dataclass instance ``config`` has its annotated type (what
+    :func:`config_from_dict` checks), for an instance built directly; call it from ``__post_init__``."""
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        _coerce(field.name, getattr(config, field.name), hints[field.name])
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Modules: :mod:`~dynsr.degradations.bicubic` (MATLAB-exact ``imresize``), :mod:`~.kernels`
 (Gaussian kernels, both anisotropic conventions), :mod:`~.motion` (random-trajectory motion blur;
 Levin, USRNet and DIV2KRK kernel files), :mod:`~.pca` (SRMD/UDVD kernel PCA codes), :mod:`~.blur`,
-:mod:`~.noise`, :mod:`~.pipelines` (degradations as data, named orders), :mod:`~.spatial`
+:mod:`~.noise`, :mod:`~.differentiable` (a per-sample blur and MATLAB bicubic with gradients, inside a
+loss), :mod:`~.pipelines` (degradations as data, named orders), :mod:`~.spatial`
 (spatially varying blur and noise), :mod:`~.regions` (region-wise blur and noise after DMBSR: GLDFN setting 3),
 :mod:`~.testsets` (each paper's test settings), :mod:`~.ikc` (IKC's Gaussian8 LR images, PIL-made, for GLDFN
 Table II's Bicubic rows only; docs/decisions/gldfn.md, G1).

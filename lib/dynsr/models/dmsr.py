@@ -1,7 +1,7 @@
 """DMSR (Yang, Yang, Zeng, Fu & Lu): degradation-guided meta-restoration network for blind super-resolution.
 
 Map of the paper (each unstated or ambiguous point is a section of ``docs/decisions/dmsr.md``, cited below as
-M1-M16; every unstated choice that could reasonably go another way is a keyword switch of :class:`DMSR`):
+M1-M23; every unstated choice that could reasonably go another way is a keyword switch of :class:`DMSR`):
 
 * **Degradation extractor (DE)** (§3.2, Fig. 3, Table B.6), :class:`DegradationExtractor`: rows 0-2, a 3×3
   conv 3→64 + ReLU and two residual blocks (conv-ReLU-conv + identity, no BN; M2); the noise branch (row 3)
@@ -306,6 +306,7 @@ class DMSR(SuperResolver):
     """
 
     conditioning: ClassVar[Conditioning] = "blind"  # see dynsr.models.protocol
+    estimated_kernel_size: ClassVar[int] = KERNEL_SIZE  # K_est's side: the training kernels L_DR compares it with (Eq. 7)
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from dynsr.config import ConfigError, config_from_dict, config_to_dict
+from dynsr.training.degradation_losses import DMSRLossOptions
 
 __all__ = ["TrainConfig"]
 
@@ -107,6 +108,22 @@ class TrainConfig:
         validation_harness: the validation degradation: ``srmd`` (replicate blur padding, float LR:
             the UDVD/SRMD test harness) or ``dasr`` (reflect padding, LR rounded to 8 bits,
             ``validation_width`` 0 = no blur, as DASR Table 2's "kernel width 0").
+
+    DMSR (Yang et al.; the defaults again keep every other run as it was):
+
+        degradation_targets: each training pair also carries its true degradation (what DMSR's L_DR compares the
+            estimate with; docs/decisions/dmsr.md, M17): ``kernel`` (k, k) and ``noise_map`` (3, p, p), the noise
+            the LR received in [0, 1] units (the LR minus the LR before the noise: the Gaussian draw itself, or what
+            ``quantize_after_noise`` left of it). Single patches only (DASR's pairs carry their kernel already).
+        dmsr_losses: train with DMSR's objective (Eq. 5-8), with these options
+            (:class:`dynsr.training.degradation_losses.DMSRLossOptions`: weights, Table 2's terms, scaling, the
+            simulated LR, the gradient path); None = another objective. Needs ``degradation_targets``, a model with a
+            degradation extractor (``estimate_degradation``) whose kernel has ``kernel_size``, and
+            ``loss_pixel_range`` 1 (the DR/DC terms are in [0, 1] units).
+        fine_tune_from: the recipe whose exported weights (same profile, scale and seed) the model starts from, with a
+            new Adam and schedule (DMSR-nf fine-tunes DMSR, §4.2; docs/decisions/dmsr.md, M22); None = from scratch.
+            :func:`dynsr.training.recipes.trained_weights` finds them (training that recipe first where they are
+            missing) and passes them to :func:`dynsr.training.trainer.train` (``initial_weights``).
     """
 
     model: str
@@ -157,6 +174,10 @@ class TrainConfig:
     encoder_learning_rate: float = 1e-3
     encoder_lr_drop_step: int = 0
     validation_harness: Literal["srmd", "dasr"] = "srmd"
+    # DMSR (defaults = every other paper's behaviour; see the docstring)
+    degradation_targets: bool = False
+    dmsr_losses: DMSRLossOptions | None = None
+    fine_tune_from: str | None = None
 
     def __post_init__(self) -> None:
         positive = {"scale": self.scale, "lr_patch": self.lr_patch, "batch_size": self.batch_size, "steps": self.steps,
@@ -185,6 +206,7 @@ class TrainConfig:
             raise ConfigError("train_sets is empty; use e.g. ('T91', 'BSD200')")
         self._check_dasr()
         self._check_model()
+        self._check_dmsr()
 
     def _check_numbers(self) -> None:
         """Every float is finite; learning rate, Adam betas, seed and noise levels are in their ranges."""
@@ -230,6 +252,29 @@ class TrainConfig:
                 raise ConfigError("the contrastive loss needs the encoder's projection head: model_kwargs={'projection_head': True, ...}")
             if self.contrastive_queue < self.batch_size:
                 raise ConfigError(f"contrastive_queue={self.contrastive_queue} must hold at least one batch ({self.batch_size} keys)")
+
+    def _check_dmsr(self) -> None:
+        """The DMSR fields (true degradations in the batch, the objective's options, a fine-tune's origin) are consistent."""
+        if self.degradation_targets and self.paired_patches:
+            raise ConfigError("degradation_targets is for single patches; DASR's paired patches carry their kernel already")
+        if self.fine_tune_from is not None and not self.fine_tune_from:
+            raise ConfigError("fine_tune_from names a recipe, or is None (train from scratch)")
+        if self.dmsr_losses is None:
+            return
+        if not isinstance(self.dmsr_losses, DMSRLossOptions):
+            raise ConfigError(f"dmsr_losses must be DMSRLossOptions or None, got {type(self.dmsr_losses).__name__} (from_dict converts a dict)")
+        if not self.degradation_targets:
+            raise ConfigError("dmsr_losses compares the estimate with the true kernel and noise: set degradation_targets=True")
+        if self.loss_pixel_range != 1:
+            raise ConfigError(f"dmsr_losses measures every term on [0, 1] images; loss_pixel_range={self.loss_pixel_range} would reweigh L_RE alone")
+        from dynsr.models import MODELS  # the registry imports every model; only needed here
+
+        model_class = getattr(MODELS[self.model], "func", MODELS[self.model])
+        kernel_size = getattr(model_class, "estimated_kernel_size", None)
+        if not hasattr(model_class, "estimate_degradation") or kernel_size is None:
+            raise ConfigError(f"dmsr_losses needs a model with a degradation extractor (estimate_degradation); {self.model} has none")
+        if kernel_size != self.kernel_size:
+            raise ConfigError(f"{self.model} estimates {kernel_size}x{kernel_size} kernels; kernel_size is {self.kernel_size}")
 
     def _check_model(self) -> None:
         """The model exists and takes every key of ``model_kwargs`` (its constructor is keyword-only)."""

@@ -12,6 +12,10 @@ uniform width → MATLAB bicubic downsampling → (optionally) 8-bit quantisatio
 level, not clipped. The blur pads the HR *patch* (replicate by default), as SRMD degrades cropped
 patches.
 
+With ``config.degradation_targets`` (DMSR, whose L_DR compares the extractor's estimate with the truth;
+docs/decisions/dmsr.md, M17) an item also carries its kernel and the noise its LR received, both read off the
+degradation it already made.
+
 Training images: ``T91`` and ``BSD200`` (50 images) in the shared data, held in memory; ``DF2K`` (the
 papers' DIV2K + Flickr2K, not in the shared data) is read from ``<data root>/DF2K`` per sample.
 
@@ -106,7 +110,10 @@ class TrainingPatches(Dataset):
     """``dataset[i]`` is the training pair of sample ``i`` (see the module docstring).
 
     Each item is a dict of float32 tensors: ``lr`` (3, p, p), ``hr`` (3, s·p, s·p), ``kernel_code``
-    (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` ().
+    (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` (); with
+    ``config.degradation_targets`` (DMSR's L_DR) also ``kernel`` (k, k), the blur kernel, and ``noise_map``
+    (3, p, p), the noise the LR received (``lr`` minus the LR before the noise; [0, 1] units). They are read off
+    the sample's own degradation, so the sample stays a pure function of ``(seed, i)`` and draws nothing more.
 
     With ``config.paired_patches`` (DASR) an item is one image's pair instead: ``lr``/``hr`` (the query
     patch), ``lr_key``/``hr_key`` (the positive patch, same kernel and noise level), ``kernel``
@@ -171,19 +178,23 @@ class TrainingPatches(Dataset):
         width = float(rng.uniform(*config.width_range))
         noise = float(rng.uniform(*config.noise_range))
         kernel = isotropic_gaussian_kernel(config.kernel_size, width)
-        lr = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
+        noise_free = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
         if config.quantize_before_noise:
-            lr = quantize(lr)
-        lr = add_gaussian_noise(lr, noise, rng=rng)
+            noise_free = quantize(noise_free)
+        lr = add_gaussian_noise(noise_free, noise, rng=rng)
         if config.quantize_after_noise:
             lr = quantize(lr)
-        return {
+        item = {
             "lr": torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32)),  # (3, p, p)
             "hr": torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32)),  # (3, s·p, s·p)
             "kernel_code": torch.from_numpy(kernel_pca_code(kernel, self.basis).astype(np.float32)),
             "noise": torch.tensor(noise, dtype=torch.float32),
             "width": torch.tensor(width, dtype=torch.float32),
         }
+        if config.degradation_targets:
+            item["kernel"] = torch.from_numpy(kernel.astype(np.float32))  # (k, k)
+            item["noise_map"] = torch.from_numpy((lr - noise_free).transpose(2, 0, 1).astype(np.float32))  # (p, p, 3) -> (3, p, p)
+        return item
 
     def _ramp_sample(self, hr: np.ndarray, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """``spatial_variation="ramp"``: the width and the noise level linear across the patch's columns, each between two

@@ -12,8 +12,10 @@ run's configuration chooses it (:func:`objective_for`):
   alone on L_degrad (MoCo, `dynsr.training.contrastive`), stage 2 everything on the SR loss of the query
   patch + weight · L_degrad; with weight 0 (Models 1 and 5, the bicubic control) stage 2 only, the oracle
   fed the true kernel.
+* :class:`DMSRObjective` (DMSR, ``dmsr_losses``): λ_RE·L_RE + λ_DR·L_DR + λ_DC·L_DC (Eq. 5-8) on pairs that carry their
+  true kernel and noise (`dynsr.training.degradation_losses`; docs/decisions/dmsr.md, M17-M21).
 
-A new paper adds an objective here (DMSR: the DR and DC losses) instead of branches in the trainer.
+A new paper adds an objective here instead of branches in the trainer.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from dynsr.config import ConfigError
 from dynsr.inference import conditioning_of, forward_model
 from dynsr.training.config import TrainConfig
 from dynsr.training.contrastive import MomentumContrast
+from dynsr.training.degradation_losses import DMSRForward, squared_error, unit_noise
 from dynsr.training.losses import multistage_loss, pixel_loss
 
-__all__ = ["Objective", "PixelObjective", "ContrastiveTwoStageObjective", "objective_for", "learning_rate_at", "in_first_stage"]
+__all__ = ["Objective", "PixelObjective", "ContrastiveTwoStageObjective", "DMSRObjective", "objective_for", "learning_rate_at", "in_first_stage"]
 
 Batch = dict[str, torch.Tensor]
 
@@ -206,8 +209,71 @@ class ContrastiveTwoStageObjective:
             self.contrast.load_state_dict(state)
 
 
+class DMSRObjective:
+    """DMSR's joint objective (§3.3, Eq. 5-8; docs/decisions/dmsr.md, M15, M17-M21): the SR loss, the extractor's estimate
+    against the true degradation (L_DR) and the consistency of a re-estimate on the HR degraded with it (L_DC), weighted
+    and switched by ``config.dmsr_losses`` (:class:`dynsr.training.degradation_losses.DMSRLossOptions`). No state of its
+    own: a checkpoint needs nothing beyond the model and Adam. Logged unweighted: ``loss_re``, ``loss_dr_noise``,
+    ``loss_dr_kernel`` (always, also when L_DR is not trained on), and the enabled DC terms ``loss_dc_lr``,
+    ``loss_dc_noise``, ``loss_dc_kernel``."""
+
+    def __init__(self, config: TrainConfig, model: nn.Module) -> None:
+        options = config.dmsr_losses
+        if options is None or not hasattr(model, "estimate_degradation"):
+            raise ConfigError(f"DMSRObjective needs dmsr_losses and a model with a degradation extractor; got {config.model}")
+        self.config, self.options = config, options
+        self.base_learning_rate = config.learning_rate
+        self.noise_map = model.noise_estimate == "map"
+        self.log_parts = ("loss_re", "loss_dr_noise", "loss_dr_kernel", *(("loss_dc_lr",) if options.consistency_lr else ()),
+                          *(("loss_dc_noise", "loss_dc_kernel") if options.consistency_kn else ()))
+        self.leaves_parameters_unused = not options.sr_gradient_to_extractor  # the extractor may then learn from nothing
+
+    def scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
+        return _step_schedule(self.config, optimizer)
+
+    def network(self, model: nn.Module) -> nn.Module:
+        config = self.config
+        return DMSRForward(model, options=self.options, scale=config.scale, padding=config.blur_padding,
+                           quantize_before_noise=config.quantize_before_noise, quantize_after_noise=config.quantize_after_noise)
+
+    def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        options, norm = self.options, self.options.norm
+        level = batch["noise"] / 255.0  # (B,), the training level in [0, 1] units (docs/decisions/dmsr.md, M14)
+        out = network(batch["lr"], batch["hr"], None if self.noise_map else unit_noise(batch["noise_map"], level))
+        noise_target = batch["noise_map"] if self.noise_map else level[:, None]  # MNM-σ: the level (B,) -> (B, 1) (M21)
+        parts = {"loss_re": _pixel_range_factor(self.config) * pixel_loss(self.config.loss, out.sr, batch["hr"]),
+                 "loss_dr_noise": squared_error(out.noise, noise_target, norm=norm), "loss_dr_kernel": squared_error(out.kernel, batch["kernel"], norm=norm)}
+        total = options.weight_re * parts["loss_re"]
+        if options.degradation_reconstruction:
+            total = total + options.weight_dr * (parts["loss_dr_noise"] + parts["loss_dr_kernel"])
+        else:
+            parts["loss_dr_noise"], parts["loss_dr_kernel"] = parts["loss_dr_noise"].detach(), parts["loss_dr_kernel"].detach()  # logged only
+        consistency = []
+        if options.consistency_lr:
+            parts["loss_dc_lr"] = squared_error(out.simulated_lr, batch["lr"], norm=norm)
+            consistency.append(parts["loss_dc_lr"])
+        if options.consistency_kn:
+            parts["loss_dc_noise"] = squared_error(out.simulated_noise, out.noise, norm=norm)
+            parts["loss_dc_kernel"] = squared_error(out.simulated_kernel, out.kernel, norm=norm)
+            consistency += [parts["loss_dc_noise"], parts["loss_dc_kernel"]]
+        if consistency:
+            total = total + options.weight_dc * sum(consistency)
+        return total, parts
+
+    def in_first_stage(self, step: int) -> bool:
+        return False
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None
+
+    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
+        return None
+
+
 def objective_for(config: TrainConfig, model: nn.Module) -> Objective:
     """The objective the configuration describes (module docstring)."""
+    if config.dmsr_losses is not None:
+        return DMSRObjective(config, model)
     if config.paired_patches:
         return ContrastiveTwoStageObjective(config, model)
     return PixelObjective(config)

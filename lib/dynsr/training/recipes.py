@@ -9,7 +9,9 @@ never a smaller network.
 Each paper declares its recipes in its folder (``dynsr.papers.<paper>.recipes``); :data:`RECIPES` gathers them
 through the paper registry. A comparator (SRMD beside UDVD, SRMDNF* beside DASR's Model 5) trains at ``cpu`` for
 the steps that give it the training compute of the method it is compared with (each paper's ``MATCHED_STEPS``;
-docs/decisions/udvd.md, U23), and longer while it is still below bicubic on its validation setting.
+docs/decisions/udvd.md, U23), and longer while it is still below bicubic on its validation setting. A fine-tune
+(``TrainConfig.fine_tune_from``, DMSR-nf) starts from the exported weights of its parent recipe at the same profile, scale
+and seed (:func:`initial_weights`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dynsr.paths import cache_dir, profile_results_dir
 from dynsr.profiles import get_profile
 from dynsr.training.config import TrainConfig
 
-__all__ = ["RECIPES", "COMPUTE_MATCHED", "MATCHED_STEPS", "EXTENSION_LIMIT", "recipe", "run_dir", "weights_path", "trained_weights"]
+__all__ = ["RECIPES", "COMPUTE_MATCHED", "MATCHED_STEPS", "EXTENSION_LIMIT", "recipe", "run_dir", "weights_path", "initial_weights", "trained_weights"]
 
 
 RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = all_recipes()
@@ -88,6 +90,14 @@ def weights_path(name: str, scale: int, profile: str, seed: int = 0) -> Path:
     return profile_results_dir(profile) / "checkpoints" / f"{name}_x{scale}{suffix}.pt"
 
 
+def initial_weights(config: TrainConfig, profile: str, *, progress: bool = False) -> Path | None:
+    """What a fine-tune starts from: the exported weights of ``config.fine_tune_from`` at the same profile, scale and seed
+    (trained first where missing; :func:`trained_weights`), or None for a run from scratch."""
+    if config.fine_tune_from is None:
+        return None
+    return trained_weights(config.fine_tune_from, profile, scale=config.scale, seed=config.seed, progress=progress)
+
+
 def trained_weights(name: str, profile: str, *, scale: int, seed: int = 0, retrain: bool = False, progress: bool = False) -> Path:
     """The exported weights of a recipe's run, training (or resuming) it first when needed.
 
@@ -98,14 +108,16 @@ def trained_weights(name: str, profile: str, *, scale: int, seed: int = 0, retra
     import torch  # noqa: PLC0415  (keep this module light to import)
 
     from dynsr.checkpoints import export_weights, load_checkpoint
-    from dynsr.training.trainer import train
+    from dynsr.training.trainer import CHECKPOINT_NAME, train
 
     destination = weights_path(name, scale, profile, seed)
     if destination.exists() and not retrain:
         return destination
     config = recipe(name, profile, scale=scale, seed=seed)
-    result = train(config, run_dir(name, config, profile), progress=progress)
-    budget: dict[str, Any] = {}
+    folder = run_dir(name, config, profile)
+    origin = None if (folder / CHECKPOINT_NAME).exists() else initial_weights(config, profile, progress=progress)  # a resumed fine-tune has its model
+    result = train(config, folder, progress=progress, initial_weights=origin)
+    budget: dict[str, Any] = {} if config.fine_tune_from is None else {"initial_weights": str(weights_path(config.fine_tune_from, scale, profile, seed))}
     if (name, scale) in MATCHED_STEPS and profile == "cpu":
         result, config, budget = _extend_below_bicubic(name, config, result, profile, progress)
     if torch.distributed.is_initialized() and torch.distributed.get_rank() != 0:

@@ -14,6 +14,9 @@ on CPU, with the same thread count, an interrupted-and-resumed run ends with wei
 an uninterrupted one (tested, including ``kill -9``). Resuming with a different configuration is an
 error, except for ``steps`` (train longer), ``num_workers``, ``log_every`` and ``checkpoint_every``.
 
+A fine-tune (``config.fine_tune_from``, DMSR-nf) starts from ``initial_weights``, another run's exported weights of
+the same model, with a new Adam and schedule; a resumed fine-tune needs them no more (the checkpoint has the model).
+
 What a step computes is the run's training objective (:mod:`dynsr.training.objectives`: the pixel loss, UDVD's
 multistage loss, DASR's two contrastive stages), chosen by the configuration; the objective's own state (DASR's
 key encoder and queue) is in the checkpoint (``objective``), its loss parts in the log (DASR: ``loss_sr`` and
@@ -44,7 +47,7 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, default_collate
 from tqdm.auto import tqdm
 
-from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint, stored_model
 from dynsr.compute import MacCount, count_macs
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
@@ -198,8 +201,12 @@ def _batches(dataset: TrainingPatches, config: TrainConfig, first_step: int, las
     return iter(DataLoader(dataset, batch_sampler=plan, num_workers=config.num_workers))
 
 
-def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: bool = False, stop_at_step: int | None = None) -> TrainResult:
+def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: bool = False, stop_at_step: int | None = None,
+          initial_weights: str | os.PathLike[str] | None = None) -> TrainResult:
     """Train (or resume) the run in ``run_dir`` up to ``config.steps`` (or ``stop_at_step``, for tests).
+
+    ``initial_weights``: the weights file (or training checkpoint) a fine-tune (``config.fine_tune_from``) starts from;
+    needed when it starts, ignored when it resumes, refused for a run that is not a fine-tune.
 
     Raises:
         TrainingDivergedError: the loss became NaN/inf (the last checkpoint is kept).
@@ -212,14 +219,27 @@ def train(config: TrainConfig, run_dir: str | os.PathLike[str], *, progress: boo
     if device.type == "cpu":
         torch.use_deterministic_algorithms(True)
     try:
-        return _train(config, run_dir, rank, world_size, device, progress, stop_at_step)
+        return _train(config, run_dir, rank, world_size, device, progress, stop_at_step, initial_weights)
     finally:
         torch.use_deterministic_algorithms(deterministic_before)
         if created_group:  # a process group left for interpreter exit can abort it ("terminate called without an active exception")
             dist.destroy_process_group()
 
 
-def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, device: torch.device, progress: bool, stop_at_step: int | None) -> TrainResult:
+def _load_initial_weights(model: nn.Module, config: TrainConfig, path: str | os.PathLike[str] | None) -> None:
+    """Start a fine-tune from ``path``, which must hold the configuration's model (name, keywords, scale)."""
+    if path is None:
+        raise ValueError(f"this run fine-tunes recipe {config.fine_tune_from!r}: pass its weights as initial_weights "
+                         "(dynsr.training.recipes.trained_weights and `dynsr train` do)")
+    name, kwargs, state = stored_model(load_checkpoint(path))
+    expected = {**config.model_kwargs, "scale": config.scale}
+    if (name, kwargs) != (config.model, expected):
+        raise CheckpointError(f"{path} holds {name} {kwargs}; this fine-tune trains {config.model} {expected}")
+    model.load_state_dict({key: value.float() if value.is_floating_point() else value for key, value in state.items()})
+
+
+def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, device: torch.device, progress: bool, stop_at_step: int | None,
+           initial_weights: str | os.PathLike[str] | None) -> TrainResult:
     checkpoint_path = run_dir / CHECKPOINT_NAME
     if rank == 0:
         for name in (CHECKPOINT_NAME, "log.csv", "log.json", "config.json"):
@@ -228,7 +248,12 @@ def _train(config: TrainConfig, run_dir: Path, rank: int, world_size: int, devic
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     np.random.seed(config.seed)
-    model = build_model(config.model, scale=config.scale, **config.model_kwargs).to(device)
+    if initial_weights is not None and config.fine_tune_from is None:
+        raise ValueError("initial_weights is for a fine-tune; this configuration has no fine_tune_from")
+    model = build_model(config.model, scale=config.scale, **config.model_kwargs)
+    if config.fine_tune_from is not None and not checkpoint_path.exists():
+        _load_initial_weights(model, config, initial_weights)  # before the objective, which may copy parts (DASR's key encoder)
+    model = model.to(device)
     objective = objective_for(config, model)
     optimizer, scheduler = _optimizer_and_scheduler(model, config, objective)
     step, log, loss_sum, loss_count, seconds = 0, [], 0.0, 0, 0.0

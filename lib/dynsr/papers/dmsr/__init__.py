@@ -1,10 +1,12 @@
-"""DMSR (Yang et al., 2022): meta-restoration with a degradation extractor. So far: its test settings (:mod:`.settings`)."""
+"""DMSR (Yang et al., 2022): meta-restoration with a degradation extractor. Its test settings (:mod:`.settings`) and training
+recipes (:mod:`.recipes`: the model, DMSR-nf, the ablations of Tables 2-4). Decisions: docs/decisions/dmsr.md."""
 
 from __future__ import annotations
 
-from dynsr.papers.dmsr import settings
+from dynsr.papers.dmsr import recipes, settings
 from dynsr.papers.spec import PaperSpec
 
 __all__ = ["PAPER"]
 
-PAPER = PaperSpec(name="dmsr", title="DMSR (Yang et al., 2022)", test_tables={"dmsr_table1": settings.dmsr_table1})
+PAPER = PaperSpec(name="dmsr", title="DMSR (Yang et al., 2022)", recipes=recipes.RECIPES, test_tables={"dmsr_table1": settings.dmsr_table1},
+                  main_recipe="dmsr")
