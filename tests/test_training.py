@@ -216,6 +216,8 @@ def test_ramp_training_steps_a_non_blind_model_on_per_pixel_maps(tmp_path: Path)
 def test_ramp_is_refused_with_paired_patches() -> None:
     with pytest.raises(ConfigError, match="spatial_variation='ramp' is for single patches"):
         tiny(model="dasr", spatial_variation="ramp", paired_patches=True, model_kwargs={})
+    with pytest.raises(ConfigError, match="degradation_targets carries one kernel per patch"):
+        tiny(spatial_variation="ramp", degradation_targets=True)
 
 
 def test_noise_and_width_are_drawn_from_their_ranges() -> None:

@@ -257,6 +257,8 @@ class TrainConfig:
         """The DMSR fields (true degradations in the batch, the objective's options, a fine-tune's origin) are consistent."""
         if self.degradation_targets and self.paired_patches:
             raise ConfigError("degradation_targets is for single patches; DASR's paired patches carry their kernel already")
+        if self.degradation_targets and self.spatial_variation != "uniform":
+            raise ConfigError("degradation_targets carries one kernel per patch (DMSR's L_DR); use spatial_variation='uniform'")
         if self.fine_tune_from is not None and not self.fine_tune_from:
             raise ConfigError("fine_tune_from names a recipe, or is None (train from scratch)")
         if self.dmsr_losses is None:
