@@ -111,3 +111,18 @@ def test_progress_bar_over_tiles_only_when_asked(model: SRMD, progress: bool, ca
     assert [tuple(block.shape) for _, block in blocks] == [(1, 3, 10, 10), (1, 3, 10, 8), (1, 3, 8, 10), (1, 3, 8, 8)]
     bar = capsys.readouterr().err
     assert ("photo.png" in bar and "4/4" in bar) if progress else bar == ""
+
+
+def test_a_tile_below_the_overlap_becomes_the_whole_image_when_one_pass_fits() -> None:
+    """A deep model (receptive radius far above what the budget leaves per pass) runs a small image in one exact pass."""
+    def forward(image: torch.Tensor) -> torch.Tensor:  # about 12 kB of tensors per pixel
+        return torch.as_tensor(image, dtype=torch.float32).repeat(1000, 1, 1)
+
+    budget = 50 * 2**20
+    small, large = np.zeros((3, 40, 50), np.float32), np.zeros((3, 80, 80), np.float32)
+    assert default_tile(100, bytes_per_pixel=12_000.0, budget=budget) == 1  # the rule alone: hopeless tiles
+    assert choose_tile(forward, small, overlap=100, budget=budget) == 50  # 2,000 pixels fit: one pass
+    assert choose_tile(forward, large, overlap=100, budget=budget) == 1  # 6,400 do not: the budget holds
+    fixed, per_pixel = pass_memory(forward, small)
+    rule = default_tile(2, bytes_per_pixel=per_pixel, fixed_bytes=fixed, budget=budget)
+    assert rule > 2 and choose_tile(forward, small, overlap=2, budget=budget) == rule  # a tile above the overlap is kept as the rule gives it

@@ -265,16 +265,13 @@ def model_upscaler(
     """An ``upscale(lr, setting)`` for :func:`dynsr.evaluate.evaluate`; non-blind models get the setting's true degradation
     (per pixel for spatially varying settings) as codes in ``pca_basis`` (default: the model's own, :func:`model_pca_basis`),
     DASR's oracle (Table 1 Model 5) the setting's blur kernel (no blur = a delta). ``tile`` None: :func:`default_tile`, chosen
-    on the first image. ``device`` None: :func:`dynsr.devices.evaluation_device` (``dynsr reproduce --device``; else the CPU)."""
+    per image (it may be the whole image, :func:`dynsr.tiling.choose_tile`). ``device`` None: :func:`dynsr.devices.evaluation_device` (``dynsr reproduce --device``; else the CPU)."""
     device = device or evaluation_device()
     model = model.to(device).eval()
     basis = load_pca_basis(pca_basis or model_pca_basis(model)) if conditioning_of(model) == "degradation_vector" else None
 
     def upscale(lr: np.ndarray, setting: TestSetting) -> np.ndarray:
-        nonlocal tile
         degradation = _setting_degradation(model, setting, basis, *lr.shape[:2])
-        if tile is None:
-            tile = default_tile(model, lr, overlap=overlap, device=device, **degradation)
         return super_resolve(model, lr, tile=tile, overlap=overlap, device=device, **degradation)
 
     return upscale
