@@ -48,7 +48,7 @@ from dynsr.profiles import get_profile
 from dynsr.results import Source, Verdict, claim_row, format_seeds, trained_row, verdict_text, write_table
 
 __all__ = ["Table2Params", "Outputs", "CONTROL", "CONTROL_RECIPE", "CONTROL_BEST", "CONTROL_BEHIND", "CONTROL_COLLAPSES", "CONTROL_CLAIMS", "GRACEFUL",
-           "GRACEFUL_REASON", "IKC_NOT_RUN", "control_not_trained", "run_table2", "run_table3", "wide", "table2_claims"]
+           "CLAIM_METHODS", "GRACEFUL_REASON", "IKC_NOT_RUN", "control_not_trained", "run_table2", "run_table3", "wide", "table2_claims"]
 
 CONTROL = "Bicubic-trained control (DASR network)"
 CONTROL_RECIPE = "dasr_bicubic"
@@ -62,7 +62,7 @@ CONTROL_COLLAPSES = ("a bicubic-trained network collapses as σ grows: DASR's PS
 CONTROL_CLAIMS = (CONTROL_BEST, CONTROL_BEHIND, CONTROL_COLLAPSES)
 GRACEFUL = "DASR degrades gracefully: DASR's PSNR change from σ = 0 to the largest σ"
 # what ours is in a row of each claim (the claim row's method)
-_CLAIM_METHODS = {CONTROL_BEST: f"{CONTROL} − DASR", CONTROL_BEHIND: f"DASR − {CONTROL}", CONTROL_COLLAPSES: f"DASR − {CONTROL}", GRACEFUL: "DASR"}
+CLAIM_METHODS = {CONTROL_BEST: f"{CONTROL} − DASR", CONTROL_BEHIND: f"DASR − {CONTROL}", CONTROL_COLLAPSES: f"DASR − {CONTROL}", GRACEFUL: "DASR"}
 
 
 def control_not_trained(control_scales: tuple[int, ...]) -> str:
@@ -170,7 +170,7 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
         for comparison, setting, paper_difference in ((CONTROL_BEST, start, rcan[start] - first["paper"]),
                                                       (CONTROL_BEHIND, end, last["paper"] - rcan[end]),
                                                       (CONTROL_COLLAPSES, span, (last["paper"] - first["paper"]) - (rcan[end] - rcan[start]))):
-            common = {"method": _CLAIM_METHODS[comparison], "dataset": dataset, "scale": scale, "degradation": setting, "metric": "PSNR difference (dB)",
+            common = {"method": CLAIM_METHODS[comparison], "dataset": dataset, "scale": scale, "degradation": setting, "metric": "PSNR difference (dB)",
                       "profile": profile, "comparison": comparison}
             if checked:
                 verdict = paired_claim(comparison + cell, *pairs[comparison], paper_difference=paper_difference)
@@ -179,7 +179,7 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
             else:
                 rows.append(claim_row(claim=comparison + cell, verdict=Verdict.NOT_CHECKABLE, reason=control_not_trained(control_scales), **common,
                                       paper=paper_difference, ours=None))
-        rows.append(claim_row(claim=GRACEFUL + cell, verdict=Verdict.DESCRIPTIVE, reason=GRACEFUL_REASON, method=_CLAIM_METHODS[GRACEFUL],
+        rows.append(claim_row(claim=GRACEFUL + cell, verdict=Verdict.DESCRIPTIVE, reason=GRACEFUL_REASON, method=CLAIM_METHODS[GRACEFUL],
                               dataset=dataset, scale=scale, degradation=span, metric="PSNR change (dB)", paper=last["paper"] - first["paper"],
                               ours=last["ours"] - first["ours"], profile=profile, steps=first["steps"], seeds=first["seeds"],
                               noise_seed=first["noise_seed"], n_images=first["n_images"], comparison=GRACEFUL,
