@@ -49,9 +49,9 @@ def test_verdicts_are_grouped_by_claim_and_counted(tmp_path: Path, monkeypatch) 
             "max \\|gap\\| 0.40 | 1 of 3 hold |") in lines
     start = lines.index("### Claim verdicts")
     assert lines[start + 2] == ("[dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv): 3 verdicts "
-                                "(1 × holds · 1 × does not hold at our scale · 1 × not checkable (one seed))")
+                                "(1 × holds · 1 × does not hold at our scale · 1 × not checkable: one seed)")
     assert lines[start + 4:start + 9] == ["| claim | setting | verdict |", "|---|---|---|", "| A > B | σ=1 | **holds** |",
-                                          "|  | σ=2 | does not hold at our scale |", "| C > D | σ=1 | not checkable (one seed) |"]
+                                          "|  | σ=2 | does not hold at our scale |", "| C > D | σ=1 | not checkable: one seed |"]
     assert "E > F" not in "\n".join(lines)  # no verdict, no row
 
 

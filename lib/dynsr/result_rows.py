@@ -75,8 +75,8 @@ def _seeds(seeds: Sequence[int]) -> tuple[int, ...]:
 
 
 def verdict_text(verdict: Verdict, reason: str) -> str:
-    """A verdict for a reader: ``not checkable (one seed)``, or the verdict alone where it has no reason."""
-    return f"{verdict} ({reason})" if reason else str(verdict)
+    """A verdict for a reader: ``not checkable: one seed``, or the verdict alone where it has no reason."""
+    return f"{verdict}: {reason}" if reason else str(verdict)
 
 
 def _number(value: float | None) -> float:
