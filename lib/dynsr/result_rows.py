@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Source", "Verdict", "REQUIRED_COLUMNS", "CLAIM_COLUMNS", "format_seeds", "parse_seeds", "verdict_text",
+__all__ = ["Source", "Verdict", "REQUIRED_COLUMNS", "CLAIM_COLUMNS", "as_seeds", "format_seeds", "parse_seeds", "verdict_text",
            "trained_row", "computed_row", "quoted_row", "claim_row"]
 
 
@@ -58,20 +58,21 @@ REQUIRED_COLUMNS = ("method", "dataset", "scale", "degradation", "metric", "pape
 CLAIM_COLUMNS = ("claim", "verdict", "reason")
 
 
+def as_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    """Seeds as the schema holds them: a tuple of non-negative integers (ValueError for anything else, a string included)."""
+    if isinstance(seeds, str) or any(isinstance(seed, bool) or int(seed) != seed or seed < 0 for seed in seeds):
+        raise ValueError(f"seeds must be a sequence of non-negative integers, got {seeds!r}")
+    return tuple(int(seed) for seed in seeds)
+
+
 def format_seeds(seeds: Sequence[int]) -> str:
     """Seeds as a table cell: ``0,1`` (``""`` for none)."""
-    return ",".join(str(seed) for seed in _seeds(seeds))
+    return ",".join(str(seed) for seed in as_seeds(seeds))
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     """A table cell written by :func:`format_seeds` as seeds."""
-    return _seeds([int(part) for part in text.split(",")] if text.strip() else [])
-
-
-def _seeds(seeds: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(seeds, str) or any(isinstance(seed, bool) or int(seed) != seed or seed < 0 for seed in seeds):
-        raise ValueError(f"seeds must be a sequence of non-negative integers, got {seeds!r}")
-    return tuple(int(seed) for seed in seeds)
+    return as_seeds([int(part) for part in text.split(",")] if text.strip() else [])
 
 
 def verdict_text(verdict: Verdict, reason: str) -> str:
@@ -92,7 +93,7 @@ def _row(*, source: Source, method: str, dataset: str, scale: int, degradation: 
          profile: str, steps: int, seeds: Sequence[int], noise_seed: int | None, n_images: int, extra: dict[str, Any]) -> dict[str, Any]:
     paper, ours = _number(paper), _number(ours)
     return {"method": method, "dataset": dataset, "scale": int(scale), "degradation": degradation, "metric": metric, "paper": paper, "ours": ours,
-            "gap": ours - paper, "profile": profile, "steps": int(steps), "seeds": _seeds(seeds),
+            "gap": ours - paper, "profile": profile, "steps": int(steps), "seeds": as_seeds(seeds),
             "noise_seed": _noise_seed(noise_seed), "source": source, "n_images": int(n_images), **extra}
 
 

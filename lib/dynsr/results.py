@@ -9,7 +9,6 @@ training-free baselines); the JSON holds the same rows (``seeds`` as a list) plu
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,18 @@ import pandas as pd
 from dynsr.fileio import atomic_path, write_json_atomic
 from dynsr.paths import profile_results_dir
 from dynsr.result_rows import (
-    CLAIM_COLUMNS, REQUIRED_COLUMNS, Source, Verdict, claim_row, computed_row, format_seeds, parse_seeds, quoted_row, trained_row, verdict_text,
+    CLAIM_COLUMNS, REQUIRED_COLUMNS, Source, Verdict, as_seeds, claim_row, computed_row, format_seeds, parse_seeds, quoted_row, trained_row,
+    verdict_text,
 )
 
-__all__ = ["REQUIRED_COLUMNS", "CLAIM_COLUMNS", "Source", "Verdict", "format_seeds", "parse_seeds", "verdict_text", "trained_row", "computed_row",
+__all__ = ["REQUIRED_COLUMNS", "CLAIM_COLUMNS", "Source", "Verdict", "as_seeds", "format_seeds", "parse_seeds", "verdict_text", "trained_row", "computed_row",
            "quoted_row", "claim_row", "write_table", "read_table", "read_table_file"]
 
 _VERDICT_COLUMNS = ("verdict", "seed_verdict")
 
 
 def _verdicts(values: pd.Series) -> pd.Series:
-    return values.map(lambda value: None if value is None or (isinstance(value, float) and math.isnan(value)) else Verdict(value))
+    return values.map(lambda value: None if pd.isna(value) else Verdict(value))
 
 
 def _noise_seeds(values: pd.Series) -> pd.Series:
@@ -47,7 +47,7 @@ def _checked(table: pd.DataFrame) -> pd.DataFrame:
     inconsistent = ~((expected_gap - table["gap"]).abs().le(1e-9) | (expected_gap.isna() & table["gap"].isna()))
     if inconsistent.any():
         raise ValueError(f"gap != ours - paper in {int(inconsistent.sum())} rows")
-    checked = table.assign(source=table["source"].map(Source), seeds=table["seeds"].map(lambda seeds: parse_seeds(format_seeds(seeds))),
+    checked = table.assign(source=table["source"].map(Source), seeds=table["seeds"].map(as_seeds),
                            noise_seed=_noise_seeds(table["noise_seed"]),
                            **{column: _verdicts(table[column]) for column in _VERDICT_COLUMNS if column in table.columns})
     order = [*REQUIRED_COLUMNS, *claim_columns]
