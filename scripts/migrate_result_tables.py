@@ -119,7 +119,7 @@ def _legacy_seeds(value: Any) -> tuple[tuple[int, ...], int | None]:
     return parse_seeds(text.removeprefix("seed=")), None
 
 
-def _frame(payload: dict[str, Any]) -> pd.DataFrame:
+def table_from_payload(payload: dict[str, Any]) -> pd.DataFrame:
     """A JSON payload's rows as a frame, numeric columns with NaN where the JSON has null."""
     table = pd.DataFrame(payload["rows"], columns=payload["columns"])
     for column in table.columns:
@@ -173,9 +173,9 @@ def main() -> int:
     paths = sorted(path for path in root.glob("*/tables/*.json") if path.with_suffix(".csv").is_file())
     payloads = {path.relative_to(root).with_suffix("").as_posix(): json.loads(path.read_text(encoding="utf-8")) for path in paths}
     payloads = {name: payload for name, payload in payloads.items() if isinstance(payload, dict) and {"columns", "rows"} <= set(payload)}
-    legacy = {name: _frame(payload) for name, payload in payloads.items() if "noise_seed" not in payload["columns"]}
+    legacy = {name: table_from_payload(payload) for name, payload in payloads.items() if "noise_seed" not in payload["columns"]}
     for name, payload in payloads.items():
-        table = upgrade(name, legacy[name], legacy) if name in legacy else _frame(payload)
+        table = upgrade(name, legacy[name], legacy) if name in legacy else table_from_payload(payload)
         write_table(table, name, profile="cpu", metadata=payload["metadata"])
         print(f"{name}: {'upgraded' if name in legacy else 'already in the schema'} ({len(table)} rows)")
     return 0
