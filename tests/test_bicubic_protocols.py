@@ -222,8 +222,10 @@ def test_notebook00_code_path_judges_gldfn_cells_under_ikc(tmp_path, monkeypatch
     monkeypatch.setattr(bicubic, "_standard_cells", lambda: standard)
     tables = bicubic.run_bicubic_baselines(dataclasses.replace(get_profile("smoke"), benchmark_image_limit=1))
     published, standard = tables["published"], tables["standard"]
-    gldfn = published[published["source"] == "GLDFN Table II"]
+    gldfn = published[published["published_in"] == "GLDFN Table II"]
     assert set(gldfn["protocol"]) == set(PROTOCOLS) | {""}  # "": Manga109, not checkable here
+    assert (gldfn["method"] == "Bicubic").all() and set(gldfn.loc[gldfn["protocol"] == "", "source"]) == {"quoted from the paper"}
+    assert set(gldfn.loc[gldfn["protocol"] != "", "source"]) == {"computed (no training)"} and set(gldfn["seeds"]) == {()}
     headline = gldfn[gldfn["headline"].astype(bool)]
     assert len(headline) == 2 and set(headline["dataset"]) == {"Set5"} and set(headline["protocol"]) == {"ikc_gaussian8"}
     assert headline["within_tolerance"].notna().all()

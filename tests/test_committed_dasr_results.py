@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from dynsr import tolerances
 from dynsr.paths import repo_root
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Source, Verdict, read_table_file
 
 RESULTS = repo_root() / "results"
 TABLES = RESULTS / "dasr" / "tables"
@@ -22,14 +21,14 @@ def test_fig4_content_invariance_layout_values_and_recompute(private_results: Pa
     values, the finding that at our scale a wrong σ moves PSNR no more than content does, and three cells recomputed."""
     from dynsr.papers.dasr import figures as dasr_figures
 
-    table = pd.read_csv(TABLES / "fig4_content_invariance.csv")
+    table = read_table_file(TABLES / "fig4_content_invariance.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and set(table["steps"]) == {3500}
     assert len(table) == 3 * (10 + 2) and table["paper"].isna().all() and set(table["target"]) == {"zebra"}
-    same = table[table["source"].str.startswith("same")].pivot_table(index="source_index", columns="degradation", values="ours")
+    same = table[table["representation"] == dasr_figures.SAME_SIGMA].pivot_table(index="source_index", columns="degradation", values="ours")
     np.testing.assert_allclose(same.loc[1, ["σ=1.2", "σ=2.4", "σ=3.6"]], [25.110, 23.410, 20.903], atol=5e-4)
     assert ((same.max() - same.min()) < 0.07).all()  # content moves PSNR by < 0.07 dB ...
     own = same.loc[1]
-    wrong = table[~table["source"].str.startswith("same")]
+    wrong = table[table["representation"] == dasr_figures.OTHER_SIGMA]
     assert (wrong.apply(lambda row: abs(row["ours"] - own[row["degradation"]]), axis=1) < 0.06).all()  # ... and so does a wrong σ
     again, _ = dasr_figures.run_content_invariance(dasr_figures.ContentParams(profile="cpu", sources=2, widths=(2.4, 3.6)))
     committed = table.set_index(["degradation", "source_image", "source_sigma"])["ours"]
@@ -44,14 +43,14 @@ def test_table3_layout_gaps_and_recompute(private_results: Path) -> None:
     from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table3.csv")
+    table = read_table_file(TABLES / "table3.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 5 * 27
     dasr = table[table["method"] == "DASR"]
-    assert (dasr["source"] == "trained here").all() and set(dasr["steps"]) == {3500} and set(dasr["n_images"]) == {14}
+    assert (dasr["source"] == Source.TRAINED).all() and set(dasr["steps"]) == {3500} and set(dasr["n_images"]) == {14}
     assert set(dasr["recipe"]) == {"dasr_aniso"} and set(dasr["parameters"]) == {5837699} and dasr["paper"].notna().all()
     np.testing.assert_allclose(dasr["gap"], dasr["ours"] - dasr["paper"], atol=1e-8)
     assert dasr["gap"].mean() == pytest.approx(-2.146, abs=0.005) and (dasr["gap"] < -1.4).all()
-    quoted = table[table["source"] == "quoted from the paper"]
+    quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == {"DnCNN + RCAN", "DnCNN + SRMDNF + Predictor", "DnCNN + IKC"} and quoted["ours"].isna().all()
     psnr = table.pivot_table(index=["kernel", "noise"], columns="method", values="ours")
     assert len(psnr) == 27 and (psnr["DASR"] > psnr["Bicubic"]).all()
@@ -68,7 +67,7 @@ def test_heatmap_grid_values_and_recompute(private_results: Path) -> None:
     from dynsr.papers.dasr.common import Params, dasr_setting, iso_kernel, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "heatmap.csv")
+    table = read_table_file(TABLES / "heatmap.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 2 * 7 * 6 and table["paper"].isna().all()
     assert set(table["profile"]) == {"cpu"} and set(table["n_images"]) == {5}
     grid = table.pivot_table(index=["kernel_width", "noise"], columns="method", values="ours")
@@ -85,7 +84,7 @@ def test_visual_crops_and_real_image_record() -> None:
     """Figs. 5 / 7 (crops and whole images, scored) and Fig. 8's record (a real image, no ground truth)."""
     import json
 
-    table = pd.read_csv(TABLES / "figs5_7_crops.csv")
+    table = read_table_file(TABLES / "figs5_7_crops.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 20
     assert table.groupby("figure")["method"].unique().map(list).to_dict() == {
         "Fig. 5": ["Bicubic", "Model 1 (no L_degrad)", "DASR"], "Fig. 7": ["Bicubic", "DASR (setting 2)"]}
@@ -105,14 +104,14 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
     from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table2.csv")
+    table = read_table_file(TABLES / "table2.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 232
     assert table.groupby("method").size().to_dict() == {"DASR": 48, "Bicubic": 48, "Bicubic-trained control (DASR network)": 8, "RCAN": 48,
                                                         "SRMDNF + Predictor": 48, "MZSR + Predictor": 16, "IKC": 16}
-    quoted = table[table["source"] == "quoted from the paper"]
+    quoted = table[table["source"] == Source.QUOTED]
     assert len(quoted) == 128 and quoted["ours"].isna().all()
     dasr = table[table["method"] == "DASR"]
-    assert (dasr["source"] == "trained here").all() and set(dasr["steps"]) == {3500} and set(dasr["seeds"]) == {"seed=0"}
+    assert (dasr["source"] == Source.TRAINED).all() and set(dasr["steps"]) == {3500} and set(dasr["seeds"]) == {(0,)}
     assert dasr.groupby("scale")["parameters"].first().to_dict() == {2: 5689987, 3: 5874627, 4: 5837699}
     assert dasr.groupby("dataset")["n_images"].first().to_dict() == {"BSD100": 20, "Set14": 14, "Set5": 5, "Urban100": 20}
     np.testing.assert_allclose(dasr["gap"], dasr["ours"] - dasr["paper"], atol=1e-8)
@@ -125,10 +124,10 @@ def test_table2_layout_gaps_claims_and_recompute(private_results: Path) -> None:
     reference = bicubic[bicubic["sigma"] == 0].set_index(["dataset", "scale"])["ours"]
     assert (whole < reference[whole.index]).all()  # at σ = 0 (outside its training range) our DASR is below bicubic on Set5 / Set14
 
-    claims = pd.read_csv(TABLES / "table2_claims.csv")
-    assert len(claims) == 48 and claims["verdict"].str.startswith("not checkable").sum() == 24
-    control = claims[claims["seeds"].eq("0,1")]
-    assert len(control) == 12 and set(control["scale"]) == {4} and (control["verdict"] == "holds").all()
+    claims = read_table_file(TABLES / "table2_claims.csv")
+    assert len(claims) == 48 and (claims["verdict"] == Verdict.NOT_CHECKABLE).sum() == 24
+    control = claims[claims["seeds"].map(lambda seeds: seeds == (0, 1))]
+    assert len(control) == 12 and set(control["scale"]) == {4} and (control["verdict"] == Verdict.HOLDS).all()
     assert (control["ours_min_difference"] > 0.4).all() and (control["seed_spread"] < 0.2).all()
     best = control[control["comparison"].str.startswith("a bicubic-trained network is best")].set_index("dataset")["ours"]
     np.testing.assert_allclose(best[["Set5", "Set14", "BSD100", "Urban100"]], [1.300, 0.770, 0.752, 0.548], atol=0.002)
@@ -149,40 +148,44 @@ def test_table1_layout_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (Models 1-5 and SRMDNF*, Set14 x4, two seeds each): layout, gaps, every verdict recomputed from the per-seed
     values of the table, the verdict pattern, and one cell (Model 3, seed 1, σ = 2.6) recomputed from the committed weights."""
     from dynsr.claims import BELOW_BICUBIC, paired_claim
+    from dynsr.papers.dasr.table1 import SRMDNF_NOT_RUN
     from dynsr.papers.dasr.settings import dasr_table1
     from dynsr.papers.dasr.common import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table1.csv")
+    table = read_table_file(TABLES / "table1.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and len(table) == 8 * 5
-    trained = table[table["source"] == "trained here"]
-    assert set(trained["method"]) == {"SRMDNF*", "Model 1", "Model 2", "Model 3", "Model 4", "Model 5"} and set(trained["seeds"]) == {"0,1"}
+    trained = table[table["source"] == Source.TRAINED]
+    assert set(trained["method"]) == {"SRMDNF*", "Model 1", "Model 2", "Model 3", "Model 4", "Model 5"} and set(trained["seeds"]) == {(0, 1)}
     assert trained.groupby("method")["parameters"].first().to_dict() == {"Model 1": 5837699, "Model 2": 5860532, "Model 3": 5786499,
                                                                          "Model 4": 5837699, "Model 5": 5066819, "SRMDNF*": 1546288}
     assert trained.groupby("method")["steps"].first().to_dict() == {"Model 1": 1500, "Model 2": 3500, "Model 3": 3500, "Model 4": 3500,
                                                                     "Model 5": 1500, "SRMDNF*": 1500}
-    assert set(trained["n_images"]) == {14} and table[table["source"] != "trained here"]["ours"].isna().all()
+    assert set(trained["n_images"]) == {14} and table[table["source"] != Source.TRAINED]["ours"].isna().all()
     per_seed = trained.set_index(["method", "degradation"])["ours_per_seed"].str.split("/").map(lambda values: [float(v) for v in values])
     np.testing.assert_allclose(trained["ours"], per_seed.map(np.mean).to_numpy(), atol=1e-4)  # per-seed values printed to 4 decimals
     np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-8)
     gaps = trained.groupby("method")["gap"].mean()
     np.testing.assert_allclose(gaps[["Model 1", "Model 2", "Model 3", "Model 4", "Model 5", "SRMDNF*"]], [-2.33, -2.22, -2.48, -2.62, -2.20, -6.41], atol=0.005)
 
-    claims = pd.read_csv(TABLES / "table1_claims.csv")
-    assert len(claims) == 5 * 7 and claims["verdict"].str.startswith("not checkable here").sum() == 10
-    for row in claims[claims["seeds"].eq("0,1")].itertuples():  # every paired verdict again, from the table's per-seed values
+    claims = read_table_file(TABLES / "table1_claims.csv")
+    assert len(claims) == 5 * 7 and (claims["reason"] == SRMDNF_NOT_RUN).sum() == 10 and (claims["verdict"] == Verdict.NOT_CHECKABLE).sum() == 10
+    for row in claims[claims["seeds"].map(lambda seeds: seeds == (0, 1))].itertuples():  # every paired verdict again, from the table's per-seed values
         better, worse = row.comparison.split(": ")[-1].split(" > ")
         again = paired_claim(row.claim, dict(enumerate(per_seed[(better, row.degradation)])), dict(enumerate(per_seed[(worse, row.degradation)])),
                              paper_difference=row.paper_difference, bicubic=row.bicubic, parameters=(row.better_parameters, row.worse_parameters))
-        assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
+        assert (again.verdict, again.reason) == (row.verdict, row.reason)
+        assert again.ours_mean_difference == pytest.approx(row.ours_mean_difference, abs=2e-4)
     verdicts = claims.pivot(index="comparison", columns="degradation", values="verdict").rename(index=lambda claim: claim.split(": ")[-1])
+    reasons = claims.pivot(index="comparison", columns="degradation", values="reason").rename(index=lambda claim: claim.split(": ")[-1])
     # at σ = 0.2 every model is below bicubic (26.09 dB): no verdict there is informative
-    assert (verdicts["σ=0.2"].drop(["SRMDNF* > SRMDNF + KernelGAN", "SRMDNF* > SRMDNF + Predictor"]) == BELOW_BICUBIC).all()
-    assert (verdicts.loc["Model 5 > Model 4"].drop("σ=0.2") == "holds").all()  # the oracle wins although the smaller network (5.07 M vs 5.84 M)
-    assert (verdicts.loc["Model 5 > SRMDNF*"] == BELOW_BICUBIC).all()  # SRMDNF* (1,500 steps) is 2-4 dB below bicubic at every σ
-    assert verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]].eq("does not hold at our scale").all()  # representation learning
-    assert not verdicts.loc["Model 4 > Model 3"].eq("holds").any()  # modulation: inconclusive at every σ (borderline: docs/decisions/dasr.md, D27)
-    assert verdicts.loc["Model 4 > Model 2"].eq("holds").sum() == 1  # DA conv vs concatenation: σ = 2.6 only, by 0.045 dB (paper 0.62)
+    assert (verdicts["σ=0.2"].drop(["SRMDNF* > SRMDNF + KernelGAN", "SRMDNF* > SRMDNF + Predictor"]) == Verdict.NOT_INFORMATIVE).all()
+    assert (reasons["σ=0.2"].drop(["SRMDNF* > SRMDNF + KernelGAN", "SRMDNF* > SRMDNF + Predictor"]) == BELOW_BICUBIC).all()
+    assert (verdicts.loc["Model 5 > Model 4"].drop("σ=0.2") == Verdict.HOLDS).all()  # the oracle wins although the smaller network (5.07 M vs 5.84 M)
+    assert (verdicts.loc["Model 5 > SRMDNF*"] == Verdict.NOT_INFORMATIVE).all()  # SRMDNF* (1,500 steps) is 2-4 dB below bicubic at every σ
+    assert (verdicts.loc["Model 4 > Model 1", ["σ=2.6", "σ=3.4"]] == Verdict.DOES_NOT_HOLD).all()  # representation learning
+    assert not (verdicts.loc["Model 4 > Model 3"] == Verdict.HOLDS).any()  # modulation: inconclusive at every σ (borderline: docs/decisions/dasr.md, D27)
+    assert (verdicts.loc["Model 4 > Model 2"] == Verdict.HOLDS).sum() == 1  # DA conv vs concatenation: σ = 2.6 only, by 0.045 dB (paper 0.62)
 
     model = trained_model("dasr_no_modulation", Params(profile="cpu"), scale=4, seed=1).model
     (setting,) = [s for s in dasr_table1() if s.label == "σ=2.6"]
@@ -196,14 +199,14 @@ def test_figs3_6_probes_layout_reading_and_recompute(private_results: Path) -> N
     from dynsr.papers.dasr.common import Params, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, trained_model
     from dynsr.profiles import get_profile
 
-    probes = pd.read_csv(TABLES / "figs3_6_probes.csv")
+    probes = read_table_file(TABLES / "figs3_6_probes.csv")
     assert set(REQUIRED_COLUMNS) <= set(probes.columns) and set(probes["profile"]) == {"cpu"} and len(probes) == 3 * (2 * 2 + 2)
     assert set(probes["n_images"]) == {20} and probes.groupby("figure")["n_samples"].first().to_dict() == {"Fig. 3": 100, "Fig. 6(a)": 80, "Fig. 6(b)": 80}
     knn, same_image = probes[probes["probe"] == "knn"], probes[probes["probe"] == "same-image"]
     assert (knn["ours"] < knn["chance"]).all() and (same_image["ours"] >= 0.64).all() and (same_image["chance"] < 0.05).all()
-    claims = pd.read_csv(TABLES / "figs3_6_claims.csv").set_index("claim")
+    claims = read_table_file(TABLES / "figs3_6_claims.csv").set_index("claim")
     fig3 = claims[claims.index.str.startswith("Fig. 3")]
-    assert (fig3["verdict"] == "does not hold at our scale").all() and (fig3["ours_max_difference"] < 0).all()
+    assert (fig3["verdict"] == Verdict.DOES_NOT_HOLD).all() and (fig3["ours_max_difference"] < 0).all()
 
     seed0 = probes[(probes["method"] == "Model 1") & (probes["seed"] == 0)].set_index("probe")["ours"]
     images = profile_images("BSD100", get_profile("cpu"))

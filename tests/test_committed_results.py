@@ -14,19 +14,19 @@ import pandas as pd
 import pytest
 
 from dynsr.paths import repo_root
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import CLAIM_COLUMNS, REQUIRED_COLUMNS, Source, Verdict, read_table_file
 
 BASELINES = repo_root() / "results" / "baselines" / "tables"
 
 
 @pytest.fixture(scope="module")
 def published() -> pd.DataFrame:
-    return pd.read_csv(BASELINES / "bicubic.csv")
+    return read_table_file(BASELINES / "bicubic.csv")
 
 
 @pytest.fixture(scope="module")
 def standard() -> pd.DataFrame:
-    return pd.read_csv(BASELINES / "bicubic_standard.csv")
+    return read_table_file(BASELINES / "bicubic_standard.csv")
 
 
 def test_tables_have_the_required_columns_and_consistent_gaps(published, standard) -> None:
@@ -40,8 +40,27 @@ def test_tables_have_the_required_columns_and_consistent_gaps(published, standar
     assert len(payload["rows"]) == len(published)
 
 
+def test_every_committed_table_follows_the_row_schema() -> None:
+    """Every table in results/ (the committed profile) has the schema's columns first, parses (sources, verdicts, seeds),
+    and says how its numbers were made: trained rows have steps and seeds, computed rows neither, quoted rows no number of
+    ours; rows with a number of ours have the test-LR noise seed."""
+    paths = sorted(path for path in (repo_root() / "results").glob("*/tables/*.csv"))
+    assert len(paths) == 28
+    for path in paths:
+        table = read_table_file(path)
+        assert list(table.columns[:len(REQUIRED_COLUMNS)]) == list(REQUIRED_COLUMNS), path.name
+        trained, computed, quoted = (table[table["source"] == source] for source in (Source.TRAINED, Source.COMPUTED, Source.QUOTED))
+        assert (trained["steps"] > 0).all() and trained["seeds"].map(len).all() and trained["ours"].notna().all(), path.name
+        assert (computed["steps"] == 0).all() and not computed["seeds"].map(len).any() and computed["ours"].notna().all(), path.name
+        assert (quoted["steps"] == 0).all() and not quoted["seeds"].map(len).any() and quoted["ours"].isna().all(), path.name
+        assert (table["noise_seed"].notna() == table["ours"].notna()).all() and (quoted["n_images"] == 0).all(), path.name
+        if "verdict" in table.columns:
+            assert list(table.columns[len(REQUIRED_COLUMNS):len(REQUIRED_COLUMNS) + 3]) == list(CLAIM_COLUMNS), path.name
+            assert table["verdict"].map(lambda verdict: isinstance(verdict, Verdict)).all(), path.name
+
+
 def test_every_unblurred_dasr_cell_is_within_a_hundredth_of_a_db(published) -> None:
-    rows = published[(published["source"] == "DASR Table 2") & (published["degradation"] == "σ=0") & (published["protocol"] == "y_only")]
+    rows = published[(published["published_in"] == "DASR Table 2") & (published["degradation"] == "σ=0") & (published["protocol"] == "y_only")]
     assert len(rows) == 12
     assert rows["gap"].abs().max() <= 0.01
     by_cell = rows.set_index(["dataset", "scale"])["ours"]
@@ -54,7 +73,7 @@ def test_full_sets_were_used(published) -> None:
 
 
 def test_udvd_table5_bi_ssims_are_the_documented_paper_error(published) -> None:
-    rows = published[(published["source"] == "UDVD Table 5") & (published["degradation"] == "BI") & (published["protocol"] == "y_only")]
+    rows = published[(published["published_in"] == "UDVD Table 5") & (published["degradation"] == "BI") & (published["protocol"] == "y_only")]
     ssim = rows[rows["metric"] == "SSIM"].set_index("dataset")["ours"]
     assert ssim["Set5"] == pytest.approx(0.8682, abs=5e-4)  # the BI value, not the printed 0.8308 (a BD value)
     assert (rows[rows["metric"] == "SSIM"]["gap"] > 0.03).all()
@@ -62,7 +81,7 @@ def test_udvd_table5_bi_ssims_are_the_documented_paper_error(published) -> None:
 
 
 def test_udvd_table5_dn_within_the_noise_realisation(published) -> None:
-    rows = published[(published["source"] == "UDVD Table 5") & (published["degradation"] == "DN") & published["headline"]]
+    rows = published[(published["published_in"] == "UDVD Table 5") & (published["degradation"] == "DN") & published["headline"]]
     assert (rows["protocol"] == "rgb").all()
     assert rows[rows["metric"] == "PSNR"]["gap"].abs().max() <= 0.10
     assert rows[rows["metric"] == "SSIM"]["gap"].abs().max() <= 0.003
@@ -77,7 +96,7 @@ def test_standard_ssims(standard) -> None:
 def test_dasr_blurred_cells_come_from_matlab_on_the_uint8_image(published) -> None:
     """DASR Table 2's 36 blurred bicubic cells: within ±0.01 dB under ``matlab_uint8`` (zero padding, uint8 at every step,
     no border shave), their published protocol; the classic protocol and the models' one are 0.04-1.2 dB off."""
-    dasr = published[(published["source"] == "DASR Table 2") & (published["degradation"] != "σ=0")]
+    dasr = published[(published["published_in"] == "DASR Table 2") & (published["degradation"] != "σ=0")]
     headline = dasr[dasr["headline"].astype(bool)]
     assert len(headline) == 36 and set(headline["protocol"]) == {"matlab_uint8"} and headline["within_tolerance"].astype(bool).all()
     assert headline["gap"].abs().max() <= 0.01
@@ -88,7 +107,7 @@ def test_dasr_blurred_cells_come_from_matlab_on_the_uint8_image(published) -> No
 def test_gldfn_gaussian8_cells_are_ikcs_protocol(published) -> None:
     """GLDFN Table II's Bicubic rows: every cell within tolerance under ikc_gaussian8 (docs/decisions/gldfn.md, G1), and
     1.29-1.46 dB off under the classic protocol (of which 20·log10(255/219) = 1.32 dB is the full-range luma)."""
-    gldfn = published[published["source"] == "GLDFN Table II"]
+    gldfn = published[published["published_in"] == "GLDFN Table II"]
     headline = gldfn[gldfn["headline"].astype(bool)]
     assert len(headline) == 24 and set(headline["protocol"]) == {"ikc_gaussian8"} and headline["within_tolerance"].astype(bool).all()
     psnr = headline[headline["metric"] == "PSNR"]
@@ -104,7 +123,7 @@ SRMD = repo_root() / "results" / "udvd" / "tables"
 
 @pytest.fixture(scope="module")
 def srmd_table2() -> pd.DataFrame:
-    return pd.read_csv(SRMD / "srmd_table2.csv")
+    return read_table_file(SRMD / "srmd_table2.csv")
 
 
 def test_srmd_table2_layout_and_labels(srmd_table2) -> None:
@@ -113,7 +132,7 @@ def test_srmd_table2_layout_and_labels(srmd_table2) -> None:
     assert set(REQUIRED_COLUMNS) <= set(srmd_table2.columns)
     srmd = srmd_table2[srmd_table2["method"] == "SRMD"]
     assert len(srmd) == 54 and len(srmd_table2) == 108
-    assert set(srmd["profile"]) == {"cpu"} and set(srmd["steps"]) == {1000} and set(srmd["seeds"]) == {"seed=0"}
+    assert set(srmd["profile"]) == {"cpu"} and set(srmd["steps"]) == {1000} and set(srmd["seeds"]) == {(0,)}
     published = {(v.dataset, v.scale, v.setting): v.value for v in table2("SRMD")}
     for row in srmd.itertuples():
         assert row.paper == published[(row.dataset, row.scale, row.degradation)]
@@ -162,7 +181,7 @@ def test_results_index_lists_every_table() -> None:
 
 def test_srmd_training_table(srmd_table2) -> None:
     """Validation PSNR at the end of cpu training, beside UDVD Table 2's SRMD cell of the same setting."""
-    training = pd.read_csv(SRMD / "srmd_training.csv")
+    training = read_table_file(SRMD / "srmd_training.csv")
     assert set(REQUIRED_COLUMNS) <= set(training.columns)
     assert list(training["scale"]) == [2, 3, 4] and list(training["parameters"]) == [1_511_692, 1_528_987, 1_553_200]
     assert list(training["paper"]) == [30.98, 29.43, 28.21]

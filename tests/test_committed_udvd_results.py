@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from dynsr import tolerances
 from dynsr.paths import repo_root
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Source, Verdict, read_table_file
 
 RESULTS = repo_root() / "results"
 TABLES = RESULTS / "udvd" / "tables"
@@ -21,7 +20,7 @@ def test_fig4_kernel_difference_recomputes_from_the_committed_weights(private_re
     from dynsr.papers.udvd import figures as udvd_figures
     from dynsr.experiments.scoring import Params
 
-    committed = pd.read_csv(TABLES / "fig4_kernel_difference.csv")
+    committed = read_table_file(TABLES / "fig4_kernel_difference.csv")
     assert set(REQUIRED_COLUMNS) <= set(committed.columns) and set(committed["profile"]) == {"cpu"} and set(committed["steps"]) == {1000}
     values = committed["ours"].to_numpy()
     assert values[0] < values[1] < values[2]  # the kernels move away from the uniform case as the degradation grows to the right
@@ -31,12 +30,12 @@ def test_fig4_kernel_difference_recomputes_from_the_committed_weights(private_re
 
 
 def test_table5_layout_bicubic_check_and_paper_error() -> None:
-    table = pd.read_csv(TABLES / "table5.csv")
+    table = read_table_file(TABLES / "table5.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns)
-    trained = table[table["source"] == "trained here"]
+    trained = table[table["source"] == Source.TRAINED]
     assert set(trained["method"]) == {"UDVD*", "SRMD*"} and len(trained) == 24 and set(trained["steps"]) == {1000}
     assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
-    quoted = table[table["source"] == "quoted from the paper"]
+    quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == {"SRCNN", "VDSR", "RDN", "RCAN"} and quoted["ours"].isna().all()
     bicubic = table[table["method"] == "Bicubic"].set_index(["dataset", "degradation", "metric"])
     # SRMD harness (RGB in, Y scored; Set14's gray bridge as RGB): Set5 / BSD100 BI within 0.02 dB of the paper;
@@ -54,7 +53,7 @@ def test_table5_udvd_beats_srmd_and_recomputes(private_results: Path) -> None:
     from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table5.csv")
+    table = read_table_file(TABLES / "table5.csv")
     psnr = table[table["metric"] == "PSNR"].pivot_table(index=["dataset", "degradation"], columns="method", values="ours")
     assert (psnr["UDVD*"] > psnr["SRMD*"] + 1.0).all()  # SRMD at 1,000 cpu steps is far behind (still below bicubic)
     np.testing.assert_allclose(psnr.loc[("Set5", "BI"), ["UDVD*", "SRMD*"]], [30.619, 24.677], atol=0.002)
@@ -69,7 +68,7 @@ def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path
     from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "heatmap.csv")
+    table = read_table_file(TABLES / "heatmap.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 96 and table["paper"].isna().all()
     grid = table.pivot_table(index=["kernel_width", "noise"], columns="method", values="ours")
     assert grid.shape == (48, 2) and (grid["UDVD"] > grid["SRMD"]).all()
@@ -82,7 +81,7 @@ def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path
 
 
 def test_figs1_5_crops_table() -> None:
-    table = pd.read_csv(TABLES / "figs1_5_crops.csv")
+    table = read_table_file(TABLES / "figs1_5_crops.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 18 and set(table["profile"]) == {"cpu"}
     psnr = table.pivot_table(index=["figure", "region"], columns="method", values="ours")
     assert (psnr["UDVD"] > psnr["SRMD"]).all()  # every crop of both figures, one seed each
@@ -115,12 +114,12 @@ def test_table2_layout_gaps_and_recompute(private_results: Path) -> None:
     from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table2.csv")
+    table = read_table_file(TABLES / "table2.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns)
-    trained = table[table["source"] == "trained here"]
+    trained = table[table["source"] == Source.TRAINED]
     assert set(trained["method"]) == {"UDVD", "SRMD"} and len(trained) == 108 and set(trained["steps"]) == {1000}
     assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
-    quoted = table[table["source"] == "quoted from the paper"]
+    quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == {"RDN", "RCAN", "IRCNN"} and quoted["ours"].isna().all() and quoted["paper"].notna().all()
     np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-9)
     gaps = trained.groupby("method")["gap"].mean()
@@ -134,9 +133,9 @@ def test_table2_layout_gaps_and_recompute(private_results: Path) -> None:
 
 
 def test_table3_spatially_varying_layout_and_gaps() -> None:
-    table = pd.read_csv(TABLES / "table3.csv")
+    table = read_table_file(TABLES / "table3.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns)
-    trained = table[table["source"] == "trained here"]
+    trained = table[table["source"] == Source.TRAINED]
     assert set(trained["method"]) == {"UDVD", "SRMD"} and len(trained) == 54 and set(trained["steps"]) == {1000}
     assert trained["paper"].notna().all()
     np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-9)
@@ -154,14 +153,14 @@ def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> N
     from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table4.csv")
+    table = read_table_file(TABLES / "table4.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 171 and set(table["profile"]) == {"cpu"}
-    trained = table[table["source"] == "trained here"]
+    trained = table[table["source"] == Source.TRAINED]
     assert dict(trained["method"].value_counts()) == {"UDVD": 27, "SRMDNF": 27} and set(trained["steps"]) == {1000}
     assert dict(trained.groupby("dataset")["n_images"].max()) == {"BSD100": 20, "Set14": 14, "Set5": 5}
     assert dict(trained.groupby(["method", "scale"])["parameters"].first()) == {
         ("SRMDNF", 2): 1510540, ("SRMDNF", 3): 1527835, ("SRMDNF", 4): 1552048, ("UDVD", 2): 5348872, ("UDVD", 3): 6269092, ("UDVD", 4): 6115512}
-    quoted = table[table["source"] == "quoted from the paper"]
+    quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == {"ZSSR", "IRCNN", "SFTMD w/o SFT", "SFTMD"} and quoted["ours"].isna().all() and quoted["paper"].notna().all()
     assert trained["paper"].notna().all()
     np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-8)  # the CSV keeps 10 significant digits
@@ -179,16 +178,16 @@ def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> N
 def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     """Table 1 (six configurations x seeds 0 and 1): layout, means of the per-seed values, verdicts recomputed from the
     per-seed values, and one seed-1 cell recomputed from its committed weights."""
-    from dynsr.claims import CONFOUNDED_BY_SIZE, paired_claim
+    from dynsr.claims import paired_claim
     from dynsr.papers.udvd.settings import udvd_table1
     from dynsr.experiments.scoring import Params, score, trained_model
     from dynsr.papers.udvd.table1 import CLAIMS
     from dynsr.papers.udvd.published import TABLE1
     from dynsr.profiles import get_profile
 
-    table = pd.read_csv(TABLES / "table1.csv")
+    table = read_table_file(TABLES / "table1.csv")
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and set(table["profile"]) == {"cpu"} and set(table["steps"]) == {1000}
-    assert len(table) == 12 and set(table["seeds"]) == {"0,1"} and set(table["metric"]) == {"PSNR", "SSIM"}
+    assert len(table) == 12 and set(table["seeds"]) == {(0, 1)} and set(table["metric"]) == {"PSNR", "SSIM"}
     psnr = table[table["metric"] == "PSNR"].set_index("recipe")
     per_seed = {recipe: [float(v) for v in row["ours_per_seed"].split("/")] for recipe, row in psnr.iterrows()}
     for recipe, values in per_seed.items():
@@ -197,7 +196,7 @@ def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
     assert psnr["gap"].mean() == pytest.approx(-1.605, abs=0.005) and (psnr["gap"] < -1.4).all()
     assert dict(psnr["parameters"]) == {"udvd_baseline": 4480667, "udvd_u": 4808140, "udvd_du": 4875064, "udvd_ud": 6203320,
                                         "udvd_single_loss": 6270244, "udvd": 6270244}
-    claims = pd.read_csv(TABLES / "table1_claims.csv")
+    claims = read_table_file(TABLES / "table1_claims.csv")
     assert len(claims) == 8
     recipes = {claim: (better, worse) for claim, better, worse in CLAIMS}
     for row in claims.itertuples():
@@ -205,11 +204,12 @@ def test_table1_seeds_verdicts_and_recompute(private_results: Path) -> None:
         assert (row.better_parameters, row.worse_parameters) == (psnr.loc[better, "parameters"], psnr.loc[worse, "parameters"])
         again = paired_claim(row.claim, dict(enumerate(per_seed[better])), dict(enumerate(per_seed[worse])), paper_difference=row.paper_difference,
                              bicubic=row.bicubic, parameters=(row.better_parameters, row.worse_parameters))
-        assert again["verdict"] == row.verdict and again["ours_mean_difference"] == pytest.approx(row.ours_mean_difference, abs=2e-4)
+        assert (again.verdict, again.reason) == (row.verdict, row.reason)
+        assert again.ours_mean_difference == pytest.approx(row.ours_mean_difference, abs=2e-4)
     verdicts = claims.set_index("claim")
     # the seeds resolve six differences, but with the default sub-pixel alignment every winner is the larger network (7-29 %)
-    assert (verdicts["verdict"] == CONFOUNDED_BY_SIZE).sum() == 6 and verdicts.loc["UDVD_UDD > Baseline", "seed_verdict"] == "holds"
-    assert verdicts.loc["UDD best: UDD > UD", "verdict"].startswith("inconclusive") and (verdicts["bicubic"] < psnr["ours"].min()).all()
+    assert (verdicts["verdict"] == Verdict.CONFOUNDED_BY_SIZE).sum() == 6 and verdicts.loc["UDVD_UDD > Baseline", "seed_verdict"] == Verdict.HOLDS
+    assert verdicts.loc["UDD best: UDD > UD", "verdict"] == Verdict.SEEDS_DISAGREE and (verdicts["bicubic"] < psnr["ours"].min()).all()
     model = trained_model("udvd_u", Params(profile="cpu"), scale=3, seed=1).model
     recomputed = score(model, udvd_table1(), get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(per_seed["udvd_u"][1], abs=tolerances.PSNR_DB + tolerances.printed(4))  # 4 decimals in ours_per_seed

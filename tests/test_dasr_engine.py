@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dynsr.claims import BELOW_BICUBIC, CONFOUNDED_BY_SIZE, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, paired_claim
+from dynsr.claims import ONE_SEED, paired_claim
 from dynsr.papers.dasr import settings as dasr_settings
 from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS
 from dynsr.papers.dasr import common as dasr_common
@@ -21,10 +21,10 @@ from dynsr.papers.dasr import figures as dasr_figures
 from dynsr.papers.dasr import summary as dasr_summary
 from dynsr.papers.dasr import table1 as dasr_table1
 from dynsr.papers.dasr import tables as dasr_tables
-from dynsr.experiments.scoring import QUOTED, TRAINED_HERE, TrainedModel
+from dynsr.experiments.scoring import TrainedModel
 from dynsr.models import build_model
 from dynsr.papers.dasr import published as paper
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Source, Verdict
 from dynsr.training.recipes import RECIPES, recipe
 
 
@@ -149,8 +149,8 @@ def test_tsne_embedding_is_seeded_and_two_dimensional() -> None:
 
 
 def test_qualitative_claims_take_no_paper_difference() -> None:
-    row = paired_claim("a > b", {0: 0.9, 1: 0.8}, {0: 0.3, 1: 0.35}, paper_difference=None)
-    assert row["verdict"] == HOLDS and np.isnan(row["paper_difference"]) and row["ours_mean_difference"] == pytest.approx(0.525)
+    claim = paired_claim("a > b", {0: 0.9, 1: 0.8}, {0: 0.3, 1: 0.35}, paper_difference=None)
+    assert claim.verdict == Verdict.HOLDS and np.isnan(claim.paper_difference) and claim.ours_mean_difference == pytest.approx(0.525)
     with pytest.raises(ValueError, match="must be positive"):
         paired_claim("a > b", {0: 1.0}, {0: 0.0}, paper_difference=-0.1)
 
@@ -213,7 +213,8 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _check_results_table(table: pd.DataFrame) -> None:
-    assert set(REQUIRED_COLUMNS) <= set(table.columns)
+    assert list(table.columns[:len(REQUIRED_COLUMNS)]) == list(REQUIRED_COLUMNS)
+    assert table["source"].map(lambda source: isinstance(source, Source)).all() and table["seeds"].map(lambda seeds: isinstance(seeds, tuple)).all()
     both = table.dropna(subset=["paper", "ours"])
     np.testing.assert_allclose(both["gap"], both["ours"] - both["paper"], atol=1e-12)
     assert table.loc[table["paper"].isna() | table["ours"].isna(), "gap"].isna().all()
@@ -226,14 +227,18 @@ def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
     _check_results_table(table)
     assert table.groupby("method").size().to_dict() == {"Bicubic": 4, "DASR": 4, "IKC": 4, "RCAN": 4, "SRMDNF + Predictor": 4,
                                                          dasr_tables.CONTROL: 2}  # x4 only: no MZSR; the control at σ = 0 and 3.6
-    quoted = table[table["source"] == QUOTED]
+    quoted = table[table["source"] == Source.QUOTED]
     assert quoted["ours"].isna().all() and (quoted["steps"] == 0).all() and set(quoted["method"]) == {"IKC", "RCAN", "SRMDNF + Predictor"}
+    assert quoted["noise_seed"].isna().all() and set(quoted["seeds"]) == {()} and (quoted["n_images"] == 0).all()
     dasr = table[table["method"] == "DASR"].set_index("degradation")
-    assert (dasr["source"] == TRAINED_HERE).all() and dasr.loc["σ=1.2", "paper"] == 31.92 and (dasr["steps"] == 4).all()
+    assert (dasr["source"] == Source.TRAINED).all() and dasr.loc["σ=1.2", "paper"] == 31.92 and (dasr["steps"] == 4).all()
+    assert set(dasr["seeds"]) == {(0,)} and (dasr["noise_seed"] == 0).all()
+    bicubic = table[table["method"] == "Bicubic"]
+    assert (bicubic["source"] == Source.COMPUTED).all() and set(bicubic["seeds"]) == {()} and (bicubic["noise_seed"] == 0).all()
     assert table[(table["method"] == "Bicubic") & (table["degradation"] == "σ=0")]["paper"].item() == 28.42
     assert dasr["time_ms_paper"].eq(70).all() and table[table["method"] == "IKC"]["time_ms_paper"].eq(517).all()
     control = table[table["method"] == dasr_tables.CONTROL].set_index("degradation")
-    assert list(control.index) == ["σ=0", "σ=3.6"] and control["paper"].isna().all() and (control["seeds"] == "0,1").all()
+    assert list(control.index) == ["σ=0", "σ=3.6"] and control["paper"].isna().all() and set(control["seeds"]) == {(0, 1)}
     control_seed0 = {setting: float(control.loc[setting, "ours_per_seed"].split("/")[0]) for setting in control.index}
     wide = dasr_tables.wide(table)
     assert list(wide.index) == [(4, "DASR"), (4, "Bicubic"), (4, dasr_tables.CONTROL)] and wide.columns.names == ["dataset", "degradation"] and wide.shape[1] == 4
@@ -244,12 +249,12 @@ def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
     for comparison, setting, sign, paper_difference in ((dasr_tables.CONTROL_BEST, "σ=0", 1, 32.63 - 31.99),
                                                         (dasr_tables.CONTROL_BEHIND, "σ=3.6", -1, 30.59 - 24.66)):
         row = claims.loc[comparison]
-        assert row["paper"] == pytest.approx(paper_difference) and row["claim"].endswith("[Set5 x4]") and row["seeds"] == "0,1"
+        assert row["paper"] == pytest.approx(paper_difference) and row["claim"].endswith("[Set5 x4]") and row["seeds"] == (0, 1)
         assert row["degradation"] == setting
         seed0 = sign * (control_seed0[setting] - dasr.loc[setting, "ours"])
         assert min(abs(seed0 - row["ours_min_difference"]), abs(seed0 - row["ours_max_difference"])) < 1e-3  # ours_per_seed has 4 decimals
         assert row["ours"] == pytest.approx((row["ours_min_difference"] + row["ours_max_difference"]) / 2)
-        assert row["verdict"] in {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD}
+        assert row["verdict"] in {Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.SEEDS_DISAGREE, Verdict.WITHIN_SPREAD} and row["reason"] == ""
     collapse = claims.loc[dasr_tables.CONTROL_COLLAPSES]  # DASR's change − the control's = (DASR − control at σ max) − (DASR − control at σ 0), per seed
     assert collapse["paper"] == pytest.approx((30.59 - 31.99) - (24.66 - 32.63)) and collapse["degradation"] == "σ=0 → σ=3.6"
     best, behind = claims.loc[dasr_tables.CONTROL_BEST], claims.loc[dasr_tables.CONTROL_BEHIND]
@@ -257,6 +262,7 @@ def test_table2_layout_gaps_quotes_and_claims(smoke: dict[str, Any]) -> None:
     graceful = claims.loc[dasr_tables.GRACEFUL]
     assert graceful["paper"] == pytest.approx(30.59 - 31.99) and graceful["paper_rcan_change"] == pytest.approx(24.66 - 32.63)
     assert graceful["ours"] == pytest.approx(dasr.loc["σ=3.6", "ours"] - dasr.loc["σ=0", "ours"])
+    assert (graceful["verdict"], graceful["reason"], graceful["method"]) == (Verdict.DESCRIPTIVE, dasr_tables.GRACEFUL_REASON, "DASR")
     assert (smoke["root"] / "tables" / "table2.csv").is_file() and all(path.is_file() for path in outputs.figures)
 
 
@@ -265,12 +271,14 @@ def test_table3_rows_kernels_and_claims(smoke: dict[str, Any]) -> None:
     _check_results_table(outputs.table)
     assert len(outputs.table) == 5 * 27 and sorted(outputs.table["kernel"].unique()) == list(range(1, 10))
     assert outputs.table[outputs.table["method"] == "Bicubic"]["paper"].isna().all()
-    assert outputs.table[outputs.table["source"] == QUOTED]["ours"].isna().all()
+    assert outputs.table[outputs.table["source"] == Source.QUOTED]["ours"].isna().all()
     record = json.loads((smoke["root"] / "tables" / "table3_kernels.json").read_text(encoding="utf-8"))
     assert [k["kernel"] for k in record["kernels"]] == [f"K{n}" for n in range(1, 10)] and "UNVERIFIED" in record["provenance"]
     assert record["kernels"][5] == {"kernel": "K6", "lambda1": 4.0, "lambda2": 1.5, "theta_degrees": 120.0}
     ikc = outputs.claims.iloc[0]
-    assert ikc["paper"] == 27 and np.isnan(ikc["ours"]) and ikc["verdict"] == dasr_tables.IKC_NOT_RUN  # the paper: DASR > IKC in all 27 cells
+    assert ikc["paper"] == 27 and np.isnan(ikc["ours"]) and ikc["source"] == Source.QUOTED  # the paper: DASR > IKC in all 27 cells
+    assert (ikc["verdict"], ikc["reason"], ikc["steps"], ikc["seeds"]) == (Verdict.NOT_CHECKABLE, dasr_tables.IKC_NOT_RUN, 0, ())
+    _check_results_table(outputs.claims)
     metadata = json.loads((smoke["root"] / "tables" / "table3.json").read_text(encoding="utf-8"))["metadata"]
     assert "UNVERIFIED" in metadata["kernels"]
 
@@ -281,25 +289,28 @@ def test_table1_seeds_quotes_and_verdicts(smoke: dict[str, Any]) -> None:
     _check_results_table(table)
     assert list(table["method"].unique()) == list(paper.TABLE1) and len(table) == 8 * 5
     srmdnf = table[table["method"].str.startswith("SRMDNF +")]
-    assert (srmdnf["source"] == QUOTED).all() and srmdnf["ours"].isna().all() and srmdnf["note"].str.contains("not run here").all()
+    assert (srmdnf["source"] == Source.QUOTED).all() and srmdnf["ours"].isna().all() and srmdnf["note"].str.contains("not run here").all()
     oracle = table[table["method"] == "SRMDNF*"]
-    assert (oracle["source"] == TRAINED_HERE).all() and (oracle["recipe"] == "srmdnf_dasr").all() and oracle["ours"].notna().all()
-    assert (oracle["seeds"] == "0,1").all() and oracle["paper"].tolist() == [28.44, 28.50, 28.49, 28.31, 27.55]
+    assert (oracle["source"] == Source.TRAINED).all() and (oracle["recipe"] == "srmdnf_dasr").all() and oracle["ours"].notna().all()
+    assert set(oracle["seeds"]) == {(0, 1)} and oracle["paper"].tolist() == [28.44, 28.50, 28.49, 28.31, 27.55]
     model4 = table[(table["method"] == "Model 4") & (table["degradation"] == "σ=3.4")].iloc[0]
     runs = outputs.per_seed[(outputs.per_seed["method"] == "Model 4") & (outputs.per_seed["degradation"] == "σ=3.4")]
     assert model4["ours"] == pytest.approx(runs["PSNR"].mean()) and model4["seed_spread"] == pytest.approx(np.ptp(runs["PSNR"]))
-    assert model4["seeds"] == "0,1" and model4["paper"] == 27.58 and model4["recipe"] == "dasr"
+    assert model4["seeds"] == (0, 1) and model4["paper"] == 27.58 and model4["recipe"] == "dasr"
     assert model4["representation learning"] == "✓" and table[table["method"] == "Model 1"]["representation learning"].eq("✗").all()
     claims = outputs.claims
     _check_results_table(claims)
     assert len(claims) == 5 * (5 + 2) and claims.groupby("degradation").size().eq(7).all()
-    paired = claims[claims["verdict"] != dasr_table1.SRMDNF_NOT_RUN]
-    assert set(paired["verdict"]) <= {HOLDS, DOES_NOT_HOLD, INCONCLUSIVE, WITHIN_SPREAD, BELOW_BICUBIC, CONFOUNDED_BY_SIZE}
+    paired = claims[claims["reason"] != dasr_table1.SRMDNF_NOT_RUN]
+    assert set(paired["verdict"]) <= {Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.SEEDS_DISAGREE, Verdict.WITHIN_SPREAD, Verdict.NOT_INFORMATIVE,
+                                      Verdict.CONFOUNDED_BY_SIZE}
     assert paired["bicubic"].notna().all() and (paired["better_parameters"] > 0).all() and (paired["worse_parameters"] > 0).all()
     large = paired[(paired["degradation"] == "σ=3.4") & paired["claim"].str.contains("Model 1")].iloc[0]
-    assert large["paper_difference"] == 0.79 and large["seeds"] == "0,1" and large["claim"] == large["comparison"] + " [σ=3.4]"
+    assert large["paper_difference"] == 0.79 and large["seeds"] == (0, 1) and large["claim"] == large["comparison"] + " [σ=3.4]"
+    assert large["method"] == "Model 4 − Model 1" and large["n_images"] == 2
     assert paired["comparison"].nunique() == len(dasr_table1.CLAIMS)
-    assert claims[claims["verdict"] == dasr_table1.SRMDNF_NOT_RUN]["ours"].isna().all()
+    unchecked = claims[claims["reason"] == dasr_table1.SRMDNF_NOT_RUN]
+    assert len(unchecked) == 10 and (unchecked["verdict"] == Verdict.NOT_CHECKABLE).all() and unchecked["ours"].isna().all()
     oracles = paired[(paired["degradation"] == "σ=0.2") & paired["claim"].str.contains("SRMDNF")].iloc[0]
     model5 = outputs.per_seed[(outputs.per_seed["method"] == "Model 5") & (outputs.per_seed["degradation"] == "σ=0.2")].set_index("seed")["PSNR"]
     srmdnf_seeds = outputs.per_seed[(outputs.per_seed["method"] == "SRMDNF*") & (outputs.per_seed["degradation"] == "σ=0.2")].set_index("seed")["PSNR"]
@@ -317,8 +328,10 @@ def test_representation_probes_and_claims(smoke: dict[str, Any]) -> None:
     np.testing.assert_allclose(chance[["Fig. 3", "Fig. 6(a)", "Fig. 6(b)"]], [4 / 9, 3 / 7, 3 / 7])
     assert probes["ours"].between(0, 1).all() and probes["paper"].isna().all() and (probes["n_images"] == 2).all()
     fig3 = outputs.claims[outputs.claims["claim"].str.startswith("Fig. 3")]
-    assert len(fig3) == 2 and fig3["paper_difference"].isna().all() and (fig3["seeds"] == "0,1").all()
-    assert outputs.claims[~outputs.claims["claim"].str.startswith("Fig. 3")]["verdict"].str.startswith(ONE_SEED).all()
+    assert len(fig3) == 2 and fig3["paper_difference"].isna().all() and set(fig3["seeds"]) == {(0, 1)}
+    fig6 = outputs.claims[~outputs.claims["claim"].str.startswith("Fig. 3")]
+    assert (fig6["verdict"] == Verdict.NOT_CHECKABLE).all() and fig6["reason"].str.startswith(f"{ONE_SEED}; accuracy").all()
+    _check_results_table(outputs.claims)
     assert [path.name for path in outputs.figures] == ["fig3_tsne.png", "fig6_tsne.png"]
 
 
@@ -330,8 +343,9 @@ def test_content_invariance_rows_and_own_representation(smoke: dict[str, Any]) -
 
     table, figures = smoke["content"]
     _check_results_table(table)
-    same = table[table["source"].str.startswith("same")]
+    same = table[table["representation"] == dasr_figures.SAME_SIGMA]
     assert len(same) == 2 * 3 and len(table) == 2 * 3 + 2 and same["source_index"].tolist() == [1, 2, 3] * 2
+    assert (table["source"] == Source.TRAINED).all() and (table["n_images"] == 1).all()
     assert same["source_image"].iloc[:3].str.split("@").str[0].tolist() == ["zebra", "baboon", "barbara"]
     # source 1 at the same σ is the model's own blind output
     image = dasr_figures._load_named("Set14", "zebra", 96)

@@ -14,7 +14,7 @@ from dynsr.cli import main as cli_main
 from dynsr.notebook import assigned_names, notebook_params
 from dynsr.config import ConfigError
 from dynsr.profiles import PROFILES, ParameterError, Profile, get_profile
-from dynsr.results import read_table, write_table
+from dynsr.results import Source, Verdict, claim_row, computed_row, quoted_row, read_table, trained_row, write_table
 
 
 @dataclass(frozen=True)
@@ -114,30 +114,65 @@ def test_profiles_reject_unknown_keys() -> None:
         Profile.from_dict({"name": "x", "benchmark_image_limit": "all"})
 
 
+_CELL = {"dataset": "Set5", "scale": 2, "degradation": "σ=0", "metric": "PSNR", "profile": "smoke"}
+
+
 def _table(**overrides) -> pd.DataFrame:
-    row = {"dataset": "Set5", "scale": 2, "degradation": "σ=0", "metric": "PSNR", "paper": 33.66, "ours": 33.661, "gap": 33.661 - 33.66,
-           "profile": "smoke", "steps": 0, "seeds": "noise_seed=0"}
+    row = computed_row(method="Bicubic", **_CELL, paper=33.66, ours=33.661, noise_seed=0, n_images=5, protocol="y_only")
     row.update(overrides)
     return pd.DataFrame([row])
 
 
 def test_write_table_round_trips_and_goes_to_the_profile_folder(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    path = write_table(_table(), "baselines/x", profile="smoke", metadata={"a": float("nan")})
+    rows = [trained_row(method="UDVD", **_CELL, paper=33.0, ours=32.5, steps=4, seeds=[0, 1], noise_seed=0, n_images=2, recipe="udvd"),
+            *_table().to_dict(orient="records"),
+            quoted_row(method="RCAN", **_CELL, paper=34.0, note="quoted")]
+    path = write_table(pd.DataFrame(rows), "baselines/x", profile="smoke", metadata={"a": float("nan")})
     assert path == tmp_path / "smoke" / "baselines" / "x.csv"
+    assert path.read_text().splitlines()[1].startswith('UDVD,Set5,2,σ=0,PSNR,33,32.5,-0.5,smoke,4,"0,1",0,trained here,2,udvd')
     back = read_table("baselines/x", profile="smoke")
-    assert back.loc[0, "ours"] == pytest.approx(33.661, abs=1e-9)
+    assert back.loc[1, "ours"] == pytest.approx(33.661, abs=1e-9) and back["seeds"].tolist() == [(0, 1), (), ()]
+    assert back["source"].tolist() == [Source.TRAINED, Source.COMPUTED, Source.QUOTED] and isinstance(back.loc[0, "source"], Source)
+    assert back["noise_seed"].tolist()[:2] == [0, 0] and pd.isna(back.loc[2, "noise_seed"]) and back["steps"].tolist() == [4, 0, 0]
     payload = json.loads(path.with_suffix(".json").read_text())
-    assert payload["metadata"] == {"a": None} and payload["rows"][0]["dataset"] == "Set5"
+    assert payload["metadata"] == {"a": None} and payload["rows"][0]["dataset"] == "Set5" and payload["columns"][:3] == ["method", "dataset", "scale"]
+    assert [row["seeds"] for row in payload["rows"]] == [[0, 1], [], []] and [row["noise_seed"] for row in payload["rows"]] == [0, 0, None]
     assert write_table(_table(), "baselines/x", profile="cpu") == tmp_path / "baselines" / "x.csv"
 
 
-def test_write_table_rejects_missing_columns_and_wrong_gaps(tmp_path, monkeypatch) -> None:
+def test_claim_rows_keep_their_verdict_and_reason_and_a_claim_run_nowhere_is_quoted(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    claims = pd.DataFrame([
+        claim_row(claim="A > B", verdict=Verdict.NOT_CHECKABLE, reason="one seed", method="A − B", **_CELL, paper=0.2, ours=0.1, steps=4, seeds=[0],
+                  noise_seed=0, n_images=2, seed_verdict=Verdict.NOT_CHECKABLE),
+        claim_row(claim="A > C", verdict=Verdict.NOT_CHECKABLE, reason="C quoted, not run", method="A − C", **_CELL, paper=0.3, ours=None),
+    ])
+    write_table(claims, "dasr/tables/claims", profile="smoke")
+    back = read_table("dasr/tables/claims", profile="smoke")
+    assert list(back.columns[-4:]) == ["claim", "verdict", "reason", "seed_verdict"] and back["reason"].tolist() == ["one seed", "C quoted, not run"]
+    assert back.loc[0, "verdict"] == Verdict.NOT_CHECKABLE and isinstance(back.loc[0, "verdict"], Verdict) and pd.isna(back.loc[1, "seed_verdict"])
+    assert back["source"].tolist() == [Source.TRAINED, Source.QUOTED] and back.loc[1, "seeds"] == () and back.loc[1, "n_images"] == 0
+    with pytest.raises(ValueError, match="ran nothing here"):
+        claim_row(claim="A > C", verdict=Verdict.NOT_CHECKABLE, method="A − C", **_CELL, paper=0.3, ours=None, steps=4)
+
+
+def test_write_table_rejects_what_breaks_the_schema(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="lacks columns"):
         write_table(_table().drop(columns=["seeds"]), "t", profile="smoke")
     with pytest.raises(ValueError, match="gap != ours - paper"):
         write_table(_table(gap=0.5), "t", profile="smoke")
+    with pytest.raises(ValueError, match="is not a valid Source"):
+        write_table(_table(source="DASR Table 2"), "t", profile="smoke")
+    with pytest.raises(ValueError, match="seeds must be a sequence of non-negative integers"):
+        write_table(_table(seeds="noise_seed=0"), "t", profile="smoke")
+    with pytest.raises(ValueError, match="is not a valid Verdict"):
+        write_table(_table(claim="a", verdict="inconclusive at our scale (seeds disagree)", reason=""), "t", profile="smoke")
+    with pytest.raises(ValueError, match="a claims table needs all of"):
+        write_table(_table(claim="a", verdict=Verdict.HOLDS), "t", profile="smoke")
+    with pytest.raises(ValueError, match="a trained row needs steps > 0"):
+        trained_row(method="UDVD", **_CELL, paper=33.0, ours=32.5, steps=0, seeds=[], noise_seed=0, n_images=2)
     assert not list(tmp_path.rglob("*.csv"))
     write_table(_table(paper=np.nan, gap=np.nan), "t", profile="smoke")  # no paper value: gap NaN is fine
 

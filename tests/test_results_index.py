@@ -8,36 +8,30 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from PIL import Image
 
 from dynsr.papers import PAPERS
 from dynsr.experiments.common import heatmap_figure, heatmap_grids, heatmap_rows, redraw_table_figures, table_figures
+from dynsr.experiments.scoring import TrainedModel
 from dynsr.paths import repo_root
 from dynsr.plots import gap_plot
-from dynsr.results import write_table
-from dynsr.results_index import figure_caption, results_index, seed_values, write_results_index
+from dynsr.results import Source, Verdict, write_table
+from dynsr.results_index import figure_caption, results_index, write_results_index
 
 RESULTS = repo_root() / "results"
 
 
-@pytest.mark.parametrize(("value", "parsed"), [
-    ("seed=0", ("seed", (0,))), ("noise_seed=0", ("noise seed", (0,))), ("0,1", ("seed", (0, 1))), (" 0, 1 ", ("seed", (0, 1))),
-    (1, ("seed", (1,))), (1.0, ("seed", (1,))), ("", None), (None, None), (np.nan, None), ("three", ("three", ())),
-])
-def test_seed_values_reads_every_form_the_tables_use(value, parsed) -> None:
-    assert seed_values(value) == parsed
-
-
-def _rows(**columns) -> pd.DataFrame:
-    table = pd.DataFrame({"dataset": "Set5", "scale": 2, "degradation": "x2 width 0.2 noise 15", "metric": "PSNR", "profile": "cpu", **columns})
-    return table.assign(gap=table["ours"] - table["paper"])
+def _rows(*, seeds: tuple[int, ...], **columns) -> pd.DataFrame:
+    """Rows of the schema (trained here, noise seed 0, 5 images unless given), ``seeds`` on every row unless a list is given."""
+    table = pd.DataFrame({"method": "UDVD", "dataset": "Set5", "scale": 2, "degradation": "x2 width 0.2 noise 15", "metric": "PSNR", "profile": "cpu",
+                          "noise_seed": 0, "source": Source.TRAINED, "n_images": 5, **columns})
+    return table.assign(gap=table["ours"] - table["paper"], seeds=seeds if isinstance(seeds, list) else [seeds] * len(table))
 
 
 def test_a_table_line_gives_steps_and_seeds_per_kind_of_row(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    table = _rows(method=["UDVD", "Bicubic", "RCAN"], paper=[30.0, 28.0, 31.0], ours=[29.0, 28.5, np.nan],
-                  steps=[1000, 0, 0], seeds=["0,1", "noise_seed=0", np.nan])
+    table = _rows(method=["UDVD", "Bicubic", "RCAN"], paper=[30.0, 28.0, 31.0], ours=[29.0, 28.5, np.nan], steps=[1000, 0, 0],
+                  seeds=[(0, 1), (), ()], noise_seed=[0, 0, None], source=[Source.TRAINED, Source.COMPUTED, Source.QUOTED])
     write_table(table, "udvd/tables/demo", profile="cpu")
     line = next(line for line in results_index("cpu").splitlines() if line.startswith("| [udvd/tables/demo.csv]"))
     assert line == ("| [udvd/tables/demo.csv](udvd/tables/demo.csv) | 3 | 1000 (UDVD), 0 (Bicubic) | 0, 1; noise seed 0 | "
@@ -46,22 +40,25 @@ def test_a_table_line_gives_steps_and_seeds_per_kind_of_row(tmp_path: Path, monk
 
 def test_verdicts_are_grouped_by_claim_and_counted(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    claims = _rows(claim=["A > B [σ=1]", "C > D [σ=1]", "A > B [σ=2]", "E > F"], verdict=["holds", "inconclusive", "does not hold", None],
-                   paper=[0.1, 0.2, 0.3, 0.4], ours=[0.5, 0.2, 0.3, 0.4], steps=1000, seeds="0,1")
+    claims = _rows(claim=["A > B [σ=1]", "C > D [σ=1]", "A > B [σ=2]", "E > F"],
+                   verdict=[Verdict.HOLDS, Verdict.NOT_CHECKABLE, Verdict.DOES_NOT_HOLD, None], reason=["", "one seed", "", ""],
+                   paper=[0.1, 0.2, 0.3, 0.4], ours=[0.5, 0.2, 0.3, 0.4], steps=1000, seeds=(0, 1))
     write_table(claims, "dasr/tables/demo_claims", profile="cpu")
     lines = results_index("cpu").splitlines()
-    assert "| [dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv) | 4 | 1000 | 0, 1 | PSNR: 4 cells, mean +0.10, max \\|gap\\| 0.40 | 1 of 3 hold |" in lines
+    assert ("| [dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv) | 4 | 1000 | 0, 1; noise seed 0 | PSNR: 4 cells, mean +0.10, "
+            "max \\|gap\\| 0.40 | 1 of 3 hold |") in lines
     start = lines.index("### Claim verdicts")
     assert lines[start + 2] == ("[dasr/tables/demo_claims.csv](dasr/tables/demo_claims.csv): 3 verdicts "
-                                "(1 × holds · 1 × does not hold · 1 × inconclusive)")
+                                "(1 × holds · 1 × does not hold at our scale · 1 × not checkable: one seed)")
     assert lines[start + 4:start + 9] == ["| claim | setting | verdict |", "|---|---|---|", "| A > B | σ=1 | **holds** |",
-                                          "|  | σ=2 | does not hold |", "| C > D | σ=1 | inconclusive |"]
+                                          "|  | σ=2 | does not hold at our scale |", "| C > D | σ=1 | not checkable: one seed |"]
     assert "E > F" not in "\n".join(lines)  # no verdict, no row
 
 
 def test_long_verdict_tables_are_folded_and_a_claim_without_brackets_gets_its_cell(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    pairs = _rows(claim="UDVD > SRMD", verdict="holds", paper=np.linspace(0, 1, 12), ours=np.linspace(1, 2, 12), steps=1000, seeds="seed=0")
+    pairs = _rows(claim="UDVD > SRMD", verdict=Verdict.HOLDS, reason="", paper=np.linspace(0, 1, 12), ours=np.linspace(1, 2, 12), steps=1000,
+                  seeds=(0,))
     write_table(pairs.assign(dataset=[f"Set{n}" for n in range(12)]), "udvd/tables/pairs", profile="cpu")
     index = results_index("cpu")
     assert "<details><summary>every verdict</summary>" in index
@@ -70,7 +67,7 @@ def test_long_verdict_tables_are_folded_and_a_claim_without_brackets_gets_its_ce
 
 def test_sections_follow_the_papers_and_figures_are_captioned_thumbnails(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    table = _rows(paper=[30.0], ours=[30.5], steps=0, seeds="noise_seed=0")
+    table = _rows(paper=[30.0], ours=[30.5], steps=0, seeds=(), source=Source.COMPUTED)
     for stem in ("dasr/tables/t", "udvd/tables/t", "baselines/tables/t", "extra/tables/t", "notebooks/tables/skipped"):
         write_table(table, stem, profile="cpu")
     for figure in ("udvd/figures/table2_gap.png", "extra/figures/some_plot.png", "checkpoints/figure.png", "smoke/udvd/figure.png"):
@@ -87,11 +84,11 @@ def test_sections_follow_the_papers_and_figures_are_captioned_thumbnails(tmp_pat
 
 def test_another_profile_an_unpublished_table_and_the_written_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
-    write_table(_rows(paper=[np.nan], ours=[30.5], steps=4, seeds="seed=0"), "udvd/tables/ours_only", profile="smoke")
+    write_table(_rows(paper=[np.nan], ours=[30.5], steps=4, seeds=(0,)), "udvd/tables/ours_only", profile="smoke")
     (tmp_path / "smoke" / "udvd" / "tables" / "unrelated.json").write_text('{"columns": ["a"], "rows": []}')
     index = results_index("smoke")
     assert "Generated by `dynsr reproduce --profile smoke`" in index and "unrelated" not in index
-    assert "| [udvd/tables/ours_only.csv](udvd/tables/ours_only.csv) | 1 | 4 | 0 | no published counterpart | — |" in index
+    assert "| [udvd/tables/ours_only.csv](udvd/tables/ours_only.csv) | 1 | 4 | 0; noise seed 0 | no published counterpart | — |" in index
     assert "ours_only" not in results_index("cpu")  # results/smoke is not part of the cpu index
     path = write_results_index("smoke")
     assert path == tmp_path / "smoke" / "README.md" and path.read_text(encoding="utf-8") == index
@@ -124,9 +121,9 @@ def test_gap_plot_names_each_cell_and_draws_the_table_gaps() -> None:
 def _heatmap_table() -> pd.DataFrame:
     cells = [(w, n) for w in (0.2, 1.0) for n in (0.0, 15.0)]
     means = lambda psnr: pd.DataFrame([{"dataset": "Set5", "scale": 3, "setting": f"x3 width {w:g} noise {n:g}", "kernel_width": w, "noise": n,
-                                        "PSNR": value, "n_images": 5} for (w, n), value in zip(cells, psnr)])
-    rows = heatmap_rows("UDVD", means([30.0, 28.0, 29.0, 27.0]), profile="cpu", steps=1000, seeds="seed=0")
-    rows += heatmap_rows("SRMD", means([25.0, 24.0, 24.5, 22.0]), profile="cpu", steps=1000, seeds="seed=0")
+                                        "noise_seed": 0, "PSNR": value, "n_images": 5} for (w, n), value in zip(cells, psnr)])
+    rows = heatmap_rows("UDVD", means([30.0, 28.0, 29.0, 27.0]), profile="cpu", trained=TrainedModel("udvd", 3, 0, None, {"steps": 1000}))
+    rows += heatmap_rows("SRMD", means([25.0, 24.0, 24.5, 22.0]), profile="cpu", trained=TrainedModel("srmd", 3, 0, None, {"steps": 1000}))
     return pd.DataFrame(rows)
 
 

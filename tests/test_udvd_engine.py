@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import torch
 
-from dynsr.claims import BELOW_BICUBIC, CONFOUNDED_BY_SIZE, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, ONE_SEED, WITHIN_SPREAD, below_bicubic, paired_claim, size_difference
+from dynsr.claims import BELOW_BICUBIC, ONE_SEED, below_bicubic, paired_claim, size_difference
+from dynsr.results import Verdict
 from dynsr.config import ConfigError
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.bicubic import matlab_bicubic_resize
@@ -213,39 +214,51 @@ def test_block_kernels_are_the_softmax_kernels_of_that_block() -> None:
 # --- claim verdicts --------------------------------------------------------------------------------------
 
 def test_paired_claim_verdicts() -> None:
-    assert paired_claim("a > b", {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}, paper_difference=0.1)["verdict"] == HOLDS
-    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, {0: 30.0, 1: 30.05}, paper_difference=0.1)["verdict"] == DOES_NOT_HOLD
-    row = paired_claim("a > b", {0: 30.2, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1)
-    assert row["verdict"] == INCONCLUSIVE and row["ours_min_difference"] == pytest.approx(-0.2) and row["ours_max_difference"] == pytest.approx(0.2)
-    assert row["seeds"] == "0,1" and row["ours_mean_difference"] == pytest.approx(0.0, abs=1e-12) and row["seed_spread"] == pytest.approx(0.4)
+    assert paired_claim("a > b", {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}, paper_difference=0.1).verdict == Verdict.HOLDS
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, {0: 30.0, 1: 30.05}, paper_difference=0.1).verdict == Verdict.DOES_NOT_HOLD
+    claim = paired_claim("a > b", {0: 30.2, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1)
+    assert claim.verdict == Verdict.SEEDS_DISAGREE and claim.reason == "" and claim.ours_min_difference == pytest.approx(-0.2)
+    assert claim.seeds == (0, 1) and claim.ours_mean_difference == pytest.approx(0.0, abs=1e-12) and claim.seed_spread == pytest.approx(0.4)
+    assert claim.ours_max_difference == pytest.approx(0.2)
     # same sign in both seeds, but a 0.05 dB mean difference beside a 0.3 dB spread between seeds of one configuration
-    assert paired_claim("a > b", {0: 30.05, 1: 30.35}, {0: 30.0, 1: 30.3}, paper_difference=0.1)["verdict"] == WITHIN_SPREAD
-    assert paired_claim("a > b", {0: 30.0, 1: 30.1}, {0: 30.0, 1: 30.0}, paper_difference=0.1)["verdict"] == INCONCLUSIVE  # a tie
-    assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1)["verdict"] == ONE_SEED
+    assert paired_claim("a > b", {0: 30.05, 1: 30.35}, {0: 30.0, 1: 30.3}, paper_difference=0.1).verdict == Verdict.WITHIN_SPREAD
+    assert paired_claim("a > b", {0: 30.0, 1: 30.1}, {0: 30.0, 1: 30.0}, paper_difference=0.1).verdict == Verdict.SEEDS_DISAGREE  # a tie
+    one = paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1)
+    assert (one.verdict, one.reason) == (Verdict.NOT_CHECKABLE, ONE_SEED)
     with pytest.raises(ValueError, match="better configuration first"):
         paired_claim("a > b", {0: 1.0}, {0: 0.0}, paper_difference=-0.1)
 
 
+def test_a_claim_row_carries_the_verdict_its_reason_and_the_numbers_behind_it() -> None:
+    claim = paired_claim("a > b [σ=1]", {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}, paper_difference=0.1, parameters=(100, 101))
+    row = claim.row(method="a − b", dataset="Set5", scale=2, degradation="σ=1", metric="PSNR", profile="smoke", steps=4, noise_seed=0, n_images=2,
+                    comparison="a > b")
+    assert row["verdict"] == Verdict.HOLDS and row["reason"] == "" and row["seed_verdict"] == Verdict.HOLDS and row["seeds"] == (0, 1)
+    assert row["paper"] == 0.1 and row["ours"] == pytest.approx(0.225) and row["gap"] == pytest.approx(0.125) and row["source"] == "trained here"
+    assert row["claim"] == "a > b [σ=1]" and row["comparison"] == "a > b" and row["size_difference"] == pytest.approx(-0.01 / 1.01)
+
+
 def test_a_claim_against_a_comparator_below_bicubic_is_not_informative() -> None:
     better, worse = {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}  # "holds" without the bicubic reference
-    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.1)["verdict"] == BELOW_BICUBIC
-    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.0)["verdict"] == HOLDS  # mean 30.025 is above
-    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=float("nan"))["verdict"] == HOLDS
-    assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1, bicubic=30.5)["verdict"] == BELOW_BICUBIC  # before the seed count
+    below = paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.1)
+    assert (below.verdict, below.reason) == (Verdict.NOT_INFORMATIVE, BELOW_BICUBIC)
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=30.0).verdict == Verdict.HOLDS  # mean 30.025 is above
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, bicubic=float("nan")).verdict == Verdict.HOLDS
+    assert paired_claim("a > b", {0: 31.0}, {0: 30.0}, paper_difference=0.1, bicubic=30.5).verdict == Verdict.NOT_INFORMATIVE  # before the seed count
     assert below_bicubic(24.7, 26.6) and not below_bicubic({0: 27.0, 1: 26.0}, 26.4) and not below_bicubic(24.7, None)
 
 
 def test_a_resolved_claim_between_networks_of_different_size_is_confounded() -> None:
     better, worse = {0: 30.2, 1: 30.3}, {0: 30.0, 1: 30.05}
-    row = paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(6_270_244, 4_875_064))  # UDVD UDD vs DU: 22 % apart
-    assert row["verdict"] == CONFOUNDED_BY_SIZE and row["seed_verdict"] == HOLDS and row["size_difference"] == pytest.approx(0.2225, abs=1e-4)
-    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_860_532, 5_837_699))["verdict"] == HOLDS  # 0.4 % apart
-    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(100, 200))["verdict"] == CONFOUNDED_BY_SIZE
+    claim = paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(6_270_244, 4_875_064))  # UDVD UDD vs DU: 22 % apart
+    assert claim.verdict == Verdict.CONFOUNDED_BY_SIZE and claim.seed_verdict == Verdict.HOLDS and claim.size_difference == pytest.approx(0.2225, abs=1e-4)
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_860_532, 5_837_699)).verdict == Verdict.HOLDS  # 0.4 % apart
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(100, 200)).verdict == Verdict.CONFOUNDED_BY_SIZE
     # the smaller network wins: its size cannot explain the win (DASR's Model 5, 5.07 M, over Model 4, 5.84 M)
-    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_066_819, 5_837_699))["verdict"] == HOLDS
-    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(200, 100))["verdict"] == DOES_NOT_HOLD
+    assert paired_claim("a > b", better, worse, paper_difference=0.1, parameters=(5_066_819, 5_837_699)).verdict == Verdict.HOLDS
+    assert paired_claim("a > b", {0: 29.8, 1: 29.85}, worse, paper_difference=0.1, parameters=(200, 100)).verdict == Verdict.DOES_NOT_HOLD
     unresolved = paired_claim("a > b", {0: 30.2, 1: 29.8}, {0: 30.0, 1: 30.0}, paper_difference=0.1, parameters=(100, 200))
-    assert unresolved["verdict"] == INCONCLUSIVE == unresolved["seed_verdict"]  # the size cannot make an unresolved difference meaningful
+    assert unresolved.verdict == Verdict.SEEDS_DISAGREE == unresolved.seed_verdict  # the size cannot make an unresolved difference meaningful
     assert size_difference(100, 106) == pytest.approx(-6 / 106)
 
 

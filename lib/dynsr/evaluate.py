@@ -92,7 +92,7 @@ def evaluate(
 
     ``image_limit`` keeps the first images of each set and ``crop`` their central ``crop``² part (the
     ``smoke`` profile's fast check; see :class:`dynsr.profiles.Profile`). Columns: paper, table,
-    dataset, setting, scale, kernel_width, noise, image, gray_scoring, PSNR, SSIM (if ``with_ssim``). The metric convention is in
+    dataset, setting, scale, kernel_width, noise, noise_seed (the degradation's), image, gray_scoring, PSNR, SSIM (if ``with_ssim``). The metric convention is in
     ``DataFrame.attrs["metric_convention"]``. With a ``store`` (the network's stored scores), cells are read
     back or added as the ``DYNSR_SCORES`` policy says, and a stored sample is re-scored (`dynsr.score_store`).
     """
@@ -114,7 +114,7 @@ def evaluate(
             else:
                 scores = computed[cell] = _score_image(upscale, setting, image, with_ssim)
             rows.append({"paper": setting.paper, "table": setting.table, "dataset": setting.dataset, "setting": setting.label,
-                         "scale": setting.degradation.scale, **_grid_coordinates(setting), "image": image.name,
+                         "scale": setting.degradation.scale, **_grid_coordinates(setting), "noise_seed": setting.degradation.noise_seed, "image": image.name,
                          "gray_scoring": setting.gray_scoring, **scores})
     if store is not None and computed:
         store.write(computed)
@@ -128,7 +128,7 @@ def evaluate(
 
 def mean_scores(per_image: pd.DataFrame) -> pd.DataFrame:
     """Mean over images per (paper, table, dataset, setting, scale), with the image count."""
-    keys = ["paper", "table", "dataset", "setting", "scale", "kernel_width", "noise", "gray_scoring"]
+    keys = ["paper", "table", "dataset", "setting", "scale", "kernel_width", "noise", "noise_seed", "gray_scoring"]
     metrics = [m for m in ("PSNR", "SSIM") if m in per_image]
     means = per_image.groupby(keys, sort=False, dropna=False)[metrics].mean()
     means["n_images"] = per_image.groupby(keys, sort=False, dropna=False)["image"].count()

@@ -3,11 +3,11 @@
 Never edited by hand: ``dynsr reproduce`` rewrites it after the notebooks ran. One section per paper (the first
 folder under the profile's results: baselines, then the papers in their order, then any other), each with
 
-* one line per table written by :func:`dynsr.results.write_table`: rows, the steps and seeds of the rows computed
-  here (per method where they differ), per metric the cells with a published number and the mean and largest
-  |gap| (ours − paper), and how many of its claim verdicts hold;
-* the claim verdicts of tables with a ``verdict`` column, one Markdown table per file, grouped by claim
-  (claim | setting | verdict);
+* one line per table written by :func:`dynsr.results.write_table`: rows, the steps, training seeds and test-noise
+  seeds of the rows computed here (steps per method where they differ), per metric the cells with a published number
+  and the mean and largest |gap| (ours − paper), and how many of its claim verdicts hold;
+* the claim verdicts of claims tables, one Markdown table per file, grouped by claim (claim | setting | verdict, with
+  its reason);
 * every figure as a thumbnail with a caption derived from its name (:data:`FIGURE_CAPTIONS`).
 """
 
@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Verdict, read_table_file, verdict_text
 
-__all__ = ["FIGURE_CAPTIONS", "results_tables", "seed_values", "figure_caption", "results_index", "write_results_index"]
+__all__ = ["FIGURE_CAPTIONS", "results_tables", "figure_caption", "results_index", "write_results_index"]
 
 _SKIP = ("notebooks", "bench", "checkpoints", "smoke", "paper")
 _BASELINES = {"baselines": "Bicubic baselines (every paper)"}
@@ -35,7 +34,6 @@ def _sections() -> dict[str, str]:
     from dynsr.papers import PAPERS  # the registry (imported here: this module is imported by the CLI at start)
 
     return {**_BASELINES, **{name: paper.title for name, paper in PAPERS.items()}}
-_HOLDS = "holds"
 _FOLDED = 10  # verdict tables longer than this are folded into a <details> block
 _THUMBNAILS = 3  # per row
 
@@ -67,42 +65,27 @@ def _relevant(path: Path, root: Path) -> bool:
 
 
 def results_tables(root: Path) -> list[tuple[Path, pd.DataFrame]]:
-    """Every results table under ``root`` (JSON written by ``write_table``), sorted by path."""
+    """Every results table under ``root`` (a CSV whose JSON, written by ``write_table``, lists the schema's columns), sorted by path."""
     tables = []
     for path in sorted(root.rglob("*.json")):
-        if not _relevant(path, root):
+        if not _relevant(path, root) or not path.with_suffix(".csv").is_file():
             continue
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(payload, dict) and set(REQUIRED_COLUMNS) <= set(payload.get("columns", ())):
-            tables.append((path, pd.DataFrame(payload["rows"], columns=payload["columns"])))
+            tables.append((path, read_table_file(path.with_suffix(".csv"))))
     return tables
 
 
 # --- one line per table -------------------------------------------------------------------------------------
-
-_SEEDS = re.compile(r"(?:(?P<kind>[a-z_]*seed)s?\s*=\s*)?(?P<numbers>\d+(?:\s*[,/]\s*\d+)*)")
-
 
 def _text(value: object) -> str:
     """A cell as text: empty for a missing value, integral floats without ``.0``."""
     if value is None or pd.isna(value):
         return ""
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def seed_values(value: object) -> tuple[str, tuple[int, ...]] | None:
-    """A ``seeds`` cell as (kind, seeds): ``seed=0`` -> ("seed", (0,)), ``noise_seed=0`` -> ("noise seed", (0,)),
-    ``0,1`` or ``1`` -> ("seed", (0, 1)) / ("seed", (1,)); None where empty; (text, ()) where unreadable."""
-    text = _text(value).strip()
-    if not text:
-        return None
-    match = _SEEDS.fullmatch(text)
-    if match is None:
-        return text, ()
-    return (match["kind"] or "seed").replace("_", " "), tuple(int(n) for n in re.split(r"\s*[,/]\s*", match["numbers"]))
 
 
 def _run_here(table: pd.DataFrame) -> pd.DataFrame:
@@ -120,13 +103,12 @@ def _steps(table: pd.DataFrame) -> str:
     return ", ".join(f"{v} ({methods[v]})" for v in values)
 
 
-def _seeds(values: Iterable[object]) -> str:
-    """The distinct seeds of a ``seeds`` column: training seeds bare (``0, 1``), other kinds named (``noise seed 0``)."""
-    kinds: dict[str, set[int]] = {}
-    for parsed in filter(None, map(seed_values, values)):
-        kinds.setdefault(parsed[0], set()).update(parsed[1])
-    parts = [" ".join(filter(None, ("" if kind == "seed" else kind, ", ".join(map(str, sorted(numbers)))))) for kind, numbers in kinds.items()]
-    return "; ".join(sorted(parts, key=lambda part: part[0].isalpha())) or "—"
+def _seeds(table: pd.DataFrame) -> str:
+    """The distinct training seeds (bare: ``0, 1``) and test-noise seeds (``noise seed 0``) of a table's rows."""
+    seeds = sorted({seed for row in table["seeds"] for seed in row})
+    noise = sorted({int(seed) for seed in table["noise_seed"].dropna()})
+    parts = [", ".join(map(str, seeds)), f"noise seed {', '.join(map(str, noise))}" if noise else ""]
+    return "; ".join(part for part in parts if part) or "—"
 
 
 def _gap_summary(table: pd.DataFrame) -> str:
@@ -146,7 +128,7 @@ def _verdicts(table: pd.DataFrame) -> pd.Series:
 
 
 def _holds(verdicts: pd.Series) -> str:
-    return f"{int((verdicts == _HOLDS).sum())} of {len(verdicts)} hold" if len(verdicts) else "—"
+    return f"{int((verdicts == Verdict.HOLDS).sum())} of {len(verdicts)} hold" if len(verdicts) else "—"
 
 
 def _link(path: Path, root: Path) -> str:
@@ -157,7 +139,7 @@ def _link(path: Path, root: Path) -> str:
 def _table_lines(tables: list[tuple[Path, pd.DataFrame]], root: Path) -> list[str]:
     lines = ["| table | rows | steps | seeds | paper vs ours | verdicts |", "|---|---|---|---|---|---|"]
     for path, table in tables:
-        lines.append(f"| {_link(path, root)} | {len(table)} | {_steps(table)} | {_seeds(_run_here(table)['seeds'])} | "
+        lines.append(f"| {_link(path, root)} | {len(table)} | {_steps(table)} | {_seeds(_run_here(table))} | "
                      f"{_gap_summary(table)} | {_holds(_verdicts(table))} |")
     return lines
 
@@ -185,13 +167,14 @@ def _claim_and_setting(row: pd.Series) -> tuple[str, str]:
 def _verdict_lines(path: Path, table: pd.DataFrame, root: Path) -> list[str]:
     """The verdicts of one table grouped by claim (the claim named on its first row), behind a line counting each verdict."""
     rows = table[table["verdict"].notna()]
-    claims = pd.DataFrame([(*_claim_and_setting(row), row["verdict"]) for _, row in rows.iterrows()], columns=["claim", "setting", "verdict"])
+    claims = pd.DataFrame([(*_claim_and_setting(row), verdict_text(row["verdict"], row["reason"]), row["verdict"] == Verdict.HOLDS)
+                           for _, row in rows.iterrows()], columns=["claim", "setting", "verdict", "holds"])
     claims = claims.assign(order=pd.factorize(claims["claim"])[0]).sort_values("order", kind="stable")
     counts = " · ".join(f"{count} × {verdict}" for verdict, count in claims["verdict"].value_counts(sort=False).items())
     body = ["| claim | setting | verdict |", "|---|---|---|"]
     previous = None
-    for claim, setting, verdict in claims[["claim", "setting", "verdict"]].itertuples(index=False):
-        body.append(f"| {_cell(claim) if claim != previous else ''} | {_cell(setting)} | {'**' + _cell(verdict) + '**' if verdict == _HOLDS else _cell(verdict)} |")
+    for claim, setting, verdict, holds in claims[["claim", "setting", "verdict", "holds"]].itertuples(index=False):
+        body.append(f"| {_cell(claim) if claim != previous else ''} | {_cell(setting)} | {'**' + _cell(verdict) + '**' if holds else _cell(verdict)} |")
         previous = claim
     heading = f"{_link(path, root)}: {len(claims)} verdicts ({counts})"
     if len(claims) <= _FOLDED:
@@ -266,7 +249,7 @@ def results_index(profile: str) -> str:
         f"Generated by `dynsr reproduce --profile {profile}` from the files below; do not edit by hand.",
         f"gap = ours − paper. Every number here was made with the `{profile}` profile, at the steps and seeds of its table's row:",
         "a `cpu` number is the paper's architecture trained at reduced scale on 2 CPU cores, never the paper's result.",
-        "Steps and seeds are those of the rows computed here (quoted rows have none); `noise seed` = the seed of the test-set noise.",
+        "Steps and seeds are those of the rows computed here (quoted rows have none); `noise seed` = the seed of the test-LR noise.",
         "",
         *_overview(papers, tables, figures, root),
         "",

@@ -25,9 +25,9 @@ from dynsr import tolerances
 __all__ = ["DESCRIPTIVE", "VALUES", "MACHINE", "TableDifference", "compare_tables", "compare_folders", "report"]
 
 DESCRIPTIVE: frozenset[str] = frozenset({
-    "paper", "ours", "gap", "profile", "steps", "seeds", "ours_per_seed", "seed_spread", "n_images", "parameters", "source",
-    "note", "verdict", "reason", "matched_steps", "above_bicubic", "bicubic_validation_psnr", "same_sign_as_paper",
-    "comparator_below_bicubic",
+    "paper", "ours", "gap", "profile", "steps", "seeds", "noise_seed", "ours_per_seed", "seed_spread", "n_images", "parameters", "source",
+    "note", "verdict", "seed_verdict", "reason", "matched_steps", "above_bicubic", "bicubic_validation_psnr",
+    "same_sign_as_paper", "comparator_below_bicubic",
 })
 """Columns that describe a number (its provenance, its verdict), not which cell it is."""
 

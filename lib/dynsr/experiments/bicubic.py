@@ -71,7 +71,7 @@ from dynsr.papers.spec import BicubicCell
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import Profile
-from dynsr.results import write_table
+from dynsr.results import computed_row, quoted_row, write_table
 
 __all__ = ["Protocol", "PROTOCOLS", "TOLERANCES", "published_protocol", "bicubic_sr", "evaluate_bicubic", "BicubicTableSpec", "bicubic_table",
            "summarize", "bicubic_report", "run_bicubic_baselines"]
@@ -234,15 +234,12 @@ def _standard_cells() -> list[BicubicCell]:
     return [cell for paper in PAPERS.values() if paper.standard_bicubic for cell in paper.standard_bicubic()]
 
 
-def _unavailable_rows() -> list[dict]:
+def _unavailable_rows(profile: str) -> list[dict]:
     """Published bicubic cells this data cannot check (Manga109, DIV2KRK images are not here)."""
-    rows = []
-    for value in (value for paper in PAPERS.values() if paper.unchecked_bicubic for value in paper.unchecked_bicubic()):
-        rows.append({"source": f"{value.paper} {value.table}", "dataset": value.dataset, "scale": value.scale,
-                     "degradation": value.setting, "metric": value.metric, "protocol": "", "headline": False, "paper": value.value,
-                     "ours": np.nan, "gap": np.nan, "n_images": 0, "within_tolerance": None, "tolerance": np.nan,
-                     "note": f"not checkable here: no {value.dataset} images in the shared data"})
-    return rows
+    return [quoted_row(method="Bicubic", dataset=value.dataset, scale=value.scale, degradation=value.setting, metric=value.metric, paper=value.value,
+                       profile=profile, published_in=f"{value.paper} {value.table}", protocol="", headline=False, tolerance=np.nan,
+                       within_tolerance=None, note=f"not checkable here: no {value.dataset} images in the shared data")
+            for paper in PAPERS.values() if paper.unchecked_bicubic for value in paper.unchecked_bicubic()]
 
 
 class _Scorer:
@@ -265,18 +262,20 @@ class _Scorer:
         return float(np.mean(self.memo[key][metric])), len(self.images[setting.dataset])
 
 
-def _row(source: str, value: PaperValue | None, setting: TestSetting, metric: str, protocol: Protocol, ours: float, n_images: int) -> dict:
-    paper = value.value if value is not None else np.nan
-    gap = ours - paper
-    tolerance = _tolerance(setting, metric) if value is not None else np.nan
-    headline = protocol == published_protocol(source, setting.degradation)
-    return {"source": source, "dataset": setting.dataset, "scale": setting.degradation.scale,
-            "degradation": value.setting if value is not None else setting.label, "metric": metric, "protocol": protocol, "headline": headline,
-            "paper": paper, "ours": ours, "gap": gap, "n_images": n_images, "tolerance": tolerance,
-            "within_tolerance": None if value is None else bool(abs(gap) <= tolerance + 1e-9), "note": value.note if value is not None else ""}
+def _row(published_in: str, value: PaperValue | None, setting: TestSetting, metric: str, protocol: Protocol, ours: float, n_images: int,
+         profile: str) -> dict:
+    """A bicubic row: ``published_in`` names the paper's table that prints ``value`` ("" where none does)."""
+    published = value is not None
+    tolerance = _tolerance(setting, metric) if published else np.nan
+    return computed_row(method="Bicubic", dataset=setting.dataset, scale=setting.degradation.scale, degradation=value.setting if published else setting.label,
+                        metric=metric, paper=value.value if published else None, ours=ours, profile=profile,
+                        noise_seed=setting.degradation.noise_seed, n_images=n_images, published_in=published_in, protocol=protocol,
+                        headline=protocol == published_protocol(published_in, setting.degradation), tolerance=tolerance,
+                        within_tolerance=bool(abs(ours - value.value) <= tolerance + 1e-9) if published else None,
+                        note=value.note if published else "")
 
 
-def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def bicubic_table(spec: BicubicTableSpec, *, profile: str, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(published, standard)`` bicubic tables, ours beside the paper.
 
     ``published``: every bicubic cell the papers print (DASR Table 2, UDVD Table 5, GLDFN Tables II
@@ -284,8 +283,8 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
     that applies (``ikc_gaussian8`` to GLDFN Table II only). ``standard``:
     noise-free, unblurred bicubic x2/x3/x4 on Set5/Set14/BSD100/Urban100, PSNR and SSIM, with the
     paper's value where one of the five papers prints it (PSNR: DASR Table 2).
-    Columns: source, dataset, scale, degradation, metric, protocol, paper, ours, gap, n_images,
-    tolerance, within_tolerance, note.
+    Columns: the schema's (:mod:`dynsr.result_rows`; computed rows, a cell not checkable here quoted), then published_in
+    (the paper's table), protocol, headline, tolerance, within_tolerance, note.
     """
     scorer = _Scorer(spec.image_limit)
     cells = _published_cells()
@@ -299,34 +298,29 @@ def bicubic_table(spec: BicubicTableSpec, *, progress: bool = False) -> tuple[pd
         iterator = tqdm(cells, desc="bicubic cells")
     published = []
     for value, settings in iterator:
-        source = f"{value.paper} {value.table}"
-        for protocol in (p for p in spec.protocols if _applies(p, settings[0].degradation, source)):
+        published_in = f"{value.paper} {value.table}"
+        for protocol in (p for p in spec.protocols if _applies(p, settings[0].degradation, published_in)):
             scores = [scorer.mean(setting, protocol, value.metric) for setting in settings]
             ours = float(np.mean([score for score, _ in scores]))
-            published.append(_row(source, value, settings[0], value.metric, protocol, ours, scores[0][1]))
+            published.append(_row(published_in, value, settings[0], value.metric, protocol, ours, scores[0][1], profile))
     standard = []
     for published_value, (setting, *_) in standard_cells:
         for metric in ("PSNR", "SSIM"):
             value = published_value if published_value.metric == metric else None
             for protocol in (p for p in spec.protocols if _applies(p, setting.degradation)):
                 ours, n_images = scorer.mean(setting, protocol, metric)
-                standard.append(_row(f"{value.paper} {value.table}" if value else "", value, setting, metric, protocol, ours, n_images))
-    return pd.DataFrame(published + _unavailable_rows()), pd.DataFrame(standard)
+                standard.append(_row(f"{value.paper} {value.table}" if value else "", value, setting, metric, protocol, ours, n_images, profile))
+    return pd.DataFrame(published + _unavailable_rows(profile)), pd.DataFrame(standard)
 
 
 def summarize(published: pd.DataFrame) -> dict[str, str]:
-    """``{source: "k/n cells within tolerance, mean |gap|"}`` over the headline protocol of each cell."""
+    """``{published_in: "k/n cells within tolerance, mean |gap|"}`` over the headline protocol of each cell."""
     summary = {}
     checkable = published[published["headline"].astype(bool) & published["within_tolerance"].notna()]
-    for source, rows in checkable.groupby("source", sort=False):
+    for table, rows in checkable.groupby("published_in", sort=False):
         hits = int(rows["within_tolerance"].astype(bool).sum())
-        summary[source] = f"{hits}/{len(rows)} within tolerance, mean |gap| {rows['gap'].abs().mean():.3f}"
+        summary[table] = f"{hits}/{len(rows)} within tolerance, mean |gap| {rows['gap'].abs().mean():.3f}"
     return summary
-
-
-def _label_run(table: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Add the columns every results table carries: profile, steps (no training: 0), seeds (noise seed)."""
-    return table.assign(profile=profile.name, steps=0, seeds="noise_seed=0")
 
 
 def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[str, pd.DataFrame]:
@@ -336,8 +330,7 @@ def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[s
     (published cells), ``baselines/tables/bicubic_standard.{csv,json}``, ``baselines/README.md`` (a
     generated report), ``figures/bicubic_gap.png``. Returns ``{"published": ..., "standard": ...}``.
     """
-    published, standard = bicubic_table(BicubicTableSpec(image_limit=profile.benchmark_image_limit), progress=progress)
-    published, standard = _label_run(published, profile), _label_run(standard, profile)
+    published, standard = bicubic_table(BicubicTableSpec(image_limit=profile.benchmark_image_limit), profile=profile.name, progress=progress)
     metadata = {"profile": profile.name, "image_limit": profile.benchmark_image_limit, "protocols": list(PROTOCOLS),
                 "tolerances": TOLERANCES,
                 "metric": "per protocol: y_only/rgb BT.601 Y, crop = scale; matlab_uint8 rounded BT.601 Y, no crop; ikc_gaussian8 full-range luma, "
@@ -346,7 +339,8 @@ def run_bicubic_baselines(profile: Profile, *, progress: bool = False) -> dict[s
     write_table(published, "baselines/tables/bicubic", profile=profile.name, metadata=metadata)
     write_table(standard, "baselines/tables/bicubic_standard", profile=profile.name, metadata=metadata)
     shown = published[published["headline"].astype(bool) & published["metric"].eq("PSNR")]
-    figure = gap_plot(shown, title=f"Bicubic baselines, PSNR ours − paper in dB (headline protocol per cell, profile {profile.name})")
+    figure = gap_plot(shown, title=f"Bicubic baselines, PSNR ours − paper in dB (headline protocol per cell, profile {profile.name})",
+                      group="published_in")
     save_figure(figure, profile_results_dir(profile.name) / "baselines" / "figures" / "bicubic_gap.png")
     write_text_atomic(profile_results_dir(profile.name) / "baselines" / "README.md", bicubic_report(published, standard, profile))
     return {"published": published, "standard": standard}
@@ -365,7 +359,7 @@ def _markdown(table: pd.DataFrame, columns: list[str]) -> str:
 
 def bicubic_report(published: pd.DataFrame, standard: pd.DataFrame, profile: Profile) -> str:
     """Markdown report of both tables (generated; written to ``baselines/README.md``)."""
-    columns = ["source", "dataset", "scale", "degradation", "metric", "paper", "ours", "gap", "within_tolerance"]
+    columns = ["published_in", "dataset", "scale", "degradation", "metric", "paper", "ours", "gap", "within_tolerance"]
     shown = published[published["headline"].astype(bool) | published["protocol"].eq("")]
     lines = [
         f"# Bicubic baselines (generated by `dynsr.experiments.bicubic`, profile `{profile.name}`; do not edit)",
@@ -379,7 +373,7 @@ def bicubic_report(published: pd.DataFrame, standard: pd.DataFrame, profile: Pro
         "",
         "## Summary",
         "",
-        *[f"- {source}: {line}" for source, line in summarize(published).items()],
+        *[f"- {table}: {line}" for table, line in summarize(published).items()],
         "",
         "## Every published cell",
         "",

@@ -19,7 +19,7 @@ otherwise each wrote out:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +31,12 @@ from matplotlib import colors
 from matplotlib.image import AxesImage
 
 from dynsr.checkpoints import load_checkpoint
-from dynsr.experiments.scoring import TRAINED_HERE, Params, TrainedModel
+from dynsr.experiments.scoring import Params, TrainedModel, model_row
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
+from dynsr.results import Source, format_seeds, read_table_file
 from dynsr.results import read_table as read_written_table
 from dynsr.training.config import TrainConfig
 
@@ -93,19 +94,19 @@ def training_columns(trained: TrainedModel, parameters: int) -> dict[str, Any]:
             "threads": trained.provenance["threads"]}
 
 
-def seed_columns(seeds: Sequence[int], values: np.ndarray) -> dict[str, Any]:
-    """The seed columns of a mean-over-seeds row: ``seeds``, ``ours_per_seed`` (4 decimals) and ``seed_spread`` (max − min)."""
-    return {"seeds": ",".join(str(s) for s in seeds), "ours_per_seed": "/".join(f"{v:.4f}" for v in values),
-            "seed_spread": float(values.max() - values.min())}
+def seed_columns(values: np.ndarray) -> dict[str, Any]:
+    """The per-seed columns of a mean-over-seeds row (its seeds in order): ``ours_per_seed`` (4 decimals) and ``seed_spread`` (max − min)."""
+    return {"ours_per_seed": "/".join(f"{v:.4f}" for v in values), "seed_spread": float(values.max() - values.min())}
 
 
 # --- heat-maps ----------------------------------------------------------------------------------------------
 
-def heatmap_rows(method: str, means: pd.DataFrame, *, profile: str, steps: int, seeds: str) -> list[dict[str, Any]]:
-    """One row per (width, noise) cell of a heat-map (no published values: paper and gap are NaN)."""
-    return [{"method": method, "dataset": cell.dataset, "scale": int(cell.scale), "degradation": cell.setting, "kernel_width": cell.kernel_width,
-             "noise": cell.noise, "metric": "PSNR", "paper": np.nan, "ours": cell.PSNR, "gap": np.nan, "profile": profile, "steps": steps,
-             "seeds": seeds, "n_images": int(cell.n_images)} for cell in means.itertuples()]
+def heatmap_rows(method: str, means: pd.DataFrame, *, profile: str, trained: TrainedModel | None) -> list[dict[str, Any]]:
+    """One row per (width, noise) cell of a heat-map of the ``trained`` model, or of one computed without training
+    (``trained=None``: bicubic); no published values (paper and gap are NaN)."""
+    return [model_row(trained, method=method, dataset=cell.dataset, scale=cell.scale, degradation=cell.setting, metric="PSNR", paper=None,
+                      ours=cell.PSNR, profile=profile, noise_seed=cell.noise_seed, n_images=cell.n_images, kernel_width=cell.kernel_width,
+                      noise=cell.noise) for cell in means.itertuples()]
 
 
 def heatmap_grids(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -198,7 +199,7 @@ def heatmap_table_figure(table: str, figure: str, *, xlabel: str, kernel: Callab
 
 SHARED_TABLE_FIGURES: tuple[TableFigure, ...] = (
     gap_figure("baselines/tables/bicubic", "baselines/figures/bicubic_gap.png", "Bicubic baselines (headline protocol per cell)",
-               rows="headline and metric == 'PSNR'", group="source"),
+               rows="headline and metric == 'PSNR'", group="published_in"),
 )
 """The figures of the cross-paper tables (notebook 00); each paper lists its own in ``TABLE_FIGURES`` of its figures module."""
 
@@ -262,9 +263,9 @@ class SummaryParams:
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame | None:
-    """``<folder>/<name>.csv``, or None where it has not been generated yet."""
+    """``<folder>/<name>.csv`` (:func:`dynsr.results.read_table_file`), or None where it has not been generated yet."""
     path = folder / f"{name}.csv"
-    return pd.read_csv(path) if path.is_file() else None
+    return read_table_file(path) if path.is_file() else None
 
 
 def distinct_values(values: pd.Series) -> str:
@@ -274,13 +275,13 @@ def distinct_values(values: pd.Series) -> str:
 
 def gap_lines(table: pd.DataFrame, by: str | list[str], *, digits: int, unit: str = "") -> list[str]:
     """One line per group of trained cells: mean / min / max gap (``digits`` decimals, ``unit`` after the mean), steps, seeds, images."""
-    trained = table[(table["source"] == TRAINED_HERE) & table["gap"].notna()]
+    trained = table[(table["source"] == Source.TRAINED) & table["gap"].notna()]
     lines = []
     for key, rows in trained.groupby(by, sort=False):
         name = " ".join(str(part) for part in key) if isinstance(key, tuple) else key
         gap = rows["gap"]
         lines.append(f"  - {name}: mean gap {gap.mean():+.{digits}f}{unit} (min {gap.min():+.{digits}f}, max {gap.max():+.{digits}f}) over "
-                     f"{len(rows)} cells; steps {distinct_values(rows['steps'])}; seeds {distinct_values(rows['seeds'])}; "
+                     f"{len(rows)} cells; steps {distinct_values(rows['steps'])}; seeds {distinct_values(rows['seeds'].map(format_seeds))}; "
                      f"images per set {distinct_values(rows['n_images'])}")
     return lines
 

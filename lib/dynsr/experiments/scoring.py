@@ -3,8 +3,8 @@
 A notebook loads (or trains, with ``retrain``) models by recipe name (:mod:`dynsr.training.recipes`, every paper's
 recipes), scores them on its paper's test settings (``dynsr.papers.<paper>.settings``) on the profile's images
 (``cpu``: the first 20 images of each set, see :class:`dynsr.profiles.Profile`) through the network's stored
-per-image scores (:mod:`dynsr.score_store`), and writes rows with the published number, ours, the gap, the profile,
-steps and seeds.
+per-image scores (:mod:`dynsr.score_store`), and builds rows with the published number, ours, the gap, the profile,
+steps and seeds (:mod:`dynsr.result_rows`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.papers.records import PaperValue
 from dynsr.profiles import Profile
+from dynsr.results import computed_row, quoted_row, trained_row
 from dynsr.score_store import ScoreStore, model_fingerprint
 from dynsr.training.recipes import trained_weights
 
-__all__ = ["Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows"]
-
-TRAINED_HERE = "trained here"
-QUOTED = "quoted from the paper"
+__all__ = ["Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "model_row", "compare_rows", "quoted_rows"]
 
 
 @dataclass(frozen=True)
@@ -83,27 +81,29 @@ def bicubic_scores(settings: Iterable[TestSetting], profile: Profile, *, scale: 
     return score(build_model("bicubic", scale=scale), settings, profile, with_ssim=with_ssim, network=not all_images)
 
 
-def compare_rows(means: pd.DataFrame, method: str, paper: Iterable[PaperValue], *, profile: str, steps: int, seeds: str,
-                 metrics: tuple[str, ...] = ("PSNR",)) -> list[dict[str, Any]]:
-    """paper | ours | gap rows of one method's mean scores (paper = NaN where the paper has no cell)."""
+def model_row(trained: TrainedModel | None, **columns: Any) -> dict[str, Any]:
+    """A row of the ``trained`` model's number (:func:`~dynsr.results.trained_row`, its steps and seed), or of one computed
+    without training (``trained=None``: bicubic; :func:`~dynsr.results.computed_row`)."""
+    return computed_row(**columns) if trained is None else trained_row(**columns, steps=trained.steps, seeds=(trained.seed,))
+
+
+def compare_rows(means: pd.DataFrame, method: str, paper: Iterable[PaperValue], *, profile: str, trained: TrainedModel | None,
+                 metrics: tuple[str, ...] = ("PSNR",), **extra: Any) -> list[dict[str, Any]]:
+    """paper | ours | gap rows of one method's mean scores (paper = NaN where the paper has no cell): rows of the ``trained``
+    model, or computed without training (``trained=None``: bicubic); ``extra`` columns are added to every row."""
     published = {(value.dataset, value.scale, value.setting, value.metric): value for value in paper}
     rows = []
     for _, cell in means.iterrows():
         for metric in metrics:
             record = published.get((cell["dataset"], int(cell["scale"]), cell["setting"], metric))
-            value = record.value if record else float("nan")
-            rows.append({
-                "method": method, "dataset": cell["dataset"], "scale": int(cell["scale"]), "degradation": cell["setting"], "metric": metric,
-                "paper": value, "ours": cell[metric], "gap": cell[metric] - value, "profile": profile, "steps": steps, "seeds": seeds,
-                "n_images": int(cell["n_images"]), "gray_scoring": cell["gray_scoring"], "source": TRAINED_HERE if steps else "computed (no training)",
-                "note": record.note if record else "",
-            })
+            columns = dict(method=method, dataset=cell["dataset"], scale=int(cell["scale"]), degradation=cell["setting"], metric=metric,
+                           paper=record.value if record else None, ours=cell[metric], profile=profile, noise_seed=int(cell["noise_seed"]),
+                           n_images=int(cell["n_images"]), gray_scoring=cell["gray_scoring"], note=record.note if record else "", **extra)
+            rows.append(model_row(trained, **columns))
     return rows
 
 
 def quoted_rows(paper: Iterable[PaperValue], *, profile: str) -> list[dict[str, Any]]:
     """Rows of a method the paper quotes or ran and we do not (RDN, RCAN, IRCNN, …): paper value, ours = NaN."""
-    nan = float("nan")
-    return [{"method": value.method, "dataset": value.dataset, "scale": value.scale, "degradation": value.setting, "metric": value.metric,
-             "paper": value.value, "ours": nan, "gap": nan, "profile": profile, "steps": 0, "seeds": "", "n_images": 0,
-             "source": QUOTED, "note": value.note} for value in paper]
+    return [quoted_row(method=value.method, dataset=value.dataset, scale=value.scale, degradation=value.setting, metric=value.metric,
+                       paper=value.value, profile=profile, note=value.note) for value in paper]

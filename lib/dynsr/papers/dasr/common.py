@@ -34,11 +34,11 @@ from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation,
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS
 from dynsr.evaluate import center_crop
-from dynsr.experiments.scoring import QUOTED, TRAINED_HERE, Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
+from dynsr.experiments.scoring import Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.profiles import Profile
 
 __all__ = [
-    "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows", "TRAINED_HERE", "QUOTED",
+    "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows",
     "KERNEL_SIZE", "NOT_RUN", "KERNEL_PROVENANCE", "dasr_setting", "iso_kernel", "aniso_kernel", "table3_kernel",
     "profile_images", "representations", "probe_accuracy", "same_group_neighbour_rate", "tsne_embedding", "Probe",
 ]

@@ -46,10 +46,9 @@ from dynsr.data.root import dataset_dir
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.evaluate import center_crop, score_grid
 from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
+from dynsr.experiments.scoring import TrainedModel, model_row
 from dynsr.papers.dasr.common import (
-    TRAINED_HERE, Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, score, table3_kernel,
-    trained_model,
-    tsne_embedding,
+    Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, score, table3_kernel, trained_model, tsne_embedding,
 )
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import model_upscaler, receptive_radius
@@ -58,11 +57,15 @@ from dynsr.models import build_model
 from dynsr.paths import profile_results_dir
 from dynsr.plots import image_grid, save_figure
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import Source, Verdict, claim_row, trained_row, write_table
 from dynsr.tiling import tiled_upscale
 
-__all__ = ["TABLE_FIGURES", "RepresentationParams", "ContentParams", "HeatmapParams", "VisualParams", "run_representations", "run_content_invariance",
-           "run_heatmap", "run_visual"]
+__all__ = ["TABLE_FIGURES", "RepresentationParams", "ContentParams", "HeatmapParams", "VisualParams", "SAME_SIGMA", "OTHER_SIGMA",
+           "run_representations", "run_content_invariance", "run_heatmap", "run_visual"]
+
+# Fig. 4's rows: whose representation I_1 is super-resolved with (the ``representation`` column)
+SAME_SIGMA = "same σ, image I_i"
+OTHER_SIGMA = "I_1 under another σ (wrong degradation)"
 
 
 def _figures_dir(profile: str) -> Path:
@@ -104,16 +107,19 @@ class RepresentationOutputs:
     figures: list[Path]
 
 
-def _probe_rows(features: np.ndarray, index: pd.DataFrame, *, figure: str, target: str, method: str, recipe: str, seed: int, steps: int,
-                profile: str, neighbours: int, degradation: str) -> list[dict]:
+def _probe_rows(features: np.ndarray, index: pd.DataFrame, settings: Sequence[TestSetting], *, figure: str, target: str, method: str,
+                trained: TrainedModel, profile: str, neighbours: int, degradation: str) -> list[dict]:
     probe = probe_accuracy(features, index["setting_index"], index["image_index"], neighbours=neighbours)
-    common = {"figure": figure, "target": target, "method": method, "recipe": recipe, "seed": seed, "dataset": "BSD100", "scale": 4,
-              "degradation": degradation, "paper": np.nan, "gap": np.nan, "profile": profile, "steps": steps, "seeds": f"seed={seed}",
-              "chance": probe.chance, "n_samples": probe.n_samples, "n_classes": probe.n_classes, "n_images": int(index["image_index"].nunique())}
-    return [{**common, "metric": f"kNN accuracy (leave-one-out, k={probe.neighbours})", "probe": "knn", "ours": probe.knn_accuracy},
-            {**common, "metric": f"linear-probe accuracy ({probe.folds}-fold by image)", "probe": "linear", "ours": probe.linear_accuracy},
-            {**common, "metric": "nearest neighbour is the same image (content, not degradation)", "probe": "same-image", "ours": probe.same_image_rate,
-             "chance": probe.same_image_chance}]
+    common = {"method": method, "dataset": "BSD100", "scale": 4, "degradation": degradation, "paper": None, "profile": profile, "steps": trained.steps,
+              "seeds": (trained.seed,), "noise_seed": settings[0].degradation.noise_seed, "n_images": int(index["image_index"].nunique()),
+              "figure": figure, "target": target, "recipe": trained.recipe, "seed": trained.seed, "n_samples": probe.n_samples,
+              "n_classes": probe.n_classes}
+    return [trained_row(**common, metric=f"kNN accuracy (leave-one-out, k={probe.neighbours})", ours=probe.knn_accuracy, probe="knn",
+                        chance=probe.chance),
+            trained_row(**common, metric=f"linear-probe accuracy ({probe.folds}-fold by image)", ours=probe.linear_accuracy, probe="linear",
+                        chance=probe.chance),
+            trained_row(**common, metric="nearest neighbour is the same image (content, not degradation)", ours=probe.same_image_rate,
+                        probe="same-image", chance=probe.same_image_chance)]
 
 
 def _tsne_panel(axis: plt.Axes, embedding: np.ndarray, classes: np.ndarray, names: Sequence[str], title: str) -> None:
@@ -148,7 +154,7 @@ def run_representations(params: RepresentationParams) -> RepresentationOutputs:
         for seed in params.seeds:
             trained = trained_model(recipe, params, scale=4, seed=seed)
             features, index = representations(trained.model, images, fig3_settings)
-            probe = _probe_rows(features, index, figure="Fig. 3", target="kernel width σ", method=method, recipe=recipe, seed=seed, steps=trained.steps,
+            probe = _probe_rows(features, index, fig3_settings, figure="Fig. 3", target="kernel width σ", method=method, trained=trained,
                                 profile=profile.name, neighbours=params.neighbours, degradation=fig3_degradation)
             rows += probe
             if seed == params.seeds[0]:
@@ -168,8 +174,8 @@ def run_representations(params: RepresentationParams) -> RepresentationOutputs:
         names = [s.label for s in settings]
         degradation = ("kernels " + "; ".join(names) + ", noise 0") if part == "a" else (
             f"kernel λ=({params.fig6_noise_kernel[0]:g},{params.fig6_noise_kernel[1]:g}) θ={params.fig6_noise_kernel[2]:g}°, " + ", ".join(names))
-        probe = _probe_rows(features, index, figure=f"Fig. 6({part})", target=target, method="DASR (setting 2)", recipe="dasr_aniso", seed=aniso.seed,
-                            steps=aniso.steps, profile=profile.name, neighbours=params.neighbours, degradation=degradation)
+        probe = _probe_rows(features, index, settings, figure=f"Fig. 6({part})", target=target, method="DASR (setting 2)", trained=aniso,
+                            profile=profile.name, neighbours=params.neighbours, degradation=degradation)
         rows += probe
         _tsne_panel(axis, tsne_embedding(features), index["setting_index"].to_numpy(), names, f"({part}) {target}: {_accuracy_text(probe)}")
         if part == "a":
@@ -202,17 +208,18 @@ def _representation_claims(probes: pd.DataFrame, profile: str) -> pd.DataFrame:
         scores = {method: dict(zip(runs["seed"], runs["ours"])) for method, runs in cells.groupby("method")}
         verdict = paired_claim(f"Fig. 3: Model 4's representation separates σ better than Model 1's ({probe} accuracy)", scores["Model 4"], scores["Model 1"],
                                paper_difference=None)
-        rows.append({**verdict, "metric": f"{probe} accuracy difference", "dataset": "BSD100", "scale": 4, "degradation": cells["degradation"].iloc[0],
-                     "paper": np.nan, "ours": verdict["ours_mean_difference"], "gap": np.nan, "profile": profile, "steps": int(cells["steps"].max()),
-                     "chance": float(cells["chance"].iloc[0])})
+        rows.append(verdict.row(method="Model 4 − Model 1", dataset="BSD100", scale=4, degradation=cells["degradation"].iloc[0],
+                                metric=f"{probe} accuracy difference", profile=profile, steps=int(cells["steps"].max()),
+                                noise_seed=cells["noise_seed"].iloc[0], n_images=int(cells["n_images"].iloc[0]), chance=float(cells["chance"].iloc[0])))
     for _, row in accuracies[accuracies["figure"] != "Fig. 3"].iterrows():
         claim = {"Fig. 6(a)": "Fig. 6(a): blur kernels are 'roughly' distinguished", "Fig. 6(b)": "Fig. 6(b): noise levels cluster 'easily'"}[row["figure"]]
         above = row["ours"] > row["chance"]
-        rows.append({"claim": f"{claim} ({row['probe']} accuracy above chance)", "paper_difference": np.nan, "ours_mean_difference": row["ours"] - row["chance"],
-                     "ours_min_difference": np.nan, "ours_max_difference": np.nan, "seed_spread": np.nan, "seeds": str(row["seed"]),
-                     "verdict": f"{ONE_SEED}; accuracy {'above' if above else 'not above'} chance",
-                     "metric": f"{row['probe']} accuracy − chance", "dataset": "BSD100", "scale": 4, "degradation": row["degradation"], "paper": np.nan,
-                     "ours": row["ours"] - row["chance"], "gap": np.nan, "profile": profile, "steps": int(row["steps"]), "chance": row["chance"]})
+        rows.append(claim_row(claim=f"{claim} ({row['probe']} accuracy above chance)", verdict=Verdict.NOT_CHECKABLE,
+                              reason=f"{ONE_SEED}; accuracy {'above' if above else 'not above'} chance", method=row["method"], dataset="BSD100", scale=4,
+                              degradation=row["degradation"], metric=f"{row['probe']} accuracy − chance", paper=None, ours=row["ours"] - row["chance"],
+                              profile=profile, steps=row["steps"], seeds=row["seeds"], noise_seed=row["noise_seed"], n_images=row["n_images"],
+                              paper_difference=np.nan, ours_mean_difference=row["ours"] - row["chance"], ours_min_difference=np.nan,
+                              ours_max_difference=np.nan, seed_spread=np.nan, chance=row["chance"]))
     return pd.DataFrame(rows)
 
 
@@ -275,28 +282,27 @@ def run_content_invariance(params: ContentParams) -> tuple[pd.DataFrame, list[Pa
             for number, image in enumerate(images, start=1):
                 reps[(width, number)] = model.degradation_representation(_tensor(cached_lr("Set14", image, setting.degradation)))
     rows = []
-    common = {"method": "DASR", "recipe": "dasr", "dataset": "Set14", "scale": 4, "metric": "PSNR", "paper": np.nan, "gap": np.nan,
-              "profile": profile.name, "steps": trained.steps, "seeds": f"seed={trained.seed}", "target": images[0].name}
     for width, setting in settings.items():
         lr = cached_lr("Set14", images[0], setting.degradation).astype(np.float64)
+        common = {"method": "DASR", "dataset": "Set14", "scale": 4, "degradation": setting.label, "metric": "PSNR", "paper": None, "profile": profile.name,
+                  "steps": trained.steps, "seeds": (trained.seed,), "noise_seed": setting.degradation.noise_seed, "n_images": 1, "recipe": "dasr",
+                  "target": images[0].name}
         for number, image in enumerate(images, start=1):
             value = psnr(to_uint8(_sr_with(model, lr, reps[(width, number)])), hr, crop=4)
-            rows.append({**common, "degradation": setting.label, "source": "same σ, image I_i", "source_index": number, "source_image": image.name,
-                         "source_sigma": width, "ours": value})
+            rows.append(trained_row(**common, ours=value, representation=SAME_SIGMA, source_index=number, source_image=image.name, source_sigma=width))
         for other in params.widths:
             if other != width:
                 value = psnr(to_uint8(_sr_with(model, lr, reps[(other, 1)])), hr, crop=4)
-                rows.append({**common, "degradation": setting.label, "source": "I_1 under another σ (wrong degradation)", "source_index": 1,
-                             "source_image": images[0].name, "source_sigma": other, "ours": value})
+                rows.append(trained_row(**common, ours=value, representation=OTHER_SIGMA, source_index=1, source_image=images[0].name, source_sigma=other))
     table = pd.DataFrame(rows)
     write_table(table, "dasr/tables/fig4_content_invariance", profile=profile.name,
                 metadata={"note": f"I_1 = Set14 {images[0].name} degraded with σ (x4, noise-free), super-resolved with the representation of I_i "
                                   "(the same σ) or of I_1 under another σ; the paper's Fig. 4 has no numbers (paper = NaN)"})
     figure, axis = plt.subplots(figsize=(8, 3.8))
-    same = table[table["source"].str.startswith("same")]
+    same = table[table["representation"] == SAME_SIGMA]
     for color, (width, rows_) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], same.groupby("source_sigma")):
         axis.plot(rows_["source_index"], rows_["ours"], marker="o", color=color, label=f"σ={width:g} (representation of I_i, same σ)")
-        wrong = table[(table["degradation"] == f"σ={width:g}") & ~table["source"].str.startswith("same")]
+        wrong = table[(table["degradation"] == f"σ={width:g}") & (table["representation"] == OTHER_SIGMA)]
         for value in wrong["ours"]:
             axis.axhline(value, color=color, linestyle=":", linewidth=0.8)
     short = [image.name.split("@")[0] for image in images]  # without the smoke profile's crop suffix
@@ -325,11 +331,10 @@ def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
     settings = [dasr_setting(params.dataset, 4, iso_kernel(w), n, label=f"σ={w:g} noise {n:g}", table="heat-map") for w in params.widths for n in params.noises]
     trained = trained_model("dasr_aniso", params, scale=4)
     grids, rows = {}, []
-    for label, model, steps, seeds in (("DASR (setting 2)", trained.model, trained.steps, f"seed={trained.seed}"),
-                                       ("Bicubic", build_model("bicubic", scale=4), 0, "noise_seed=0")):
+    for label, model, run in (("DASR (setting 2)", trained.model, trained), ("Bicubic", build_model("bicubic", scale=4), None)):
         means = score(model, settings, profile)
         grids[label] = score_grid(means)
-        rows += heatmap_rows(label, means, profile=profile.name, steps=steps, seeds=seeds)
+        rows += heatmap_rows(label, means, profile=profile.name, trained=run)
     grids["difference DASR − bicubic"] = grids["DASR (setting 2)"] - grids["Bicubic"]
     table = pd.DataFrame(rows)
     write_table(table, "dasr/tables/heatmap", profile=profile.name,
@@ -367,9 +372,9 @@ def _crop_box(shape: tuple[int, ...], scale: int) -> tuple[int, int, int]:
     return top, left, side
 
 
-def _comparison(image: NamedImage, dataset: str, setting: TestSetting, models: dict[str, tuple[torch.nn.Module, int]], figure_name: str,
+def _comparison(image: NamedImage, dataset: str, setting: TestSetting, models: dict[str, tuple[torch.nn.Module, TrainedModel | None]], figure_name: str,
                 title: str, profile: str) -> tuple[list[dict], Path]:
-    """LR (nearest) / each model / HR, cropped at the centre, with each crop's and each whole image's PSNR."""
+    """LR (nearest) / each model (with where it came from: None for bicubic) / HR, cropped at the centre, with each crop's and each whole image's PSNR."""
     scale = setting.degradation.scale
     hr = modcrop(image.pixels, scale)
     lr = cached_lr(dataset, image, setting.degradation).astype(np.float64)
@@ -377,16 +382,15 @@ def _comparison(image: NamedImage, dataset: str, setting: TestSetting, models: d
     panels = [np.repeat(np.repeat(lr[top // scale : (top + side) // scale, left // scale : (left + side) // scale], scale, 0), scale, 1)]
     labels = ["LR (nearest)"]
     rows = []
-    for label, (model, steps) in models.items():
+    for label, (model, trained) in models.items():
         sr = to_uint8(model_upscaler(model)(lr, setting))
         crop_value = psnr(sr[top : top + side, left : left + side], hr[top : top + side, left : left + side], crop=0)
         whole_value = psnr(sr, hr, crop=scale)
         panels.append(sr[top : top + side, left : left + side])
         labels.append(f"{label}: {crop_value:.2f} dB")
         for metric, value in (("PSNR (crop, Y, no border)", crop_value), ("PSNR (whole image, Y, crop = scale)", whole_value)):
-            rows.append({"figure": figure_name, "method": label, "dataset": dataset, "image": image.name, "scale": scale, "degradation": setting.label,
-                         "metric": metric, "paper": np.nan, "ours": value, "gap": np.nan, "profile": profile, "steps": steps,
-                         "seeds": "" if steps == 0 else "seed=0"})
+            rows.append(model_row(trained, method=label, dataset=dataset, scale=scale, degradation=setting.label, metric=metric, paper=None, ours=value,
+                                  profile=profile, noise_seed=setting.degradation.noise_seed, n_images=1, figure=figure_name, image=image.name))
     panels.append(hr[top : top + side, left : left + side])
     labels.append("HR")
     figure = image_grid(panels, labels, title=title, columns=len(panels))
@@ -399,11 +403,11 @@ def run_visual(params: VisualParams) -> tuple[pd.DataFrame, list[Path]]:
     profile = get_profile(params.profile)
     crop = profile.benchmark_crop
     dasr, model1, aniso = (trained_model(recipe, params, scale=4) for recipe in ("dasr", "dasr_model1", "dasr_aniso"))
-    bicubic = (build_model("bicubic", scale=4), 0)
+    bicubic = (build_model("bicubic", scale=4), None)
     rows, figures = [], []
     for name in params.fig5_images:
         setting = dasr_setting("Urban100", 4, iso_kernel(params.fig5_width), 0.0, label=f"σ={params.fig5_width:g}", table="Fig. 5")
-        models = {"Bicubic": bicubic, "Model 1 (no L_degrad)": (model1.model, model1.steps), "DASR": (dasr.model, dasr.steps)}
+        models = {"Bicubic": bicubic, "Model 1 (no L_degrad)": (model1.model, model1), "DASR": (dasr.model, dasr)}
         new_rows, path = _comparison(_load_named("Urban100", name, crop), "Urban100", setting, models, "Fig. 5",
                                      f"DASR Fig. 5: Urban100 {name} x4, isotropic σ={params.fig5_width:g} ({profile.name} profile; RCAN, SRMDNF, IKC not run)",
                                      profile.name)
@@ -412,7 +416,7 @@ def run_visual(params: VisualParams) -> tuple[pd.DataFrame, list[Path]]:
     for dataset, name, number, noise in (("Set14", params.fig7_set14, params.fig7_kernels[0], 0.0), ("BSD100", params.fig7_b100, params.fig7_kernels[1], 5.0)):
         kernel = table3_kernel(number)
         setting = dasr_setting(dataset, 4, kernel, noise, label=f"K{number} noise {noise:g}", table="Fig. 7")
-        models = {"Bicubic": bicubic, "DASR (setting 2)": (aniso.model, aniso.steps)}
+        models = {"Bicubic": bicubic, "DASR (setting 2)": (aniso.model, aniso)}
         new_rows, path = _comparison(_load_named(dataset, name, crop), dataset, setting, models, "Fig. 7",
                                      f"DASR Fig. 7: {dataset} {name} x4, K{number} ({_kernel_label(kernel)}), noise {noise:g} ({profile.name} profile; "
                                      "DnCNN + RCAN / SRMDNF / IKC not run)", profile.name)
@@ -443,7 +447,7 @@ def run_visual(params: VisualParams) -> tuple[pd.DataFrame, list[Path]]:
 
 TABLE_FIGURES: tuple[TableFigure, ...] = (
     gap_figure("dasr/tables/table2", "dasr/figures/table2_gap.png", "DASR Table 2", rows="method in ['DASR', 'Bicubic']", group="method"),
-    gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{TRAINED_HERE}'", group="noise"),
+    gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{Source.TRAINED}'", group="noise"),
     heatmap_table_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
                          xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build()),
 )

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dynsr.claims import DOES_NOT_HOLD, HOLDS
 from dynsr.experiments.common import SummaryParams, distinct_values, gap_lines, read_table, training_time, write_summary
+from dynsr.papers.dasr.figures import SAME_SIGMA
+from dynsr.papers.dasr.tables import CONTROL_CLAIMS, GRACEFUL
 from dynsr.papers.dasr.published import DASR_PARAMETERS, DASR_TIME_MS
 from dynsr.paths import profile_results_dir, results_dir
 from dynsr.profiles import get_profile
+from dynsr.results import Source, Verdict, verdict_text
 
 __all__ = ["SummaryParams", "run", "summary_text", "TABLES"]
 
@@ -40,7 +42,8 @@ def _claim_table(claims: pd.DataFrame) -> list[str]:
         def number(value: float, sign: bool = True) -> str:
             return "" if pd.isna(value) else (f"{value:+.3f}" if sign else f"{value:.3f}")
         lines.append(f"| {row.comparison} | {row.degradation} | {number(row.paper_difference)} | {number(row.ours_mean_difference)} | "
-                     f"{number(row.ours_min_difference)} | {number(row.ours_max_difference)} | {number(row.seed_spread, False)} | **{row.verdict}** |")
+                     f"{number(row.ours_min_difference)} | {number(row.ours_max_difference)} | {number(row.seed_spread, False)} | "
+                     f"**{verdict_text(row.verdict, row.reason)}** |")
     return lines
 
 
@@ -74,11 +77,11 @@ def _verdict_lines(folder: Path) -> list[str]:
         if "scale" in claims and claims["scale"].nunique() > 1 or "dataset" in claims and claims["dataset"].nunique() > 1:
             cell = claims["dataset"].astype(str) + " x" + claims["scale"].astype(str) + " " + cell
         comparison = claims["comparison"] if "comparison" in claims else claims["claim"]  # the claim without its cell
-        for (claim, verdict), rows in claims.assign(cell=cell, comparison=comparison).groupby(["comparison", "verdict"], sort=False):
+        for (claim, verdict, reason), rows in claims.assign(cell=cell, comparison=comparison).groupby(["comparison", "verdict", "reason"], sort=False):
             cells = list(dict.fromkeys(rows["cell"]))
             shown = "; ".join(cells[:6]) + (f"; … ({len(cells)} cells)" if len(cells) > 6 else "")
-            key = "holds" if verdict == HOLDS else "does not hold" if verdict == DOES_NOT_HOLD else "inconclusive or not checkable"
-            groups[key].append(f"{claim} — {verdict} [{shown}] (`{name}.csv`)")
+            key = {Verdict.HOLDS: "holds", Verdict.DOES_NOT_HOLD: "does not hold"}.get(verdict, "inconclusive or not checkable")
+            groups[key].append(f"{claim} — {verdict_text(verdict, reason)} [{shown}] (`{name}.csv`)")
     lines = []
     for key, items in groups.items():
         lines.append(f"- **{key}** ({len(items)}):" + ("" if items else " none"))
@@ -116,16 +119,19 @@ def summary_text(profile_name: str) -> str:
                      f"images per set {distinct_values(bicubic['n_images'])} (exact only with every image: the `cpu` profile).")
         claims = read_table(folder, "table2_claims")
         if claims is not None:
-            graceful = claims[claims["comparison"].str.startswith("DASR degrades")]
-            control = claims[~claims["comparison"].str.startswith("DASR degrades")]
+            graceful = claims[claims["comparison"] == GRACEFUL]
+            control = claims[claims["comparison"].isin(CONTROL_CLAIMS)]
             checked = control.dropna(subset=["ours"])
             lines += ["- A bicubic-trained network (paper: RCAN, 15.2M; ours: the DASR network trained on bicubic-only LR, recipe "
                       "`dasr_bicubic`) wins at σ = 0 and collapses as σ grows, paired by seed against DASR of the same seed "
                       "(only the signs compare with the paper's RCAN):"]
-            lines += ["", *_claim_table(checked.assign(comparison=checked["claim"])), ""] if len(checked) else [f"  **{control['verdict'].iloc[0]}**"]
+            first = control.iloc[0]
+            lines += ["", *_claim_table(checked.assign(comparison=checked["claim"])), ""] if len(checked) else [
+                f"  **{verdict_text(first['verdict'], first['reason'])}**"]
             unchecked = control[control["ours"].isna()]
             if len(checked) and len(unchecked):
-                lines.append(f"- at {', '.join(sorted({f'x{s}' for s in unchecked['scale']}))}: **{unchecked['verdict'].iloc[0]}**")
+                lines.append(f"- at {', '.join(sorted({f'x{s}' for s in unchecked['scale']}))}: "
+                             f"**{verdict_text(unchecked['verdict'].iloc[0], unchecked['reason'].iloc[0])}**")
             lines += [f"- DASR's PSNR change from σ = 0 to the largest σ (mean over the {len(graceful)} scale × set cells): paper "
                       f"{graceful['paper'].mean():+.2f} dB (RCAN {graceful['paper_rcan_change'].mean():+.2f} dB); ours {graceful['ours'].mean():+.2f} dB "
                       f"(bicubic interpolation on the same images {graceful['ours_bicubic_change'].mean():+.2f} dB). Descriptive, one seed."]
@@ -137,7 +143,7 @@ def summary_text(profile_name: str) -> str:
         lines.append("- not generated yet")
     else:
         lines += ["- ours (mean over seeds) − paper:"] + gap_lines(table1, "method", digits=2, unit=" dB")
-        lines += ["", *_claim_table(claims1[claims1["seeds"].notna() & (claims1["seeds"].astype(str) != "")]), "",
+        lines += ["", *_claim_table(claims1[claims1["seeds"].map(len) > 0]), "",
                   "Expected (docs/decisions/dasr.md, D27): the σ = 0.2 differences (0.01-0.10 dB) and Model 3 vs Model 4 (0.08-0.25 dB) are not expected to be "
                   "resolvable at a reduced scale; the large-σ gaps of Models 1 and 2 and the oracle's ordering are.",
                   "- SRMDNF* is trained here (`srmdnf_dasr`: IKC's 10-d codes of 21×21 kernels, Model 5's schedule; 1.55M parameters to Model 5's "
@@ -170,9 +176,9 @@ def summary_text(profile_name: str) -> str:
         lines.append("- not generated yet")
     else:
         for setting, rows in content.groupby("degradation", sort=False):
-            same = rows[rows["source"].str.startswith("same")]["ours"]
-            wrong = rows[~rows["source"].str.startswith("same")]["ours"]
-            own = rows[rows["source"].str.startswith("same") & (rows["source_index"] == 1)]["ours"].iloc[0]
+            same = rows[rows["representation"] == SAME_SIGMA]["ours"]
+            wrong = rows[rows["representation"] != SAME_SIGMA]["ours"]
+            own = rows[(rows["representation"] == SAME_SIGMA) & (rows["source_index"] == 1)]["ours"].iloc[0]
             content_range, wrong_shift = same.max() - same.min(), (wrong - own).abs().max()
             reading = ("informative: a wrong σ moves PSNR more than a different image does" if wrong_shift > content_range else
                        "not informative at our scale: a wrong σ moves PSNR no more than a different image does, so the SR network barely uses "
@@ -195,7 +201,7 @@ def summary_text(profile_name: str) -> str:
     for name in ("table2", "table1", "table3"):
         table = read_table(folder, name)
         if table is not None and "parameters" in table:
-            trained = table[table["source"] == "trained here"].dropna(subset=["parameters"])
+            trained = table[table["source"] == Source.TRAINED].dropna(subset=["parameters"])
             sizes += [f"{method} ×{scale} ({recipe}) {int(count):,}" for (method, scale, recipe), count in
                       trained.groupby(["method", "scale", "recipe"], sort=False)["parameters"].max().items()]
     sizes = list(dict.fromkeys(sizes))
@@ -216,7 +222,7 @@ def summary_text(profile_name: str) -> str:
 
     claims2 = read_table(folder, "table2_claims")
     unchecked_scales = "" if claims2 is None else ", ".join(
-        sorted({f"×{s}" for s in claims2[claims2["verdict"].str.contains("control is trained at")]["scale"]}))
+        sorted({f"×{s}" for s in claims2[claims2["comparison"].isin(CONTROL_CLAIMS) & (claims2["verdict"] == Verdict.NOT_CHECKABLE)]["scale"]}))
     total, runs = training_time(profile.name, ("dasr", "srmdnf_dasr"))
     lines += ["", "## Training time of this profile's weights", "",
               f"- {total / 3600:.2f} h of wall time in total" + (": " + "; ".join(runs) if runs else "")]

@@ -41,12 +41,12 @@ import pandas as pd
 from dynsr.claims import paired_claim
 from dynsr.papers.dasr.settings import dasr_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.papers.dasr.common import NOT_RUN, QUOTED, TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
+from dynsr.papers.dasr.common import NOT_RUN, TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers.dasr import published as paper
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import Verdict, claim_row, quoted_row, trained_row, write_table
 
 __all__ = ["Table1Params", "Outputs", "CLAIMS", "SRMDNF_CLAIMS", "SRMDNF_NOT_RUN", "run"]
 
@@ -60,7 +60,7 @@ CLAIMS: tuple[tuple[str, str, str, str], ...] = (
     ("DASR with an oracle beats SRMDNF with an oracle: Model 5 > SRMDNF*", "Model 5", "SRMDNF*",
      "checkable as an ordering (0.16-0.35 dB); Model 5 has 3.3x SRMDNF's parameters"),
 )
-SRMDNF_NOT_RUN = "not checkable here: SRMDNF + KernelGAN / + Predictor quoted, not run (neither kernel estimator is built here)"
+SRMDNF_NOT_RUN = "SRMDNF + KernelGAN / + Predictor quoted, not run (neither kernel estimator is built here)"  # why those claims are not checkable
 SRMDNF_CLAIMS: tuple[tuple[str, str, str], ...] = (
     ("SRMDNF is sensitive to kernel estimation errors: SRMDNF* > SRMDNF + KernelGAN", "SRMDNF*", "SRMDNF + KernelGAN"),
     ("SRMDNF is sensitive to kernel estimation errors: SRMDNF* > SRMDNF + Predictor", "SRMDNF*", "SRMDNF + Predictor"),
@@ -81,29 +81,28 @@ def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFram
 
     def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
         return [{"method": label, "recipe": recipe, "seed": trained.seed, "degradation": cell.setting, "PSNR": cell.PSNR, "n_images": int(cell.n_images),
-                 **training_columns(trained, trained.model.paper_parameter_count())} for cell in score(trained.model, dasr_table1(), profile).itertuples()]
+                 "noise_seed": int(cell.noise_seed), **training_columns(trained, trained.model.paper_parameter_count())}
+                for cell in score(trained.model, dasr_table1(), profile).itertuples()]
 
     return per_seed_runs(paper.TABLE1_RECIPES, params, scale=4, load=trained_model, rows=rows)
 
 
 def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
     rows = []
-    nan = float("nan")
     for method, (flags, time, _) in paper.TABLE1.items():
-        flag_columns = dict(zip(paper.TABLE1_FLAG_NAMES, flags))
         runs = per_seed[per_seed["method"] == method]
         for value in paper.table1(method):
             common = {"method": method, "dataset": "Set14", "scale": 4, "degradation": value.setting, "metric": "PSNR", "paper": value.value,
-                      "profile": profile, "time_paper": time, **flag_columns}
+                      "profile": profile, "time_paper": time, **dict(zip(paper.TABLE1_FLAG_NAMES, flags))}
             if runs.empty:
-                rows.append({**common, "recipe": "", "ours": nan, "gap": nan, "steps": 0, "seeds": "", "ours_per_seed": "", "seed_spread": nan,
-                             "n_images": 0, "parameters": nan, "source": QUOTED, "note": f"{NOT_RUN}; {value.note or 'quoted'}"})
+                rows.append(quoted_row(**common, recipe="", ours_per_seed="", seed_spread=float("nan"), parameters=float("nan"),
+                                       note=f"{NOT_RUN}; {value.note or 'quoted'}"))
                 continue
             cell = runs[runs["degradation"] == value.setting].sort_values("seed")
             scores = cell["PSNR"].to_numpy()
-            rows.append({**common, "recipe": cell["recipe"].iloc[0], "ours": float(scores.mean()), "gap": float(scores.mean()) - value.value,
-                         "steps": int(cell["steps"].max()), **seed_columns(cell["seed"], scores),
-                         "n_images": int(cell["n_images"].iloc[0]), "parameters": int(cell["parameters"].iloc[0]), "source": TRAINED_HERE, "note": ""})
+            rows.append(trained_row(**common, ours=float(scores.mean()), steps=int(cell["steps"].max()), seeds=cell["seed"].tolist(),
+                                    noise_seed=int(cell["noise_seed"].iloc[0]), n_images=int(cell["n_images"].iloc[0]), recipe=cell["recipe"].iloc[0],
+                                    **seed_columns(scores), parameters=int(cell["parameters"].iloc[0]), note=""))
     return pd.DataFrame(rows)
 
 
@@ -113,23 +112,24 @@ def _claims(per_seed: pd.DataFrame, profile: str, bicubic: dict[str, float]) -> 
     psnr = {(method, setting): dict(zip(rows["seed"], rows["PSNR"])) for (method, setting), rows in per_seed.groupby(["method", "degradation"])}
     published = {method: dict(zip(paper.TABLE1_SIGMAS, values)) for method, (_, _, values) in paper.TABLE1.items()}
     steps = per_seed.groupby("method")["steps"].max()
-    parameters = per_seed.groupby("method")["parameters"].first()
+    first = per_seed.groupby("method").first()  # parameters, images and noise seed of each model
     rows = []
     for sigma in paper.TABLE1_SIGMAS:
         setting = f"σ={sigma:g}"
-        common = {"metric": "PSNR", "dataset": "Set14", "scale": 4, "degradation": setting, "profile": profile}
+        common = {"dataset": "Set14", "scale": 4, "degradation": setting, "metric": "PSNR", "profile": profile}
         for claim, better, worse, expectation in CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
-            sizes = (int(parameters[better]), int(parameters[worse]))
+            sizes = (int(first.loc[better, "parameters"]), int(first.loc[worse, "parameters"]))
             verdict = paired_claim(f"{claim} [{setting}]", psnr[(better, setting)], psnr[(worse, setting)], paper_difference=difference,
                                    bicubic=bicubic[setting], parameters=sizes)
-            rows.append({**verdict, **common, "steps": int(max(steps[better], steps[worse])), "comparison": claim, "paper": verdict["paper_difference"], "ours": verdict["ours_mean_difference"],
-                         "gap": verdict["ours_mean_difference"] - verdict["paper_difference"], "guide_expectation": expectation,
-                         "better_parameters": sizes[0], "worse_parameters": sizes[1], "bicubic": bicubic[setting]})
+            rows.append(verdict.row(method=f"{better} − {worse}", **common, steps=int(max(steps[better], steps[worse])),
+                                    noise_seed=int(first.loc[better, "noise_seed"]), n_images=int(first.loc[better, "n_images"]), comparison=claim,
+                                    guide_expectation=expectation, better_parameters=sizes[0], worse_parameters=sizes[1], bicubic=bicubic[setting]))
         for claim, better, worse in SRMDNF_CLAIMS:
             difference = round(published[better][sigma] - published[worse][sigma], 4)
-            rows.append({"claim": f"{claim} [{setting}]", "paper_difference": difference, "seeds": "", "verdict": SRMDNF_NOT_RUN, **common, "steps": 0,
-                         "comparison": claim, "paper": difference, "ours": float("nan"), "gap": float("nan"), "guide_expectation": "needs a kernel estimator (not built here)"})
+            rows.append(claim_row(claim=f"{claim} [{setting}]", verdict=Verdict.NOT_CHECKABLE, reason=SRMDNF_NOT_RUN, method=f"{better} − {worse}",
+                                  **common, paper=difference, ours=None, paper_difference=difference, comparison=claim,
+                                  guide_expectation="needs a kernel estimator (not built here)"))
     return pd.DataFrame(rows)
 
 

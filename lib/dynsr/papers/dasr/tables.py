@@ -4,7 +4,7 @@
   four widths per scale. ``dasr`` (setting 1) is trained here once per scale (seed 0). The Bicubic row is
   scored on every image the profile allows (the training-free pipeline check; the exact protocol check
   is notebook 00) with the paper's value beside it. RCAN, SRMDNF + Predictor, MZSR + Predictor and IKC are
-  **quoted** (``source = quoted from the paper``, no ``ours``).
+  **quoted** (``source`` :attr:`~dynsr.results.Source.QUOTED`, no ``ours``).
 * Table 2's claims: "RCAN (trained on bicubic only) is best at σ = 0 but collapses as σ grows, while DASR
   degrades gracefully". RCAN (15.2M) is quoted, not run; the claim is checked with the bicubic-trained
   control ``dasr_bicubic`` (:mod:`dynsr.training.recipes`: the DASR network trained like Model 1 on
@@ -37,27 +37,23 @@ import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import TestSetting
-from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS, dasr_table2, dasr_table3
 from dynsr.experiments.common import seed_columns, training_columns
-from dynsr.papers.dasr.common import (
-    KERNEL_PROVENANCE, TRAINED_HERE, Params, bicubic_scores, compare_rows, quoted_rows, score, table3_kernel,
-    trained_model,
-)
 from dynsr.fileio import write_json_atomic
 from dynsr.papers.dasr import published as paper
+from dynsr.papers.dasr.common import KERNEL_PROVENANCE, Params, bicubic_scores, compare_rows, quoted_rows, score, table3_kernel, trained_model
+from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS, dasr_table2, dasr_table3
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, kernel_gallery, save_figure
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import Source, Verdict, claim_row, format_seeds, trained_row, verdict_text, write_table
 
 __all__ = ["Table2Params", "Outputs", "CONTROL", "CONTROL_RECIPE", "CONTROL_BEST", "CONTROL_BEHIND", "CONTROL_COLLAPSES", "CONTROL_CLAIMS", "GRACEFUL",
-           "control_not_trained",
-           "run_table2", "run_table3", "wide", "table2_claims"]
+           "CLAIM_METHODS", "GRACEFUL_REASON", "IKC_NOT_RUN", "control_not_trained", "run_table2", "run_table3", "wide", "table2_claims"]
 
 CONTROL = "Bicubic-trained control (DASR network)"
 CONTROL_RECIPE = "dasr_bicubic"
-DESCRIPTIVE = "descriptive (one seed; the paper's comparison, RCAN, is not run here)"
-IKC_NOT_RUN = "not checkable here: DnCNN + IKC quoted, not run"
+GRACEFUL_REASON = "one seed; the paper's comparison, RCAN, is not run here"  # the reason of the descriptive verdict on GRACEFUL
+IKC_NOT_RUN = "DnCNN + IKC quoted, not run"  # the reason Table 3's claim is not checkable
 # Table 2's claims (the "comparison" column; "claim" adds the cell, " [Set5 x2]"); paper = RCAN, ours = the control
 CONTROL_BEST = "a bicubic-trained network is best at σ = 0: bicubic-trained − DASR at σ = 0 (paper: RCAN)"
 CONTROL_BEHIND = "DASR beats a bicubic-trained network at the largest σ: DASR − bicubic-trained (paper: RCAN)"
@@ -65,12 +61,14 @@ CONTROL_COLLAPSES = ("a bicubic-trained network collapses as σ grows: DASR's PS
                      "the bicubic-trained network's (paper: RCAN)")
 CONTROL_CLAIMS = (CONTROL_BEST, CONTROL_BEHIND, CONTROL_COLLAPSES)
 GRACEFUL = "DASR degrades gracefully: DASR's PSNR change from σ = 0 to the largest σ"
+# what ours is in a row of each claim (the claim row's method)
+CLAIM_METHODS = {CONTROL_BEST: f"{CONTROL} − DASR", CONTROL_BEHIND: f"DASR − {CONTROL}", CONTROL_COLLAPSES: f"DASR − {CONTROL}", GRACEFUL: "DASR"}
 
 
 def control_not_trained(control_scales: tuple[int, ...]) -> str:
-    """The verdict of a control claim at a scale where the bicubic-trained control is not trained."""
+    """The reason a control claim is :attr:`~dynsr.results.Verdict.NOT_CHECKABLE` at a scale where the bicubic-trained control is not trained."""
     trained = ", ".join(f"x{s}" for s in control_scales) or "no scale"
-    return f"not checkable here: the bicubic-trained control is trained at {trained} only (RCAN quoted, not run)"
+    return f"the bicubic-trained control is trained at {trained} only (RCAN quoted, not run)"
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,8 @@ def _control_runs(params: Table2Params, scale: int, settings: list[TestSetting])
         for method, recipe in ((CONTROL, CONTROL_RECIPE), ("DASR", "dasr")):
             trained = trained_model(recipe, params, scale=scale, seed=seed)
             rows += [{"method": method, "recipe": recipe, "seed": seed, "scale": scale, "dataset": cell.dataset, "degradation": cell.setting,
-                      "PSNR": cell.PSNR, "n_images": int(cell.n_images), **training_columns(trained, trained.model.paper_parameter_count())}
+                      "PSNR": cell.PSNR, "n_images": int(cell.n_images), "noise_seed": int(cell.noise_seed),
+                      **training_columns(trained, trained.model.paper_parameter_count())}
                      for cell in score(trained.model, _end_settings(settings), profile).itertuples()]
     return pd.DataFrame(rows)
 
@@ -135,10 +134,10 @@ def _control_rows(control: pd.DataFrame, profile: str) -> list[dict]:
     for (scale, dataset, setting), cells in control[control["method"] == CONTROL].groupby(["scale", "dataset", "degradation"], sort=False):
         cells = cells.sort_values("seed")
         scores = cells["PSNR"].to_numpy()
-        rows.append({"method": CONTROL, "dataset": dataset, "scale": int(scale), "degradation": setting, "metric": "PSNR", "paper": np.nan,
-                     "ours": float(scores.mean()), "gap": np.nan, "profile": profile, "steps": int(cells["steps"].max()), **seed_columns(cells["seed"], scores),
-                     "n_images": int(cells["n_images"].iloc[0]), "source": TRAINED_HERE, "note": "no published row: the control stands in for RCAN",
-                     "recipe": CONTROL_RECIPE, "parameters": int(cells["parameters"].iloc[0])})
+        rows.append(trained_row(method=CONTROL, dataset=dataset, scale=scale, degradation=setting, metric="PSNR", paper=None, ours=float(scores.mean()),
+                                profile=profile, steps=int(cells["steps"].max()), seeds=cells["seed"].tolist(), noise_seed=int(cells["noise_seed"].iloc[0]),
+                                n_images=int(cells["n_images"].iloc[0]), note="no published row: the control stands in for RCAN", recipe=CONTROL_RECIPE,
+                                parameters=int(cells["parameters"].iloc[0]), **seed_columns(scores)))
     return rows
 
 
@@ -150,7 +149,7 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
     ``control``: :func:`_control_runs` rows (may be empty).
     """
     rows = []
-    trained = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)]
+    trained = table[(table["method"] == "DASR") & (table["source"] == Source.TRAINED)]
     for (scale, dataset), cells in trained.groupby(["scale", "dataset"], sort=False):
         cells = cells.assign(sigma=cells["degradation"].map(_sigma)).sort_values("sigma")
         first, last = cells.iloc[0], cells.iloc[-1]
@@ -158,7 +157,6 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
         rcan = {v.setting: v.value for v in paper.table2("RCAN") if v.scale == scale and v.dataset == dataset}
         bicubic = bicubic_same_images[(bicubic_same_images["scale"] == scale) & (bicubic_same_images["dataset"] == dataset)].set_index("setting")["PSNR"]
         cell = f" [{dataset} x{int(scale)}]"
-        common = {"dataset": dataset, "scale": int(scale), "profile": profile, "n_images": int(first["n_images"]), "metric": "PSNR difference (dB)"}
         runs = control[(control["scale"] == scale) & (control["dataset"] == dataset)] if len(control) else control
         start, end = first["degradation"], last["degradation"]
         checked = scale in control_scales and len(runs) > 0
@@ -172,22 +170,23 @@ def table2_claims(table: pd.DataFrame, bicubic_same_images: pd.DataFrame, contro
         for comparison, setting, paper_difference in ((CONTROL_BEST, start, rcan[start] - first["paper"]),
                                                       (CONTROL_BEHIND, end, last["paper"] - rcan[end]),
                                                       (CONTROL_COLLAPSES, span, (last["paper"] - first["paper"]) - (rcan[end] - rcan[start]))):
-            row = {**common, "comparison": comparison, "claim": comparison + cell, "degradation": setting, "paper": paper_difference}
+            common = {"method": CLAIM_METHODS[comparison], "dataset": dataset, "scale": scale, "degradation": setting, "metric": "PSNR difference (dB)",
+                      "profile": profile, "comparison": comparison}
             if checked:
                 verdict = paired_claim(comparison + cell, *pairs[comparison], paper_difference=paper_difference)
-                row.update({**verdict, "paper": paper_difference, "ours": verdict["ours_mean_difference"], "steps": int(runs["steps"].max()),
-                            "n_images": int(runs["n_images"].iloc[0])})
+                rows.append(verdict.row(**common, steps=int(runs["steps"].max()), noise_seed=int(runs["noise_seed"].iloc[0]),
+                                        n_images=int(runs["n_images"].iloc[0])))
             else:
-                row.update({"ours": np.nan, "steps": 0, "seeds": "", "verdict": control_not_trained(control_scales)})
-            rows.append(row)
-        rows.append({**common, "comparison": GRACEFUL, "claim": GRACEFUL + cell, "degradation": span, "metric": "PSNR change (dB)",
-                     "paper": last["paper"] - first["paper"], "ours": last["ours"] - first["ours"], "verdict": DESCRIPTIVE,
-                     "steps": int(first["steps"]), "seeds": first["seeds"], "paper_rcan_change": rcan[last["degradation"]] - rcan[first["degradation"]],
-                     "ours_bicubic_change": float(bicubic[last["degradation"]] - bicubic[first["degradation"]])})
-    claims = pd.DataFrame(rows)
+                rows.append(claim_row(claim=comparison + cell, verdict=Verdict.NOT_CHECKABLE, reason=control_not_trained(control_scales), **common,
+                                      paper=paper_difference, ours=None))
+        rows.append(claim_row(claim=GRACEFUL + cell, verdict=Verdict.DESCRIPTIVE, reason=GRACEFUL_REASON, method=CLAIM_METHODS[GRACEFUL],
+                              dataset=dataset, scale=scale, degradation=span, metric="PSNR change (dB)", paper=last["paper"] - first["paper"],
+                              ours=last["ours"] - first["ours"], profile=profile, steps=first["steps"], seeds=first["seeds"],
+                              noise_seed=first["noise_seed"], n_images=first["n_images"], comparison=GRACEFUL,
+                              paper_rcan_change=rcan[last["degradation"]] - rcan[first["degradation"]],
+                              ours_bicubic_change=float(bicubic[last["degradation"]] - bicubic[first["degradation"]])))
     # the control claims' gap compares our control's margin with RCAN's (a 15.2M network): read its sign, not its size
-    claims["gap"] = claims["ours"] - claims["paper"]
-    return claims
+    return pd.DataFrame(rows)
 
 
 def _curves_figure(table: pd.DataFrame, profile: str) -> plt.Figure:
@@ -239,11 +238,10 @@ def run_table2(params: Table2Params) -> Outputs:
         at_scale = [s for s in settings if s.degradation.scale == scale]
         trained = trained_model("dasr", params, scale=scale)
         means = score(trained.model, at_scale, profile)
-        for row in compare_rows(means, "DASR", paper.table2("DASR"), profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}"):
-            rows.append({**row, "recipe": "dasr", "parameters": trained.model.paper_parameter_count()})
+        rows += compare_rows(means, "DASR", paper.table2("DASR"), profile=profile.name, trained=trained, recipe="dasr",
+                             parameters=trained.model.paper_parameter_count())
         bicubic = bicubic_scores(at_scale, profile, scale=scale, all_images=True)
-        for row in compare_rows(bicubic, "Bicubic", paper.table2("Bicubic"), profile=profile.name, steps=0, seeds="noise_seed=0"):
-            rows.append({**row, "recipe": "bicubic", "parameters": 0})
+        rows += compare_rows(bicubic, "Bicubic", paper.table2("Bicubic"), profile=profile.name, trained=None, recipe="bicubic", parameters=0)
         bicubic_same.append(bicubic_scores(at_scale, profile, scale=scale))
         if scale in params.control_scales:
             control.append(_control_runs(params, scale, at_scale))
@@ -271,17 +269,17 @@ def run_table2(params: Table2Params) -> Outputs:
                              title=f"DASR Table 2: ours − paper (PSNR, dB; {profile.name})", group="method"), _figures_dir(profile.name) / "table2_gap.png"),
         save_figure(_curves_figure(table, profile.name), _figures_dir(profile.name) / "table2_psnr_vs_sigma.png"),
     ]
-    trained_rows = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)]
+    trained_rows = table[(table["method"] == "DASR") & (table["source"] == Source.TRAINED)]
     bicubic_rows = table[(table["method"] == "Bicubic") & table["gap"].notna()]
-    graceful = claims[claims["verdict"] == DESCRIPTIVE]
+    graceful = claims[claims["comparison"] == GRACEFUL]
     checked = claims[claims["comparison"].isin(CONTROL_CLAIMS) & claims["ours"].notna()]
     summary = {
         "mean gap (ours − paper, PSNR)": ", ".join(f"DASR x{s} {rows['gap'].mean():+.2f} dB" for s, rows in trained_rows.groupby("scale")),
         "bicubic pipeline check": f"mean |ours − paper| {bicubic_rows['gap'].abs().mean():.3f} dB over {len(bicubic_rows)} cells "
                                   f"({', '.join(sorted({f'{d} {n}' for d, n in zip(bicubic_rows['dataset'], bicubic_rows['n_images'])}))} images)",
         "a bicubic-trained network wins at σ = 0, collapses at large σ": "; ".join(
-            f"{row.claim}: {row.verdict} (ours {row.ours:+.2f} dB, seeds {row.seeds}; paper RCAN {row.paper:+.2f})" for row in checked.itertuples())
-        or control_not_trained(params.control_scales),
+            f"{row.claim}: {verdict_text(row.verdict, row.reason)} (ours {row.ours:+.2f} dB, seeds {format_seeds(row.seeds)}; paper RCAN {row.paper:+.2f})"
+            for row in checked.itertuples()) or verdict_text(Verdict.NOT_CHECKABLE, control_not_trained(params.control_scales)),
         "DASR's change σ = 0 → largest σ": f"paper mean {graceful['paper'].mean():+.2f} dB (RCAN {graceful['paper_rcan_change'].mean():+.2f}); "
                                            f"ours {graceful['ours'].mean():+.2f} dB (bicubic interpolation {graceful['ours_bicubic_change'].mean():+.2f})",
         "parameters": ", ".join(f"DASR x{s} {int(c):,}" for s, c in trained_rows.groupby("scale")["parameters"].max().items()),
@@ -295,11 +293,10 @@ def run_table3(params: Params) -> Outputs:
     settings = dasr_table3()
     trained = trained_model("dasr_aniso", params, scale=4)
     means = score(trained.model, settings, profile)
-    rows = [{**row, "recipe": "dasr_aniso", "parameters": trained.model.paper_parameter_count()}
-            for row in compare_rows(means, "DASR", paper.table3("DASR"), profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}")]
+    rows = compare_rows(means, "DASR", paper.table3("DASR"), profile=profile.name, trained=trained, recipe="dasr_aniso",
+                        parameters=trained.model.paper_parameter_count())
     bicubic = bicubic_scores(settings, profile, scale=4)
-    rows += [{**row, "recipe": "bicubic", "parameters": 0}
-             for row in compare_rows(bicubic, "Bicubic", [], profile=profile.name, steps=0, seeds="noise_seed=0")]
+    rows += compare_rows(bicubic, "Bicubic", [], profile=profile.name, trained=None, recipe="bicubic", parameters=0)
     quoted = [v for method in ("DnCNN + RCAN", "DnCNN + SRMDNF + Predictor", "DnCNN + IKC") for v in paper.table3(method)]
     table = pd.concat([pd.DataFrame(rows), pd.DataFrame(quoted_rows(quoted, profile=profile.name))], ignore_index=True)
     parts = table["degradation"].str.extract(r"^K(?P<kernel>\d) noise (?P<noise>[\d.]+)$")
@@ -317,27 +314,27 @@ def run_table3(params: Params) -> Outputs:
                              title="DASR Table 3 kernels K1-K9 (21x21): RECONSTRUCTED from a third party (DSAT issue #2), UNVERIFIED", columns=9)
     figures = [
         save_figure(gallery, _figures_dir(profile.name) / "table3_kernels.png"),
-        save_figure(gap_plot(table[table["source"] == TRAINED_HERE], title=f"DASR Table 3: ours − paper (PSNR, dB; {profile.name})", group="noise"),
+        save_figure(gap_plot(table[table["source"] == Source.TRAINED], title=f"DASR Table 3: ours − paper (PSNR, dB; {profile.name})", group="noise"),
                     _figures_dir(profile.name) / "table3_gap.png"),
     ]
-    ours = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)].set_index("degradation")["ours"]
+    dasr = table[(table["method"] == "DASR") & (table["source"] == Source.TRAINED)].set_index("degradation")
     ikc = table[table["method"] == "DnCNN + IKC"].set_index("degradation")["paper"]
-    paper_dasr = table[(table["method"] == "DASR") & (table["source"] == TRAINED_HERE)].set_index("degradation")["paper"]
     bicubic_ours = table[table["method"] == "Bicubic"].set_index("degradation")["ours"]
-    claims = pd.DataFrame([{
-        "claim": "DASR beats DnCNN + IKC in every cell", "dataset": "Set14", "scale": 4, "degradation": "K1-K9 x noise 0/5/10",
-        "metric": "cells where DASR > DnCNN + IKC", "paper": float((paper_dasr > ikc.reindex(paper_dasr.index)).sum()), "ours": np.nan,
-        "gap": np.nan, "profile": profile.name, "steps": trained.steps, "seeds": f"seed={trained.seed}", "verdict": IKC_NOT_RUN,
-    }, {
-        "claim": "(ours only) DASR setting-2 model beats bicubic interpolation", "dataset": "Set14", "scale": 4, "degradation": "K1-K9 x noise 0/5/10",
-        "metric": "cells where DASR > bicubic", "paper": np.nan, "ours": float((ours > bicubic_ours.reindex(ours.index)).sum()), "gap": np.nan,
-        "profile": profile.name, "steps": trained.steps, "seeds": f"seed={trained.seed}", "verdict": "descriptive (one seed, no published counterpart)",
-    }])
+    cells = {"dataset": "Set14", "scale": 4, "degradation": "K1-K9 x noise 0/5/10", "profile": profile.name}
+    claims = pd.DataFrame([
+        claim_row(claim="DASR beats DnCNN + IKC in every cell", verdict=Verdict.NOT_CHECKABLE, reason=IKC_NOT_RUN, method="DASR", **cells,
+                  metric="cells where DASR > DnCNN + IKC", paper=float((dasr["paper"] > ikc.reindex(dasr.index)).sum()), ours=None),
+        claim_row(claim="(ours only) DASR setting-2 model beats bicubic interpolation", verdict=Verdict.DESCRIPTIVE,
+                  reason="one seed, no published counterpart", method="DASR", **cells, metric="cells where DASR > bicubic", paper=None,
+                  ours=float((dasr["ours"] > bicubic_ours.reindex(dasr.index)).sum()), steps=trained.steps, seeds=(trained.seed,),
+                  noise_seed=int(dasr["noise_seed"].iloc[0]), n_images=int(dasr["n_images"].iloc[0])),
+    ])
     write_table(claims, "dasr/tables/table3_claims", profile=profile.name, metadata={"note": "27 cells; IKC is quoted, so the paper's claim is not checkable"})
-    trained_rows = table[table["source"] == TRAINED_HERE]
+    trained_rows = table[table["source"] == Source.TRAINED]
     summary = {
         "mean gap (ours − paper, PSNR)": ", ".join(f"noise {n:g}: {rows['gap'].mean():+.2f} dB" for n, rows in trained_rows.groupby("noise")),
-        "DASR beats DnCNN + IKC in every cell": f"paper: {int(claims.loc[0, 'paper'])} of 27 cells; ours: {IKC_NOT_RUN}",
+        "DASR beats DnCNN + IKC in every cell": f"paper: {int(claims.loc[0, 'paper'])} of 27 cells; ours: "
+                                                f"{verdict_text(Verdict.NOT_CHECKABLE, IKC_NOT_RUN)}",
         "DASR > bicubic (ours)": f"{int(claims.loc[1, 'ours'])} of 27 cells",
         "parameters": f"DASR (setting 2) x4 {int(trained_rows['parameters'].max()):,}",
         "kernels": "K1-K9 reconstructed from a third party, unverified (table3_kernels.json)",

@@ -35,7 +35,7 @@ from dynsr.degradations.spatial import LinearRamp, Quadrants, SpatiallyVaryingDe
 from dynsr.degradations.testsets import TestSetting, cached_lr, kernel_noise_grid
 from dynsr.evaluate import center_crop, score_grid
 from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
-from dynsr.experiments.scoring import TRAINED_HERE, Params, score, trained_model
+from dynsr.experiments.scoring import Params, model_row, score, trained_model
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import degradation_vector, model_upscaler, setting_kernel_code, setting_pixel_degradation
 from dynsr.metrics import psnr, to_uint8
@@ -43,7 +43,7 @@ from dynsr.models import build_model
 from dynsr.paths import profile_results_dir
 from dynsr.plots import image_grid, save_figure
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import Source, trained_row, write_table
 
 __all__ = ["TABLE_FIGURES", "HeatmapParams", "RealImageParams", "run_heatmap", "run_kernels", "run_spatial_examples", "run_real_images"]
 
@@ -73,7 +73,7 @@ def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
         trained = trained_model(recipe, params, scale=params.scale)
         means = score(trained.model, settings, profile)
         grids[label] = score_grid(means)
-        rows += heatmap_rows(label, means, profile=profile.name, steps=trained.steps, seeds=f"seed={trained.seed}")
+        rows += heatmap_rows(label, means, profile=profile.name, trained=trained)
     grids["difference UDVD − SRMD"] = grids["UDVD"] - grids["SRMD"]
     table = pd.DataFrame(rows)
     write_table(table, "udvd/tables/heatmap", profile=profile.name,
@@ -143,9 +143,10 @@ def run_kernels(params: Params, *, dataset: str = "Set14", image_name: str = "ze
     stride = max(min(difference.shape[1:]) // cells, 1)
     mosaics = [_kernel_mosaic(k, size, stride, cells) for k in (first, second, difference)]
     thirds = np.array_split(difference.sum(axis=0), 3, axis=1)  # per-pixel L1 distance between the kernels, by third of the width
-    rows = [{"method": "UDVD", "dataset": dataset, "scale": 3, "degradation": f"{image_name}: |a − b| in the {part} third", "metric": "mean L1 kernel difference",
-             "paper": np.nan, "ours": float(third.mean()), "gap": np.nan, "profile": profile.name, "steps": trained.steps, "seeds": f"seed={trained.seed}"}
-            for part, third in zip(("left (light)", "middle", "right (heavy)"), thirds)]
+    noise_seed = settings["(b) ramps: width [0.2, 2], noise [5, 50]"].degradation.noise_seed
+    rows = [trained_row(method="UDVD", dataset=dataset, scale=3, degradation=f"{image_name}: |a − b| in the {part} third", metric="mean L1 kernel difference",
+                        paper=None, ours=float(third.mean()), profile=profile.name, steps=trained.steps, seeds=(trained.seed,), noise_seed=noise_seed,
+                        n_images=1) for part, third in zip(("left (light)", "middle", "right (heavy)"), thirds)]
     table = pd.DataFrame(rows)
     write_table(table, "udvd/tables/fig4_kernel_difference", profile=profile.name,
                 metadata={"note": "Fig. 4 has no numbers; ours = mean over pixels of sum over taps |k_a − k_b| of the second dynamic block, by image third"})
@@ -187,43 +188,42 @@ def _crops(outputs: dict[str, np.ndarray], hr: np.ndarray, boxes: dict[str, tupl
 
 
 def _spatial_example(params: Params, dataset: str, name: str, degradation: SpatiallyVaryingDegradation, regions: dict[str, tuple[float, float]],
-                     figure_name: str, title: str) -> tuple[list[dict], Path, dict[str, int]]:
+                     figure_name: str, title: str) -> tuple[list[dict], Path]:
+    """Rows (each crop's PSNR per method) and the figure of one spatially varying example."""
     profile = get_profile(params.profile)
     image = _benchmark_image(dataset, name, profile.benchmark_crop)
     scale = degradation.scale
     hr = modcrop(image.pixels, scale).astype(np.float64) / 255.0
     setting = TestSetting("UDVD", figure_name, dataset, "spatially varying", degradation)
     lr = cached_lr(dataset, image, degradation).astype(np.float64)
-    outputs, steps = {"LR": lr}, {}
+    outputs, trained = {"LR": lr}, {}
     for label, recipe in (("Bicubic", None), ("SRMD", "srmd"), ("UDVD", "udvd")):
         if recipe is None:
             model = build_model("bicubic", scale=scale)
         else:
-            trained = trained_model(recipe, params, scale=scale)
-            model, steps[label] = trained.model, trained.steps
+            trained[label] = trained_model(recipe, params, scale=scale)
+            model = trained[label].model
         outputs[label] = model_upscaler(model)(lr, setting)
     outputs["HR"] = hr
     side = max(min(hr.shape[:2]) // 4 // scale * scale, scale)
     boxes = {region: (int(fy * (hr.shape[0] - side)) // scale * scale, int(fx * (hr.shape[1] - side)) // scale * scale, side)
              for region, (fy, fx) in regions.items()}
-    panels, labels, rows = _crops(outputs, hr, boxes, scale)
+    panels, labels, crops = _crops(outputs, hr, boxes, scale)
+    rows = [model_row(trained.get(crop["method"]), method=crop["method"], dataset=dataset, scale=scale, degradation=f"{figure_name} {crop['region']}",
+                      metric="PSNR (crop, Y, no border)", paper=None, ours=crop["PSNR"], profile=profile.name, noise_seed=degradation.noise_seed,
+                      n_images=1, region=crop["region"], figure=figure_name, image=f"{dataset}/{image.name}") for crop in crops]
     figure = image_grid(panels, labels, title=f"{title} ({profile.name} profile; RCAN and ZSSR not run here)", columns=len(outputs))
-    return [{**row, "figure": figure_name, "image": f"{dataset}/{image.name}"} for row in rows], \
-        save_figure(figure, _figures_dir(profile.name) / f"{figure_name.lower().replace('. ', '').replace(' ', '_')}_{image.name.split('@')[0]}.png"), steps
+    return rows, save_figure(figure, _figures_dir(profile.name) / f"{figure_name.lower().replace('. ', '').replace(' ', '_')}_{image.name.split('@')[0]}.png")
 
 
 def run_spatial_examples(params: Params) -> tuple[pd.DataFrame, list[Path]]:
     """Figs. 1 (castle x2, quadrants) and 5 (zebra x3, both ramps): crops with PSNR; writes ``udvd/tables/figs1_5_crops.csv``."""
     quadrants = {"red (w 0.2, n 0)": (0.25, 0.75), "green (w 1.6, n 0)": (0.25, 0.25), "purple (w 1.6, n 10)": (0.75, 0.25), "blue (w 0.2, n 10)": (0.75, 0.75)}
-    rows1, figure1, steps = _spatial_example(params, "BSD100", "102061", FIG1_DEGRADATION, quadrants, "Fig. 1",
-                                             "UDVD Fig. 1: castle x2, blur and noise differ per quadrant")
-    rows5, figure5, _ = _spatial_example(params, "Set14", "zebra", FIG5_DEGRADATION, {"red (light, left)": (0.5, 0.1), "blue (heavy, right)": (0.5, 0.9)},
-                                         "Fig. 5", "UDVD Fig. 5: zebra x3, width [0.2, 2] and noise [5, 50] left to right")
+    rows1, figure1 = _spatial_example(params, "BSD100", "102061", FIG1_DEGRADATION, quadrants, "Fig. 1",
+                                      "UDVD Fig. 1: castle x2, blur and noise differ per quadrant")
+    rows5, figure5 = _spatial_example(params, "Set14", "zebra", FIG5_DEGRADATION, {"red (light, left)": (0.5, 0.1), "blue (heavy, right)": (0.5, 0.9)},
+                                      "Fig. 5", "UDVD Fig. 5: zebra x3, width [0.2, 2] and noise [5, 50] left to right")
     table = pd.DataFrame(rows1 + rows5)
-    table = table.assign(dataset=table["image"].str.split("/").str[0], scale=table["figure"].map({"Fig. 1": 2, "Fig. 5": 3}),
-                         degradation=table["figure"] + " " + table["region"], metric="PSNR (crop, Y, no border)", paper=np.nan,
-                         ours=table["PSNR"], gap=np.nan, profile=params.profile, steps=table["method"].map(steps).fillna(0).astype(int),
-                         seeds=np.where(table["method"] == "Bicubic", "", "seed=0")).drop(columns=["PSNR"])
     write_table(table, "udvd/tables/figs1_5_crops", profile=params.profile, metadata={"note": "the paper's figures show no numbers; crops' PSNR for reading them"})
     return table, [figure1, figure5]
 
@@ -305,7 +305,7 @@ def run_real_images(params: RealImageParams) -> tuple[dict, list[Path]]:
 TABLE_FIGURES: tuple[TableFigure, ...] = (
     gap_figure("udvd/tables/srmd_table2", "udvd/figures/srmd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
     *(gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
-                 rows=f"source == '{TRAINED_HERE}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
+                 rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
     heatmap_table_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
                          kernel=lambda width: isotropic_gaussian_kernel(15, width)),
 )

@@ -16,15 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from dynsr.checkpoints import load_weights
-from dynsr.papers.udvd.settings import udvd_table2
-from dynsr.experiments.scoring import bicubic_scores, compare_rows, score
+from dynsr.experiments import scoring
+from dynsr.experiments.scoring import bicubic_scores, compare_rows, score, trained_model
 from dynsr.papers.udvd.published import table2
+from dynsr.papers.udvd.settings import udvd_table2
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure, training_curves
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
-from dynsr.training.recipes import trained_weights
+from dynsr.results import trained_row, write_table
+from dynsr.training.config import TrainConfig
+from dynsr.training.trainer import validation_setting
 
 __all__ = ["Params", "Outputs", "run", "SCALES", "side_by_side", "gap_by_dataset"]
 
@@ -32,7 +33,7 @@ SCALES = (2, 3, 4)
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(scoring.Params):
     """Parameters of ``notebooks/01_srmd_baseline.ipynb``.
 
     Attributes:
@@ -40,10 +41,6 @@ class Params:
         progress: show progress bars (off for nbval, which compares stderr).
         retrain: train again instead of using the profile's exported weights.
     """
-
-    profile: str = "smoke"
-    progress: bool = False
-    retrain: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,26 +70,25 @@ def run(params: Params) -> Outputs:
     paper = {(v.dataset, v.scale, v.setting): v.value for v in table2("SRMD")}
     rows, training, logs = [], [], {}
     for scale in SCALES:
-        model, payload = load_weights(trained_weights("srmd", profile.name, scale=scale, retrain=params.retrain, progress=params.progress))
-        provenance = payload["provenance"]
-        seeds = f"seed={provenance['seed']}"
+        trained = trained_model("srmd", params, scale=scale)
+        provenance = trained.provenance
         settings = [setting for setting in udvd_table2() if setting.degradation.scale == scale]
-        srmd = score(model, settings, profile)  # cpu: every image of Set5 / Set14, the first 20 of BSD100 (as the UDVD notebooks)
+        srmd = score(trained.model, settings, profile)  # cpu: every image of Set5 / Set14, the first 20 of BSD100 (as the UDVD notebooks)
         bicubic = bicubic_scores(settings, profile, scale=scale)
-        rows += compare_rows(srmd, "SRMD", table2("SRMD"), profile=profile.name, steps=provenance["steps"], seeds=seeds)
-        rows += compare_rows(bicubic, "Bicubic", [], profile=profile.name, steps=0, seeds="noise_seed=0")
+        rows += compare_rows(srmd, "SRMD", table2("SRMD"), profile=profile.name, trained=trained)
+        rows += compare_rows(bicubic, "Bicubic", [], profile=profile.name, trained=None)
         log = pd.DataFrame(provenance["log"])
         logs[f"x{scale}"] = log
         config = provenance["config"]
-        validation = f"x{scale} width {config['validation_width']:g} noise {config['validation_noise']:g}"
-        published = paper.get((config["validation_set"], scale, validation), float("nan"))
-        final_psnr = float(log["val_psnr"].dropna().iloc[-1])
-        training.append({
-            "dataset": config["validation_set"], "scale": scale, "degradation": validation, "metric": "PSNR (validation at the end of training)",
-            "paper": published, "ours": final_psnr, "gap": final_psnr - published, "profile": profile.name, "steps": provenance["steps"],
-            "seeds": seeds, "model": "srmd", "parameters": sum(p.numel() for p in model.parameters()), "train_seconds": provenance["train_seconds"],
-            "threads": provenance["threads"], "train_sets": "+".join(config["train_sets"]), "lr_patch": config["lr_patch"], "batch_size": config["batch_size"],
-        })
+        validation = validation_setting(TrainConfig.from_dict(config))
+        published = paper.get((validation.dataset, scale, f"x{scale} {validation.label}"))
+        training.append(trained_row(
+            method="SRMD", dataset=validation.dataset, scale=scale, degradation=f"x{scale} {validation.label}",
+            metric="PSNR (validation at the end of training)", paper=published, ours=float(log["val_psnr"].dropna().iloc[-1]), profile=profile.name,
+            steps=trained.steps, seeds=(trained.seed,), noise_seed=validation.degradation.noise_seed, n_images=config["validation_images"],
+            model="srmd", parameters=sum(p.numel() for p in trained.model.parameters()), train_seconds=provenance["train_seconds"],
+            threads=provenance["threads"], train_sets="+".join(config["train_sets"]), lr_patch=config["lr_patch"], batch_size=config["batch_size"],
+        ))
     table = pd.DataFrame(rows)
     training_table = pd.DataFrame(training)
     metadata = {"source": "UDVD Table 2 (SRMD row: official SRMD weights run by the UDVD authors)", "metric": "PSNR, Y, crop = scale",

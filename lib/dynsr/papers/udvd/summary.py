@@ -14,6 +14,7 @@ from pathlib import Path
 from dynsr.experiments.common import SummaryParams, gap_lines, read_table, training_time, write_summary
 from dynsr.paths import profile_results_dir
 from dynsr.profiles import get_profile
+from dynsr.results import Source, format_seeds, verdict_text
 
 __all__ = ["SummaryParams", "run", "summary_text"]
 
@@ -61,7 +62,7 @@ def summary_text(profile_name: str) -> str:
             sizes = (f"{int(row.better_parameters):,} / {int(row.worse_parameters):,} ({row.size_difference:+.0%})"
                      if "better_parameters" in claims else "not recorded")
             lines.append(f"| {row.claim} | {row.paper_difference:+.2f} | {row.ours_mean_difference:+.3f} | {row.ours_min_difference:+.3f} | "
-                         f"{row.ours_max_difference:+.3f} | {row.seed_spread:.3f} | {row.seeds} | {sizes} | **{row.verdict}** |")
+                         f"{row.ours_max_difference:+.3f} | {row.seed_spread:.3f} | {format_seeds(row.seeds)} | {sizes} | **{verdict_text(row.verdict, row.reason)}** |")
         lines.append("")
         lines.append("A verdict the seeds resolve is *confounded by size* when the winner has more than 5 % more parameters: the default "
                      "sub-pixel feature alignment gives UD and UDD a 3×3 conv 128 → 1,152 the paper does not describe (1.33 M parameters at ×3), "
@@ -100,7 +101,7 @@ def summary_text(profile_name: str) -> str:
     for name in ("table2", "table4", "table5"):
         table = read_table(folder, name)
         if table is not None and "parameters" in table:
-            trained = table[table["source"] == "trained here"]
+            trained = table[table["source"] == Source.TRAINED]
             sizes += [f"{method} ×{scale} {int(count):,} (`{recipe}`)"
                       for (method, recipe, scale), count in trained.groupby(["method", "recipe", "scale"], sort=False)["parameters"].max().items()]
     sizes = list(dict.fromkeys(sizes))

@@ -10,7 +10,7 @@ Size: with the default sub-pixel feature alignment (a 3×3 conv 128 → 1,152 th
 see ``docs/decisions/udvd.md``) UD and UDD carry 1.33 M parameters more than U and DU (21 % of UDD), and DU trains
 on one loss term against UD's two. Retraining the ablation with the parameter-free alignment was not affordable
 here, so every verdict names both parameter counts, and a resolved verdict between networks more than 5 % apart
-reads "confounded by size" (:data:`dynsr.claims.CONFOUNDED_BY_SIZE`; the seeds' own verdict is kept beside it).
+reads "confounded by size" (:attr:`dynsr.results.Verdict.CONFOUNDED_BY_SIZE`; the seeds' own verdict is kept beside it).
 
 The multistage loss skips stages smaller than HR (docs/decisions/udvd.md, U4): for UDVD_DU the first stage is LR-sized,
 so its loss is the final output's alone; for U and Baseline there is one stage. Only UD and UDD have
@@ -28,12 +28,12 @@ import pandas as pd
 from dynsr.claims import paired_claim
 from dynsr.papers.udvd.settings import udvd_table1
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
-from dynsr.experiments.scoring import TRAINED_HERE, TrainedModel, bicubic_scores, score, trained_model
+from dynsr.experiments.scoring import TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers.udvd.published import TABLE1
 from dynsr.paths import profile_results_dir
 from dynsr.plots import save_figure, training_curves
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import trained_row, write_table
 
 __all__ = ["Table1Params", "Outputs", "CLAIMS", "run"]
 
@@ -65,7 +65,8 @@ def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFram
     def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
         means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
         return [{"recipe": recipe, "configuration": label, "seed": trained.seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
-                 "n_images": int(means["n_images"]), **training_columns(trained, trained.model.paper_parameter_count())}]
+                 "n_images": int(means["n_images"]), "noise_seed": int(means["noise_seed"]),
+                 **training_columns(trained, trained.model.paper_parameter_count())}]
 
     return per_seed_runs({label: recipe for recipe, (label, _, _) in TABLE1.items()}, params, scale=3, load=trained_model, rows=rows)
 
@@ -76,12 +77,10 @@ def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
         runs = per_seed[per_seed["recipe"] == recipe]
         for metric, published in (("PSNR", paper_psnr), ("SSIM", paper_ssim)):
             values = runs[metric].to_numpy()
-            rows.append({
-                "method": label, "recipe": recipe, "dataset": "Set5", "scale": 3, "degradation": "x3 width 1.3 noise 15", "metric": metric,
-                "paper": published, "ours": float(values.mean()), "gap": float(values.mean()) - published,
-                "profile": profile, "steps": int(runs["steps"].iloc[0]), **seed_columns(runs["seed"], values),
-                "n_images": int(runs["n_images"].iloc[0]), "parameters": int(runs["parameters"].iloc[0]), "source": TRAINED_HERE,
-            })
+            rows.append(trained_row(method=label, dataset="Set5", scale=3, degradation="x3 width 1.3 noise 15", metric=metric, paper=published,
+                                    ours=float(values.mean()), profile=profile, steps=int(runs["steps"].iloc[0]), seeds=runs["seed"].tolist(),
+                                    noise_seed=int(runs["noise_seed"].iloc[0]), n_images=int(runs["n_images"].iloc[0]), recipe=recipe,
+                                    **seed_columns(values), parameters=int(runs["parameters"].iloc[0])))
     return pd.DataFrame(rows)
 
 
@@ -89,16 +88,15 @@ def _claims(per_seed: pd.DataFrame, profile: str, steps: int, bicubic: float) ->
     """Paired verdicts; each names both networks' parameter counts (a resolved verdict between networks more than 5 % apart is
     "confounded by size": the default sub-pixel alignment gives UD/UDD 1.3 M more parameters than U/DU) and bicubic's PSNR."""
     psnr = {recipe: dict(zip(rows["seed"], rows["PSNR"])) for recipe, rows in per_seed.groupby("recipe")}
-    parameters = per_seed.groupby("recipe")["parameters"].first()
+    first = per_seed.groupby("recipe").first()  # parameters, images and noise seed of each configuration
     rows = []
     for claim, better, worse in CLAIMS:
-        sizes = (int(parameters[better]), int(parameters[worse]))
+        sizes = (int(first.loc[better, "parameters"]), int(first.loc[worse, "parameters"]))
         verdict = paired_claim(claim, psnr[better], psnr[worse], paper_difference=round(TABLE1[better][1] - TABLE1[worse][1], 4),
                                bicubic=bicubic, parameters=sizes)
-        rows.append({**verdict, "metric": "PSNR", "dataset": "Set5", "scale": 3, "degradation": "x3 width 1.3 noise 15", "profile": profile,
-                     "steps": steps, "paper": verdict["paper_difference"], "ours": verdict["ours_mean_difference"],
-                     "gap": verdict["ours_mean_difference"] - verdict["paper_difference"],
-                     "better_parameters": sizes[0], "worse_parameters": sizes[1], "bicubic": bicubic})
+        rows.append(verdict.row(method=f"{TABLE1[better][0]} − {TABLE1[worse][0]}", dataset="Set5", scale=3, degradation="x3 width 1.3 noise 15",
+                                metric="PSNR", profile=profile, steps=steps, noise_seed=int(first.loc[better, "noise_seed"]),
+                                n_images=int(first.loc[better, "n_images"]), better_parameters=sizes[0], worse_parameters=sizes[1], bicubic=bicubic))
     return pd.DataFrame(rows)
 
 

@@ -7,7 +7,7 @@
   with our bicubic row checked against the paper's, including its BI SSIMs that are BD values.
 
 Methods UDVD ran from other code or copied from publications (RDN, RCAN, IRCNN, ZSSR, SFTMD, SRCNN,
-VDSR) are quoted and marked ``source = quoted from the paper``. Every comparison of UDVD with SRMD
+VDSR) are quoted (``source`` :attr:`~dynsr.results.Source.QUOTED`). Every comparison of UDVD with SRMD
 here is confounded by size: UDVD has 3.5-4.1× SRMD's parameters (``parameters`` column).
 """
 
@@ -28,7 +28,7 @@ from dynsr.papers.udvd.published import table2, table3, table4, table5
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
-from dynsr.results import write_table
+from dynsr.results import Source, claim_row, write_table
 
 __all__ = ["Outputs", "run_table2", "run_table3", "run_table4", "run_table5", "pairwise", "write_pairs", "wide"]
 
@@ -63,30 +63,37 @@ def _compare(params: Params, name: str, settings: list[TestSetting], methods: li
         for method in methods:
             trained = trained_model(method.recipe, params, scale=scale)
             means = score(trained.model, at_scale, profile, with_ssim=with_ssim)
-            for row in compare_rows(means, method.label, method.paper(), profile=profile.name, steps=trained.steps,
-                                    seeds=f"seed={trained.seed}", metrics=metrics):
-                rows.append({**row, "recipe": method.recipe, "parameters": trained.model.paper_parameter_count()})
+            rows += compare_rows(means, method.label, method.paper(), profile=profile.name, trained=trained, metrics=metrics, recipe=method.recipe,
+                                 parameters=trained.model.paper_parameter_count())
         bicubic = bicubic_scores(at_scale, profile, scale=scale, with_ssim=with_ssim, all_images=bicubic_all_images)
-        for row in compare_rows(bicubic, "Bicubic", bicubic_paper or [], profile=profile.name, steps=0, seeds="noise_seed=0", metrics=metrics):
-            rows.append({**row, "recipe": "bicubic", "parameters": 0})
+        rows += compare_rows(bicubic, "Bicubic", bicubic_paper or [], profile=profile.name, trained=None, metrics=metrics, recipe="bicubic",
+                             parameters=0)
     table = pd.concat([pd.DataFrame(rows), pd.DataFrame(quoted_rows(quoted, profile=profile.name))], ignore_index=True)
     return table
 
 
 def pairwise(table: pd.DataFrame, better: str, worse: str, *, metric: str = "PSNR") -> pd.DataFrame:
-    """Per cell: the paper's and our ``better − worse``, whether ours has the paper's sign, and the verdict
-    (:func:`dynsr.claims.paired_claim` on one seed: "not informative" where ``worse`` is below the table's Bicubic row)."""
+    """Claim rows (:func:`dynsr.results.claim_row`), one per cell run here: paper and ours = ``better − worse``, whether ours has
+    the paper's sign, and the verdict (:func:`dynsr.claims.paired_claim` on one seed: not informative where ``worse`` is below
+    the table's Bicubic row)."""
     keys = ["dataset", "scale", "degradation"]
     selected = table[table["metric"] == metric].set_index(["method"] + keys).sort_index()
     a, b = selected.loc[better], selected.loc[worse]
-    joined = pd.DataFrame({"paper_difference": a["paper"] - b["paper"], "ours_difference": a["ours"] - b["ours"]}).dropna(subset=["ours_difference"])
-    joined["same_sign_as_paper"] = (joined["ours_difference"] > 0) == (joined["paper_difference"] > 0)
-    joined["claim"] = f"{better} > {worse}"
-    joined["bicubic"] = selected.loc["Bicubic", "ours"].reindex(joined.index) if "Bicubic" in selected.index else float("nan")
-    joined["comparator_below_bicubic"] = b["ours"].reindex(joined.index) < joined["bicubic"]
-    joined["verdict"] = [paired_claim(f"{better} > {worse}", {0: a.loc[cell, "ours"]}, {0: b.loc[cell, "ours"]}, paper_difference=None,
-                                      bicubic=joined.loc[cell, "bicubic"])["verdict"] for cell in joined.index]
-    return joined.reset_index()
+    bicubic = selected.loc["Bicubic", "ours"] if "Bicubic" in selected.index else pd.Series(dtype=float)
+    steps = int(table[table["method"] == better]["steps"].max())
+    rows = []
+    for cell in (a["ours"] - b["ours"]).dropna().index:
+        first, second, floor = a.loc[cell], b.loc[cell], bicubic.get(cell, float("nan"))
+        seed = first["seeds"][0]
+        verdict = paired_claim(f"{better} > {worse}", {seed: first["ours"]}, {seed: second["ours"]}, paper_difference=None, bicubic=floor)
+        paper_difference, ours_difference = first["paper"] - second["paper"], first["ours"] - second["ours"]
+        rows.append(claim_row(claim=verdict.claim, verdict=verdict.verdict, reason=verdict.reason, method=f"{better} − {worse}", dataset=cell[0],
+                              scale=cell[1], degradation=cell[2], metric=metric, paper=paper_difference, ours=ours_difference,
+                              profile=first["profile"], steps=steps, seeds=verdict.seeds, noise_seed=first["noise_seed"], n_images=first["n_images"],
+                              paper_difference=paper_difference, ours_difference=ours_difference,
+                              same_sign_as_paper=bool((ours_difference > 0) == (paper_difference > 0)), bicubic=floor,
+                              comparator_below_bicubic=bool(second["ours"] < floor)))
+    return pd.DataFrame(rows)
 
 
 def wide(table: pd.DataFrame, *, metric: str = "PSNR", value: str = "ours") -> pd.DataFrame:
@@ -97,7 +104,7 @@ def wide(table: pd.DataFrame, *, metric: str = "PSNR", value: str = "ours") -> p
 
 
 def _summary(table: pd.DataFrame, pairs: pd.DataFrame, better: str, worse: str) -> dict[str, str]:
-    trained = table[(table["source"] == "trained here") & table["gap"].notna() & (table["metric"] == "PSNR")]
+    trained = table[(table["source"] == Source.TRAINED) & table["gap"].notna() & (table["metric"] == "PSNR")]
     means = trained.groupby("method", sort=False)["gap"].mean()
     sizes = table[table["recipe"].isin(trained["recipe"].unique())].groupby(["method", "scale"], sort=False)["parameters"].max()
     paper_holds = int((pairs["paper_difference"] > 0).sum())
@@ -114,10 +121,7 @@ def _summary(table: pd.DataFrame, pairs: pd.DataFrame, better: str, worse: str) 
 def write_pairs(table: pd.DataFrame, name: str, better: str, worse: str, *, profile: str) -> pd.DataFrame:
     """Write ``udvd/tables/<name>_<better>_vs_<worse>``: :func:`pairwise` of a written table (it needs no model)."""
     pairs = pairwise(table, better, worse)
-    pairs_out = pairs.assign(metric="PSNR", paper=pairs["paper_difference"], ours=pairs["ours_difference"],
-                             gap=pairs["ours_difference"] - pairs["paper_difference"], profile=profile,
-                             steps=int(table[table["method"] == better]["steps"].max()), seeds="seed=0")
-    write_table(pairs_out, f"udvd/tables/{name}_{better.lower().strip('*')}_vs_{worse.lower().strip('*')}", profile=profile,
+    write_table(pairs, f"udvd/tables/{name}_{better.lower().strip('*')}_vs_{worse.lower().strip('*')}", profile=profile,
                 metadata={"note": f"per cell, {better} − {worse} (paper and ours, one seed each); verdict 'not informative' where {worse} "
                                   "is below the table's Bicubic row"})
     return pairs
@@ -127,7 +131,7 @@ def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: 
     write_table(table, f"udvd/tables/{name}", profile=params.profile, metadata=metadata)
     pairs = write_pairs(table, name, better, worse, profile=params.profile)
     figure_path = profile_results_dir(params.profile) / "udvd" / "figures" / f"{name}_gap.png"
-    figures = [save_figure(gap_plot(table[(table["source"] == "trained here") & (table["metric"] == "PSNR")], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
+    figures = [save_figure(gap_plot(table[(table["source"] == Source.TRAINED) & (table["metric"] == "PSNR")], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
     return Outputs(table, pairs, figures, _summary(table, pairs, better, worse))
 
 
