@@ -12,9 +12,9 @@ import torch
 
 from dynsr.models import build_model
 from dynsr.paths import repo_root
-from dynsr.papers.gldfn.complexity import ABLATION_MODELS, COMPUTED, measure_macs
+from dynsr.papers.gldfn.complexity import ABLATION_MODELS, measure_macs
 from dynsr.papers.gldfn.published import TABLE4, TABLE4_LR_SIZE
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Source
 
 TABLES = repo_root() / "results" / "gldfn" / "tables"
 
@@ -26,7 +26,7 @@ def table() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def computed(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["source"] == COMPUTED].set_index(["table", "method", "metric"])
+    return table[table["source"] == Source.COMPUTED].set_index(["table", "method", "metric"])
 
 
 def test_table_columns_gaps_and_metadata(table: pd.DataFrame) -> None:
@@ -68,7 +68,7 @@ def test_macs_recomputed_from_small_inputs(computed: pd.DataFrame) -> None:
 
 
 def test_quoted_rows_and_niqe(table: pd.DataFrame) -> None:
-    quoted = table[table["source"] == "quoted from the paper"]
-    assert quoted["ours"].isna().all() and set(quoted["method"]) == {"KernelGAN+ZSSR", "DANv1", "DANv2", "DCLS"}
+    quoted = table[table["source"] == Source.QUOTED]
+    assert quoted["ours"].isna().all() and set(quoted["method"]) == {"KernelGAN+ZSSR", "DANv1", "DANv2", "DCLS", "GLDFN"}
     niqe = table[(table["method"] == "GLDFN") & (table["metric"] == "NIQE")].iloc[0]
-    assert niqe["source"] == "not computed" and np.isnan(niqe["ours"]) and niqe["paper"] == 4.80
+    assert niqe["source"] == Source.QUOTED and np.isnan(niqe["ours"]) and niqe["paper"] == 4.80 and niqe["note"].startswith("not computed")

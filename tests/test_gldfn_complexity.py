@@ -13,7 +13,7 @@ import dynsr.papers.gldfn.complexity as complexity
 from dynsr.compute import count_macs
 from dynsr.models import build_model
 from dynsr.papers.gldfn.published import TABLE1_PARAMETERS, TABLE4, table4
-from dynsr.results import REQUIRED_COLUMNS
+from dynsr.results import REQUIRED_COLUMNS, Source
 
 
 def test_measure_macs_counts_every_operator_and_the_conv_modules_apart() -> None:
@@ -36,7 +36,7 @@ def rows() -> pd.DataFrame:
 
 def test_rows_hold_the_models_counts(rows: pd.DataFrame) -> None:
     assert set(REQUIRED_COLUMNS) <= set(rows.columns)
-    computed = rows[rows["source"] == complexity.COMPUTED].set_index(["table", "method", "metric"])
+    computed = rows[rows["source"] == Source.COMPUTED].set_index(["table", "method", "metric"])
     gldfn = build_model("gldfn", scale=4).eval()
     parameters = gldfn.paper_parameter_count()
     assert computed.loc[("Table IV", "GLDFN", "Params (M)"), "count"] == parameters == 15_738_098
@@ -57,12 +57,12 @@ def test_rows_hold_the_models_counts(rows: pd.DataFrame) -> None:
 
 
 def test_rows_quote_the_other_methods_and_leave_niqe_uncomputed(rows: pd.DataFrame) -> None:
-    quoted = rows[rows["source"] == "quoted from the paper"]
+    quoted = rows[(rows["source"] == Source.QUOTED) & (rows["method"] != "GLDFN")]
     published = {(v.method, v.metric): v.value for v in table4() if v.method != "GLDFN"}
     assert {(r.method, r.metric): r.paper for r in quoted.itertuples()} == published
     assert quoted["ours"].isna().all() and quoted["count"].isna().all()
     niqe = rows[rows["metric"] == "NIQE"].set_index("method")
-    assert niqe.loc["GLDFN", "source"] == "not computed" and np.isnan(niqe.loc["GLDFN", "ours"]) and niqe.loc["GLDFN", "paper"] == 4.80
+    assert niqe.loc["GLDFN", "source"] == Source.QUOTED and np.isnan(niqe.loc["GLDFN", "ours"]) and niqe.loc["GLDFN", "paper"] == 4.80
     assert "Historical images are not in the shared data" in niqe.loc["GLDFN", "note"]
 
 

@@ -21,18 +21,16 @@ import torch
 import torch.nn as nn
 
 from dynsr.compute import count_macs
-from dynsr.experiments.scoring import quoted_rows
 from dynsr.models import build_model
 from dynsr.papers.gldfn.published import TABLE4_LR_SIZE, table1_parameters, table4
 from dynsr.papers.records import PaperValue
-from dynsr.results import write_table
+from dynsr.results import Source, computed_row, quoted_row, write_table
 
-__all__ = ["Params", "TABLE_STEM", "SCALE", "ABLATION_MODELS", "COMPUTED", "measure_macs", "complexity_rows", "summary", "run"]
+__all__ = ["Params", "TABLE_STEM", "SCALE", "ABLATION_MODELS", "measure_macs", "complexity_rows", "summary", "run"]
 
 TABLE_STEM = "gldfn/tables/table4_complexity"
 SCALE = 4  # unstated in Table IV; x4, the scale of the DAN and DCLS numbers beside GLDFN's (docs/decisions/gldfn.md, G12)
 ABLATION_MODELS = {"Exp. A": "gldfn_a", "Exp. B": "gldfn_b", "Exp. C": "gldfn_c", "Exp. D": "gldfn"}  # Table I → registered model
-COMPUTED = "computed here (no training)"
 _NIQE_NOTE = ("not computed: the Historical images are not in the shared data, no installed package provides NIQE with its "
               "pristine model (none is added), and NIQE scores a trained model's output (docs/decisions/gldfn.md, G15)")
 _CONV_ONLY = "FLOPs (G), nn.Conv2d modules only"
@@ -74,18 +72,20 @@ def measure_macs(model: nn.Module, lr: torch.Tensor) -> tuple[int, int]:
 
 
 def _computed_row(value: PaperValue, *, ours: float, count: int | float, profile: str, **fields: Any) -> dict[str, Any]:
-    """A row of ours beside ``value``; ``fields`` replace its columns (``metric``: how it was counted; ``note``: by default
-    that metric's)."""
-    row = {"table": value.table, "method": value.method, "dataset": value.dataset, "scale": value.scale, "degradation": value.setting,
-           "metric": value.metric, "paper": value.value, "ours": ours, "gap": ours - value.value, "relative_gap": ours / value.value - 1,
-           "count": count, "profile": profile, "steps": 0, "seeds": "", "n_images": 0, "source": COMPUTED} | fields
-    return row | {"note": fields.get("note", _NOTES.get(row["metric"], ""))}
+    """A row of ours beside ``value``; ``fields`` replace its columns (``metric``: how it was counted, ``degradation``: the
+    input it was counted on; ``note``: by default that metric's)."""
+    columns = {"method": value.method, "dataset": value.dataset, "scale": value.scale, "degradation": value.setting, "metric": value.metric} | {
+        name: fields.pop(name) for name in ("method", "dataset", "scale", "degradation", "metric") if name in fields}
+    note = fields.pop("note", _NOTES.get(columns["metric"], ""))
+    return computed_row(**columns, paper=value.value, ours=ours, profile=profile, noise_seed=None, n_images=0, table=value.table,
+                        relative_gap=ours / value.value - 1, count=count, note=note, **fields)
 
 
-def _quoted(values: list[PaperValue], *, profile: str) -> list[dict[str, Any]]:
+def _quoted(values: list[PaperValue], *, profile: str, note: str | None = None) -> list[dict[str, Any]]:
     nan = float("nan")
-    rows = quoted_rows(values, profile=profile)
-    return [{"table": value.table, **row, "relative_gap": nan, "count": nan} for value, row in zip(values, rows, strict=True)]
+    return [quoted_row(method=value.method, dataset=value.dataset, scale=value.scale, degradation=value.setting, metric=value.metric,
+                       paper=value.value, profile=profile, table=value.table, relative_gap=nan, count=nan,
+                       note=value.note if note is None else note) for value in values]
 
 
 def complexity_rows(*, profile: str) -> pd.DataFrame:
@@ -105,7 +105,7 @@ def complexity_rows(*, profile: str) -> pd.DataFrame:
         _computed_row(replace(flops, metric=_RATIO, value=flops.value / danv2), ours=macs / 1e9 / danv2, count=float("nan"), profile=profile,
                       degradation=size),
     ]
-    rows += [{**row, "source": "not computed", "note": _NIQE_NOTE} for row in _quoted([published[("GLDFN", "NIQE")]], profile=profile)]
+    rows += _quoted([published[("GLDFN", "NIQE")]], profile=profile, note=_NIQE_NOTE)
     rows += _quoted([value for value in table4() if value.method != "GLDFN"], profile=profile)
     for value in table1_parameters():
         name = ABLATION_MODELS[value.method]
@@ -119,7 +119,7 @@ def complexity_rows(*, profile: str) -> pd.DataFrame:
 
 def summary(table: pd.DataFrame) -> str:
     """One line per computed row: table, method, metric, paper, ours and the relative gap."""
-    computed = table[table["source"] == COMPUTED]
+    computed = table[table["source"] == Source.COMPUTED]
     return "\n".join(f"{row.table} | {row.method} | {row.metric} | paper {row.paper:.4g} | ours {row.ours:.4f} | {row.relative_gap:+.2%}"
                      for row in computed.itertuples())
 
