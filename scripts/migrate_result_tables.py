@@ -5,7 +5,7 @@
 Every table of the committed profile (``results/<folder>/tables/<name>.json`` with its CSV: the baselines and each
 paper; other profiles' folders are left alone) is read from its JSON (full precision), upgraded and written back
 through ``dynsr.results.write_table`` (CSV and JSON, metadata kept). A table already in the schema (it has a
-``noise_seed`` column) is read and written back as it is, so running the script twice changes nothing.
+``noise_seed`` column) is left as it is, so running the script twice changes nothing.
 
 The upgrade of a table written before the schema:
 
@@ -175,9 +175,12 @@ def main() -> int:
     payloads = {name: payload for name, payload in payloads.items() if isinstance(payload, dict) and {"columns", "rows"} <= set(payload)}
     legacy = {name: table_from_payload(payload) for name, payload in payloads.items() if "noise_seed" not in payload["columns"]}
     for name, payload in payloads.items():
-        table = upgrade(name, legacy[name], legacy) if name in legacy else table_from_payload(payload)
+        if name not in legacy:  # written by the current code: left as it is
+            print(f"{name}: already in the schema ({len(payload['rows'])} rows)")
+            continue
+        table = upgrade(name, legacy[name], legacy)
         write_table(table, name, profile="cpu", metadata=payload["metadata"])
-        print(f"{name}: {'upgraded' if name in legacy else 'already in the schema'} ({len(table)} rows)")
+        print(f"{name}: upgraded ({len(table)} rows)")
     return 0
 
 
