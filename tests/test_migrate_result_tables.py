@@ -57,13 +57,17 @@ def test_legacy_verdict_sentences_become_a_verdict_and_a_reason(migrate) -> None
 
 
 def test_the_committed_tables_are_the_migrations_fixed_point(migrate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    """Every committed table is in the schema, and the script run over a copy of them changes no byte."""
     paths = sorted(path for path in RESULTS.glob("*/tables/*.json") if path.with_suffix(".csv").is_file())
-    assert len(paths) == 28
+    assert len(paths) >= 28
     for path in paths:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        assert "noise_seed" in payload["columns"], path.name  # migrated
-        name = path.relative_to(RESULTS).with_suffix("").as_posix()
-        written = write_table(migrate.table_from_payload(payload), name, profile="cpu", metadata=payload["metadata"])
-        assert written.read_bytes() == path.with_suffix(".csv").read_bytes(), name
-        assert written.with_suffix(".json").read_bytes() == path.read_bytes(), name
+        assert "noise_seed" in json.loads(path.read_text(encoding="utf-8"))["columns"], path.name  # migrated
+        for suffix in (".csv", ".json"):
+            copy = tmp_path / path.relative_to(RESULTS).with_suffix(suffix)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(path.with_suffix(suffix).read_bytes())
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path))
+    assert migrate.main() == 0
+    for path in paths:
+        for suffix in (".csv", ".json"):
+            assert (tmp_path / path.relative_to(RESULTS).with_suffix(suffix)).read_bytes() == path.with_suffix(suffix).read_bytes(), path.name
