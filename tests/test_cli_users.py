@@ -396,7 +396,7 @@ def test_sr_help_lists_the_models_and_the_scales_that_have_weights(dirs) -> None
     ("arguments", "message"),
     [
         (["reproduce", "--profile", "smoke", "--only", "nonexistent"], r"^error: no notebook in .*notebooks matches --only 'nonexistent'\n$"),
-        (["reproduce", "--profile", "smoke", "--paper", "srcnn"], r"^error: no notebook folder .*notebooks/srcnn; --paper is one of baselines, dasr, gldfn, udvd\n$"),
+        (["reproduce", "--profile", "smoke", "--paper", "srcnn"], r"^error: no notebook folder .*notebooks/srcnn; --paper is one of baselines, dasr, dmsr, gldfn, udvd\n$"),
         (["data", "verify", "NoSuchSet", "Set5"], r"^error: unknown data set 'NoSuchSet'; known: Set5, Set14, "),
         (["eval", "--model", "bicubic", "--scale", "2", "--table", "udvd_table99"], r"^error: unknown test table 'udvd_table99'; known: "),
         (["sr", "in.png"], r"(?s)^usage: dynsr sr .*\ndynsr sr: error: the following arguments are required: output, --model, --scale\n$"),

@@ -28,7 +28,7 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     expected = sorted(str(p.relative_to(notebooks_dir)) for p in notebooks_dir.glob("*/[0-9][0-9]_*.ipynb"))
     executed = sorted(f"{p.parent.parent.name}/{p.name}" for p in smoke.glob("*/notebooks/*.ipynb"))
     hidden = sorted(p.name for p in smoke.glob("*/notebooks/.*"))
-    assert len(expected) == 21 and executed == expected and not hidden  # one folder per paper; no .running or .failed copies
+    assert len(expected) == 22 and executed == expected and not hidden  # one folder per paper; no .running or .failed copies
     mismatches = [problem for name in expected for problem in output_mismatches(smoke / _executed(name), notebooks_dir / name)]
     assert not mismatches, "\n".join(mismatches)
     warnings = [line for name in expected for line in stderr_outputs(smoke / _executed(name))]
@@ -62,6 +62,8 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     assert (smoke / "dasr" / "tables" / "table3_kernels.json").is_file() and (smoke / "dasr" / "tables" / "fig8_real.json").is_file()
     gldfn_table4 = pd.read_csv(smoke / "gldfn" / "tables" / "table4_complexity.csv")
     assert set(gldfn_table4["profile"]) == {"smoke"} and 473_438_697_600 in set(gldfn_table4["count"].dropna())  # the same counts at every profile
+    dmsr_table_b5 = pd.read_csv(smoke / "dmsr" / "tables" / "tableB5_complexity.csv")
+    assert set(dmsr_table_b5["profile"]) == {"smoke"} and 8_376_652 in set(dmsr_table_b5["count"].dropna())
     index = (smoke / "README.md").read_text(encoding="utf-8")
     for stem in ("baselines/tables/bicubic", "baselines/tables/bicubic_standard", "udvd/tables/srmd_table2", "udvd/tables/srmd_training",
                  "dasr/tables/table1_claims", "dasr/tables/table2"):

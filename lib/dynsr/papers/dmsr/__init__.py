@@ -1,5 +1,6 @@
-"""DMSR (Yang et al., 2022): meta-restoration with a degradation extractor. Its test settings (:mod:`.settings`) and training
-recipes (:mod:`.recipes`: the model, DMSR-nf, the ablations of Tables 2-4). Decisions: docs/decisions/dmsr.md."""
+"""DMSR (Yang et al., 2022): meta-restoration with a degradation extractor. Its published numbers (:mod:`.published`: Table B.5
+so far), test settings (:mod:`.settings`), training recipes (:mod:`.recipes`: the model, DMSR-nf, the ablations of Tables
+2-4) and Table B.5 without training (:mod:`.complexity`, notebook ``dmsr/01``). Decisions: docs/decisions/dmsr.md."""
 
 from __future__ import annotations
 
