@@ -174,3 +174,21 @@ def test_a_figure_preview_is_a_small_jpeg_of_the_saved_figure(tmp_path: Path) ->
     assert preview.format == "JPEG" and preview.size == (PREVIEW_SIDE, 625)
     Image.new("RGBA", (40, 30)).save(tmp_path / "small.png")
     assert Image.open(io.BytesIO(figure_preview(tmp_path / "small.png"))).size == (40, 30)  # never enlarged
+
+
+def test_the_readmes_results_section_is_what_the_committed_tables_give() -> None:
+    """README.md's results section is generated (dynsr.results_index.readme_results); a table changed without regenerating it fails here."""
+    from dynsr.results_index import README_BEGIN, README_END, readme_results
+
+    text = (repo_root() / "README.md").read_text(encoding="utf-8")
+    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END) + 1
+    assert text[start:end] == readme_results(), "run `dynsr reproduce --profile cpu --only 19` (or any cpu notebook) to regenerate README.md's results section"
+
+
+def test_write_readme_results_replaces_only_the_generated_section(tmp_path: Path) -> None:
+    from dynsr.results_index import README_BEGIN, README_END, readme_results, write_readme_results
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# before\n\n{README_BEGIN}\nstale 1.23 dB\n{README_END}\n\n## after\n", encoding="utf-8")
+    write_readme_results(readme)
+    assert readme.read_text(encoding="utf-8") == f"# before\n\n{readme_results()}\n## after\n"

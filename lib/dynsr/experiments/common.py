@@ -44,7 +44,7 @@ __all__ = [
     "SeededParams", "SeededOutputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
     "reduced_scale_note", "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
-    "SummaryParams", "read_table", "distinct_values", "gap_lines", "training_time", "write_summary",
+    "SummaryParams", "read_table", "distinct_values", "gap_lines", "comparator_budget_lines", "training_time", "write_summary",
 ]
 
 
@@ -283,6 +283,27 @@ def gap_lines(table: pd.DataFrame, by: str | list[str], *, digits: int, unit: st
         lines.append(f"  - {name}: mean gap {gap.mean():+.{digits}f}{unit} (min {gap.min():+.{digits}f}, max {gap.max():+.{digits}f}) over "
                      f"{len(rows)} cells; steps {distinct_values(rows['steps'])}; seeds {distinct_values(rows['seeds'].map(format_seeds))}; "
                      f"images per set {distinct_values(rows['n_images'])}")
+    return lines
+
+
+def comparator_budget_lines(profile: str, recipe: str, *, scale: int, seeds: tuple[int, ...], method: str) -> list[str]:
+    """One line per seed of a compute-matched comparator's exported weights (docs/decisions/udvd.md, U23): the steps that
+    matched its method's training compute, the steps it trained (more where it was still below bicubic), its last
+    validation PSNR and bicubic's; nothing for weights without that record (other profiles, older weights)."""
+    from dynsr.training.recipes import weights_path  # noqa: PLC0415  (the recipes registry imports every paper)
+
+    lines = []
+    for seed in seeds:
+        path = weights_path(recipe, scale, profile, seed)
+        provenance = load_checkpoint(path).get("provenance", {}) if path.is_file() else {}
+        if "matched_steps" not in provenance:
+            continue
+        validation = float(pd.DataFrame(provenance["log"])["val_psnr"].dropna().iloc[-1])
+        extended = provenance["steps"] - provenance["matched_steps"]
+        lines.append(f"- {method} (`{recipe}` x{scale}, seed {seed}): {provenance['matched_steps']:,} steps match its method's training compute; "
+                     f"trained {provenance['steps']:,}" + (f" ({extended:,} more while below bicubic)" if extended else "") +
+                     f"; last validation {validation:.2f} dB against bicubic's {provenance['bicubic_validation_psnr']:.2f} dB: "
+                     f"{'above' if provenance['above_bicubic'] else 'still below'} bicubic")
     return lines
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from dynsr.experiments.common import SummaryParams, distinct_values, gap_lines, read_table, training_time, write_summary
+from dynsr.experiments.common import SummaryParams, comparator_budget_lines, distinct_values, gap_lines, read_table, training_time, write_summary
 from dynsr.papers.dasr.figures import SAME_SIGMA
 from dynsr.papers.dasr.tables import CONTROL_CLAIMS, GRACEFUL
 from dynsr.papers.dasr.published import DASR_PARAMETERS, DASR_TIME_MS
+from dynsr.models import build_model
+from dynsr.models.dasr import CONCAT_MATCHED_CHANNELS
 from dynsr.paths import profile_results_dir, results_dir
 from dynsr.profiles import get_profile
 from dynsr.results import Source, Verdict, verdict_text
@@ -89,6 +91,17 @@ def _verdict_lines(folder: Path) -> list[str]:
     return lines
 
 
+def _projection_head_parameters() -> int:
+    """The parameters of DASR's projection head (in the exported weights of runs with L_degrad, not in the paper's count)."""
+    model = build_model("dasr", scale=4, projection_head=True)
+    return sum(parameter.numel() for parameter in model.parameters()) - model.paper_parameter_count()
+
+
+def _parameters(table: pd.DataFrame, method: str) -> int:
+    """A trained method's parameter count (as its paper counts it) from a table's ``parameters`` column."""
+    return int(table.loc[table["method"] == method, "parameters"].iloc[0])
+
+
 def summary_text(profile_name: str) -> str:
     """The Markdown of ``results/[<profile>/]dasr/README.md``."""
     profile = get_profile(profile_name)
@@ -146,8 +159,11 @@ def summary_text(profile_name: str) -> str:
         lines += ["", *_claim_table(claims1[claims1["seeds"].map(len) > 0]), "",
                   "Expected (docs/decisions/dasr.md, D27): the σ = 0.2 differences (0.01-0.10 dB) and Model 3 vs Model 4 (0.08-0.25 dB) are not expected to be "
                   "resolvable at a reduced scale; the large-σ gaps of Models 1 and 2 and the oracle's ordering are.",
-                  "- SRMDNF* is trained here (`srmdnf_dasr`: IKC's 10-d codes of 21×21 kernels, Model 5's schedule; 1.55M parameters to Model 5's "
-                  "5.07M). SRMDNF + KernelGAN / + Predictor: quoted; the claims that involve them are not checkable here (neither estimator is built)."]
+                  f"- SRMDNF* is trained here (`srmdnf_dasr`: IKC's 10-d codes of 21×21 kernels, Model 5's schedule stretched to Model 5's training "
+                  f"compute; {_parameters(table1, 'SRMDNF*') / 1e6:.2f}M parameters to Model 5's {_parameters(table1, 'Model 5') / 1e6:.2f}M). "
+                  "SRMDNF + KernelGAN / + Predictor: quoted; the claims that involve them are not checkable here (neither estimator is built).",
+                  *comparator_budget_lines(profile.name, "srmdnf_dasr", scale=4, method="SRMDNF*",
+                                           seeds=tuple(sorted({seed for seeds in table1.loc[table1["method"] == "SRMDNF*", "seeds"] for seed in seeds})))]
 
     table3 = read_table(folder, "table3")
     lines += ["", "## Table 3 (anisotropic + noise, Set14 ×4)", ""]
@@ -207,7 +223,8 @@ def summary_text(profile_name: str) -> str:
     sizes = list(dict.fromkeys(sizes))
     lines.append("- " + ("; ".join(sizes) if sizes else "parameter counts appear once the tables are generated") +
                  f". The paper: {DASR_PARAMETERS / 1e6:.1f}M at ×4 (SR network + encoder, without the projection head, which only the contrastive "
-                 "loss uses; exported weights of runs with L_degrad carry it, +131,584). Model 2 is widened to 55 channels to match the size.")
+                 f"loss uses; exported weights of runs with L_degrad carry it, +{_projection_head_parameters():,}). Model 2 is widened to "
+                 f"{CONCAT_MATCHED_CHANNELS} channels to match the size.")
 
     timing = results_dir() / "bench" / "dasr_time.json"
     lines += ["", "## Speed", ""]
