@@ -103,7 +103,20 @@ def _pixel_range_factor(config: TrainConfig) -> float:
     return config.loss_pixel_range if config.loss == "l1" else config.loss_pixel_range ** 2
 
 
-class PixelObjective:
+class _OneStageStateless:
+    """An objective with a single stage and no state of its own beyond the model and optimiser."""
+
+    def in_first_stage(self, step: int) -> bool:
+        return False
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        return None
+
+    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
+        return None
+
+
+class PixelObjective(_OneStageStateless):
     """L1/L2 of the SR output, or UDVD's multistage sum (``multistage_loss``)."""
 
     log_parts: tuple[str, ...] = ()
@@ -126,15 +139,6 @@ class PixelObjective:
             return _pixel_range_factor(config) * multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages), {}
         sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
         return _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"]), {}
-
-    def in_first_stage(self, step: int) -> bool:
-        return False
-
-    def checkpoint_state(self) -> dict[str, Any] | None:
-        return None
-
-    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
-        return None
 
 
 class _ContrastiveForward(nn.Module):
@@ -209,7 +213,7 @@ class ContrastiveTwoStageObjective:
             self.contrast.load_state_dict(state)
 
 
-class DMSRObjective:
+class DMSRObjective(_OneStageStateless):
     """DMSR's joint objective (§3.3, Eq. 5-8; docs/decisions/dmsr.md, M15, M17-M21): the SR loss, the extractor's estimate
     against the true degradation (L_DR) and the consistency of a re-estimate on the HR degraded with it (L_DC), weighted
     and switched by ``config.dmsr_losses`` (:class:`dynsr.training.degradation_losses.DMSRLossOptions`). No state of its
@@ -259,15 +263,6 @@ class DMSRObjective:
         if consistency:
             total = total + options.weight_dc * sum(consistency)
         return total, parts
-
-    def in_first_stage(self, step: int) -> bool:
-        return False
-
-    def checkpoint_state(self) -> dict[str, Any] | None:
-        return None
-
-    def load_checkpoint_state(self, state: dict[str, Any] | None) -> None:
-        return None
 
 
 def objective_for(config: TrainConfig, model: nn.Module) -> Objective:
