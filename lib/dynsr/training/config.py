@@ -114,7 +114,7 @@ class TrainConfig:
         validation_harness: the validation degradation: ``srmd`` (replicate blur padding, float LR:
             the UDVD/SRMD test harness), ``dasr`` (reflect padding, LR rounded to 8 bits,
             ``validation_width`` 0 = no blur, as DASR Table 2's "kernel width 0") or ``motion`` (ArcSR: a Levin
-            kernel, ``validation_levin_kernel``).
+            kernel, ``validation_levin_kernel``; docs/decisions/arcsr.md, A18).
 
     ArcSR (Liu & Hao; ``kernel_type="motion"``, :mod:`dynsr.training.data`; docs/decisions/arcsr.md, A14):
 

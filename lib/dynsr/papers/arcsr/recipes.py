@@ -1,6 +1,6 @@
 """ArcSR's training recipes per profile (``smoke`` / ``cpu`` / ``paper``): the model and the three Table 1 variants.
 
-Every recipe (§3.2.4, §4.2; docs/decisions/arcsr.md, A14-A17) trains the full-size network at ×4 on L1 (Eq. 2) with Adam
+Every recipe (§3.2.4, §4.2; docs/decisions/arcsr.md, A14-A18) trains the full-size network at ×4 on L1 (Eq. 2) with Adam
 (β1 0.9, β2 0.999) at 1e-4, halved at 1/20, 1/10, 1/5 and 1/2 of the run (the paper: 2·10⁴, 4·10⁴, 8·10⁴ and 2·10⁵ of
 4·10⁵ steps), the HR patches rotated by 0/90/180/270 degrees (no flips). The paper's data, the REDS and GoPro frames with
 their real motion blur (§4.1), are not available: the patches are blurred with synthetic camera-shake kernels instead
@@ -12,12 +12,12 @@ LR, neither rounded nor clipped (as the ArcSR test settings, :mod:`.settings`).
 * ``arcsr_no_dmconv``, ``arcsr_no_kgconv``, ``arcsr_baseline``: Table 1's other rows (docs/decisions/arcsr.md, A10).
 
 Validation: Set5 ×4 blurred with Levin kernel 1, noise-free (Table 1's noise level), float LR: a training-progress signal
-on a kernel of the training distribution; the test is the real motion-blur pairs (:mod:`.settings`).
+on a kernel of the training distribution; the test is the real motion-blur pairs (:mod:`.settings`; A18).
 
 ``paper``: DF2K (the REDS/GoPro frames being unavailable), 64² LR (256² HR) patches, 16 per step (the batch is unstated),
-4·10⁵ steps. ``cpu``: T91 + 50 BSD200 images, 8 LR patches of 24² (96² HR), 1,000 steps (halving after 50, 100, 200,
-500), validated once at the end; :data:`CPU_RUNS` (Table 1, two seeds) fits about 4.5 h of 2 cores
-(docs/decisions/arcsr.md, A17). ``smoke``: 2 steps of 2 patches of 12², for tests.
+4·10⁵ steps. ``cpu``: T91 + 50 BSD200 images, 8 LR patches of 24² (96² HR), 1,500 steps (halving after 75, 150, 300,
+750), validated once at the end; :data:`CPU_RUNS` (Table 1, two seeds) fits about 4 h of 2 cores as two single-thread
+processes, one seed each (the measured arithmetic: docs/decisions/arcsr.md, A17). ``smoke``: 2 steps of 2 patches of 12², for tests.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ MILESTONE_FRACTIONS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5)
 ARCSR_SCHEDULES: dict[str, dict[str, Any]] = {
     "smoke": {"train_sets": ("T91", "BSD200"), "lr_patch": 12, "batch_size": 2, "steps": 2, "log_every": 1, "checkpoint_every": 1,
               "validate_every": 0, "validation_images": 1, "validation_crop": 48},
-    "cpu": {"train_sets": ("T91", "BSD200"), "lr_patch": 24, "batch_size": 8, "steps": 1000, "log_every": 25, "checkpoint_every": 50,
+    "cpu": {"train_sets": ("T91", "BSD200"), "lr_patch": 24, "batch_size": 8, "steps": 1500, "log_every": 25, "checkpoint_every": 50,
             "validate_every": 0, "validation_images": 5},  # validated once, at the end
     "paper": {"train_sets": ("DF2K",), "lr_patch": 64, "batch_size": 16, "steps": 400_000, "log_every": 100, "checkpoint_every": 5000,
               "validate_every": 10_000, "validation_images": 5, "num_workers": 8},
