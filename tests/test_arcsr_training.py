@@ -27,7 +27,7 @@ from dynsr.papers.arcsr.recipes import ARCSR_SCHEDULES, CPU_RUNS, RECIPES as ARC
 from dynsr.training.config import TrainConfig
 from dynsr.training.data import TrainingPatches
 from dynsr.training.objectives import learning_rate_at, objective_for
-from dynsr.training.recipes import recipe
+from dynsr.training.recipes import recipe, trained_weights, weights_path
 from dynsr.training.trainer import train, validation_setting
 from training_helpers import assert_identical, dynsr_dirs, restore_global_torch_state
 
@@ -255,7 +255,10 @@ def test_paper_profile_and_cpu_runs() -> None:
     assert CPU_RUNS == tuple((name, 4, (0, 1)) for name in ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline"))
 
 
-def test_smoke_recipe_builds_full_size_samples() -> None:
-    config = recipe("arcsr", "smoke", scale=4)
-    sample = TrainingPatches(config)[0]
-    assert sample["lr"].shape == (3, 12, 12) and sample["hr"].shape == (3, 48, 48)
+def test_full_size_arcsr_trains_and_exports_at_the_smoke_profile() -> None:
+    path = trained_weights("arcsr", "smoke", scale=4, retrain=True)
+    assert path == weights_path("arcsr", 4, "smoke")
+    provenance = load_checkpoint(path)["provenance"]
+    assert provenance["config"] == recipe("arcsr", "smoke", scale=4).to_dict()
+    assert [row["step"] for row in provenance["log"]] == [1, 2] and all(math.isfinite(row["loss"]) for row in provenance["log"])
+    assert math.isfinite(provenance["log"][-1]["val_psnr"])

@@ -49,7 +49,7 @@ class TrainConfig:
             (UDVD Table 1 "w/o multistage loss", and every single-output model).
         lower_stages: how the multistage loss treats a stage smaller than HR: ``skip`` it
             (docs/decisions/udvd.md, U4) or compare it with the ``bicubic``-downsampled HR patch.
-        kernel_size: side of the Gaussian blur kernel.
+        kernel_size: side of the Gaussian blur kernel (``kernel_type="motion"``: the support of the motion kernels).
         width_range: training kernel widths (Gaussian standard deviation), sampled uniformly.
         noise_range: training AWGN levels on the 0-255 scale, sampled uniformly.
         blur_padding: border handling of the blur.
@@ -316,12 +316,14 @@ class TrainConfig:
         if self.kernel_type != "motion":
             return
         if self.paired_patches or self.spatial_variation != "uniform":
-            raise ConfigError("kernel_type='motion' (ArcSR) is for single patches with one kernel each: paired_patches=False, spatial_variation='uniform'")
+            raise ConfigError("kernel_type='motion' (ArcSR) is for single patches with one kernel each: "
+                              "paired_patches=False, spatial_variation='uniform'")
         from dynsr.models import MODELS  # the registry imports every model; only needed here
 
         model_class = getattr(MODELS[self.model], "func", MODELS[self.model])
         if getattr(model_class, "conditioning", "blind") != "blind":
-            raise ConfigError(f"kernel_type='motion' gives no PCA code (the Gaussian basis does not describe motion kernels); {self.model} is not blind")
+            raise ConfigError(f"kernel_type='motion' gives no PCA code (the Gaussian basis does not describe motion kernels); "
+                              f"{self.model} is not blind")
 
     def _check_model(self) -> None:
         """The model exists and takes every key of ``model_kwargs`` (its constructor is keyword-only)."""

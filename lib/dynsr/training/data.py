@@ -48,8 +48,8 @@ After the crop and the augmentation (``augment_mode="rotations"``: rotations onl
 this order: u ~ U[0, 1); if u < ``levin_probability`` one of the 8 Levin et al. kernels (uniform index), else a random
 trajectory (:func:`dynsr.degradations.motion.random_motion_kernel` on a ``kernel_size``² support, path length ~
 U(``motion_length_range``), its shape parameters drawn by that function); the noise level ~ U(``noise_range``); then the
-single-patch pipeline above (blur with ``blur_padding``, in the Fourier domain, MATLAB bicubic, [8-bit], AWGN, [8-bit]). A Levin kernel is
-centred in ``kernel_size``² with zero taps (the same blur), so every sample's kernel has one shape. A motion sample
+single-patch pipeline above (blur with ``blur_padding``, in the Fourier domain, MATLAB bicubic, [8-bit], AWGN, [8-bit]).
+A Levin kernel is centred in ``kernel_size``² with zero taps (the same blur), so every sample's kernel has one shape. A motion sample
 carries no ``kernel_code`` or ``width``: the Gaussian PCA basis does not describe motion kernels, and ArcSR is blind.
 """
 
@@ -298,7 +298,8 @@ class TrainingPatches(Dataset):
         """Blur → MATLAB bicubic ↓ → [8-bit] → AWGN → [8-bit] of one HR patch (P, P, 3) in [0, 1]; returns (p, p, 3)."""
         return self._degrade(hr, kernel, noise, rng)[1]
 
-    def _degrade(self, hr: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator, *, fft: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _degrade(self, hr: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator, *,
+                 fft: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`degrade_patch`'s (LR before the noise, LR), each (p, p, 3); ``fft``: blur in the Fourier domain (motion
         kernels: the direct filter's result to about 1e-15, some 100 times faster at 27²)."""
         config = self.config

@@ -27,7 +27,7 @@ from typing import Any
 
 from dynsr.training.config import TrainConfig
 
-__all__ = ["RECIPES", "ARCSR_SCHEDULES", "MILESTONE_FRACTIONS", "CPU_RUNS"]
+__all__ = ["RECIPES", "ARCSR_SCHEDULES", "MILESTONE_FRACTIONS", "CPU_RUNS", "milestones"]
 
 MILESTONE_FRACTIONS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5)
 """The halving steps as fractions of the run (§4.2: 2·10⁴, 4·10⁴, 8·10⁴, 2·10⁵ of 4·10⁵)."""
@@ -86,7 +86,9 @@ def _arcsr(model: str) -> Callable[[str, int, int], TrainConfig]:
     return lambda profile, scale, seed: _arcsr_recipe(model, profile, scale, seed)
 
 
-RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {name: _arcsr(name) for name in ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline")}
+RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {
+    name: _arcsr(name) for name in ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline")  # Table 1, full model first
+}
 
 CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = tuple((name, 4, (0, 1)) for name in RECIPES)
 """(recipe, scale, seeds) of Table 1 at ``cpu``: the four models, two seeds each."""
