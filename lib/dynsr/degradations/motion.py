@@ -14,8 +14,9 @@ the vertical offset (``y``, downwards) and columns the horizontal offset (``x``)
   ``kernels/kernels_12.mat``).
 * :func:`load_div2krk_kernel`: the DIV2KRK ground-truth kernels (Bell-Kligler et al., NeurIPS 2019).
 
-ArcSR (§3.1, §4.1) takes its motion blur from the REDS and GoPro frames, not from synthetic kernels.
-These kernels are for synthetic experiments and tests.
+ArcSR (§3.1, §4.1) takes its motion blur from the REDS and GoPro frames, not from synthetic kernels. Those
+frames are not available here, so dynsr's ArcSR recipes train on random trajectories and Levin kernels in their
+place (``TrainConfig(kernel_type="motion")``; docs/decisions/arcsr.md, A14).
 """
 
 from __future__ import annotations

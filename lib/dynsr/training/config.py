@@ -34,7 +34,9 @@ class TrainConfig:
             ``paired_patches`` (DASR), images per step, each giving two patches.
         steps: optimiser steps in total.
         learning_rate, adam_betas: Adam.
-        lr_halving_steps: the learning rate halves every this many steps (``StepLR``, gamma 0.5).
+        lr_halving_steps: the learning rate halves every this many steps (``StepLR``, gamma 0.5); not used with ``lr_milestones``.
+        lr_milestones: the steps at which the learning rate halves (``MultiStepLR``, gamma 0.5; strictly increasing);
+            empty = every ``lr_halving_steps``. ArcSR §4.2 halves at 2·10⁴, 4·10⁴, 8·10⁴ and 2·10⁵ (docs/decisions/arcsr.md, A16).
         loss: ``l2`` (mean squared error) or ``l1``.
         loss_pixel_range: the pixel range the image loss is measured in: the loss is that of SR and
             HR scaled from [0, 1] to [0, ``loss_pixel_range``] (×r for ``l1``, ×r² for ``l2``). 1 for
@@ -47,7 +49,7 @@ class TrainConfig:
             (UDVD Table 1 "w/o multistage loss", and every single-output model).
         lower_stages: how the multistage loss treats a stage smaller than HR: ``skip`` it
             (docs/decisions/udvd.md, U4) or compare it with the ``bicubic``-downsampled HR patch.
-        kernel_size: side of the Gaussian blur kernel.
+        kernel_size: side of the Gaussian blur kernel (``kernel_type="motion"``: the support of the motion kernels).
         width_range: training kernel widths (Gaussian standard deviation), sampled uniformly.
         noise_range: training AWGN levels on the 0-255 scale, sampled uniformly.
         blur_padding: border handling of the blur.
@@ -59,6 +61,9 @@ class TrainConfig:
         quantize_before_noise: round the bicubic LR to 8 bits before adding noise, as SRMD's training
             code does (``im2single(im2uint8(LR))`` in ``degradation_model.m``).
         augment: random horizontal/vertical flips and 90° rotation of the HR patch.
+        augment_mode: with ``augment``, ``dihedral`` (the 8 flips/rotations, every other paper) or ``rotations`` (rotations by
+            0, 90, 180 or 270 degrees, no reflection: ArcSR §4.2 names rotations only; docs/decisions/arcsr.md, A15). Both
+            modes draw the same three bits, so the rest of a sample's draws do not depend on the mode.
         pca_basis: the kernel PCA basis of the degradation map (:func:`dynsr.degradations.pca.load_pca_basis`).
         seed: seeds the model initialisation and every training sample (sample ``i`` is drawn from
             a generator seeded with ``(seed, i)``, so batches do not depend on workers or interruptions).
@@ -80,9 +85,10 @@ class TrainConfig:
             ``batch_size`` then counts images (DASR: 32 images = 64 patches). See
             :mod:`dynsr.training.data`.
         kernel_type: ``isotropic`` (width ~ U(``width_range``); DASR setting 1), ``anisotropic``
-            (λ1, λ2 ~ U(``lambda_range``), θ ~ U(0, π); DASR setting 2; paired patches only) or
+            (λ1, λ2 ~ U(``lambda_range``), θ ~ U(0, π); DASR setting 2; paired patches only),
             ``none`` (no blur: bicubic downsampling only, DASR Table 2's "σ = 0"; the bicubic-trained
-            control that stands in for RCAN in Table 2's claim; paired patches only).
+            control that stands in for RCAN in Table 2's claim; paired patches only) or ``motion``
+            (ArcSR: a camera-shake kernel per patch, see below; single patches and blind models only).
         lambda_range: the anisotropic λ range (DASR: U(0.2, 4)).
         anisotropic_convention: ``std`` (DASR's code: λ are standard deviations along the principal
             axes, Σ = U diag(λ1², λ2²) Uᵀ) or ``variance`` (the paper's word "eigenvalues" taken
@@ -106,8 +112,19 @@ class TrainConfig:
             after 60 of 100 epochs); 0 = never. Stage 2 starts again from ``learning_rate`` and
             halves every ``lr_halving_steps`` counted from its own start.
         validation_harness: the validation degradation: ``srmd`` (replicate blur padding, float LR:
-            the UDVD/SRMD test harness) or ``dasr`` (reflect padding, LR rounded to 8 bits,
-            ``validation_width`` 0 = no blur, as DASR Table 2's "kernel width 0").
+            the UDVD/SRMD test harness), ``dasr`` (reflect padding, LR rounded to 8 bits,
+            ``validation_width`` 0 = no blur, as DASR Table 2's "kernel width 0") or ``motion`` (ArcSR: a Levin
+            kernel, ``validation_levin_kernel``; docs/decisions/arcsr.md, A18).
+
+    ArcSR (Liu & Hao; ``kernel_type="motion"``, :mod:`dynsr.training.data`; docs/decisions/arcsr.md, A14):
+
+        motion_length_range: the path length, in HR pixels, of a random camera trajectory
+            (:func:`dynsr.degradations.motion.random_motion_kernel` on a ``kernel_size``² support), drawn uniformly;
+            a path longer than ``kernel_size`` − 1 is shrunk to fit.
+        levin_probability: the probability that a patch is blurred with one of the 8 Levin et al. kernels (drawn
+            uniformly; ``kernel_size`` must hold the largest, 27²) instead of a random trajectory.
+        validation_levin_kernel: the Levin kernel (1-8) of ``validation_harness="motion"``: the validation images
+            blurred with it (``blur_padding``), MATLAB bicubic, ``validation_noise``, float LR.
 
     DMSR (Yang et al.; the defaults again keep every other run as it was):
 
@@ -136,6 +153,7 @@ class TrainConfig:
     learning_rate: float = 1e-4
     adam_betas: tuple[float, float] = (0.9, 0.999)
     lr_halving_steps: int = 200_000
+    lr_milestones: tuple[int, ...] = ()
     loss: Literal["l2", "l1"] = "l2"
     loss_pixel_range: float = 1.0
     multistage_loss: bool = False
@@ -147,6 +165,7 @@ class TrainConfig:
     spatial_variation: Literal["uniform", "ramp"] = "uniform"
     quantize_before_noise: bool = True
     augment: bool = True
+    augment_mode: Literal["dihedral", "rotations"] = "dihedral"
     pca_basis: str = "kair_srmd"
     seed: int = 0
     log_every: int = 10
@@ -161,7 +180,7 @@ class TrainConfig:
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # DASR (defaults = the UDVD/SRMD behaviour; see the docstring)
     paired_patches: bool = False
-    kernel_type: Literal["isotropic", "anisotropic", "none"] = "isotropic"
+    kernel_type: Literal["isotropic", "anisotropic", "none", "motion"] = "isotropic"
     lambda_range: tuple[float, float] = (0.2, 4.0)
     anisotropic_convention: Literal["std", "variance"] = "std"
     quantize_after_noise: bool = False
@@ -173,7 +192,11 @@ class TrainConfig:
     encoder_steps: int = 0
     encoder_learning_rate: float = 1e-3
     encoder_lr_drop_step: int = 0
-    validation_harness: Literal["srmd", "dasr"] = "srmd"
+    validation_harness: Literal["srmd", "dasr", "motion"] = "srmd"
+    # ArcSR (defaults = every other paper's behaviour; see the docstring)
+    motion_length_range: tuple[float, float] = (4.0, 26.0)
+    levin_probability: float = 0.25
+    validation_levin_kernel: int = 1
     # DMSR (defaults = every other paper's behaviour; see the docstring)
     degradation_targets: bool = False
     dmsr_losses: DMSRLossOptions | None = None
@@ -195,8 +218,9 @@ class TrainConfig:
             raise ConfigError(f"width_range starts at {self.width_range[0]}; a Gaussian kernel needs a width > 0")
         self._check_numbers()
         choices = {"loss": ("l2", "l1"), "lower_stages": ("skip", "bicubic"), "blur_padding": ("replicate", "reflect", "wrap", "zero"),
-                   "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic", "none"), "anisotropic_convention": ("std", "variance"),
-                   "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr"), "spatial_variation": ("uniform", "ramp")}
+                   "device": ("auto", "cpu", "cuda"), "kernel_type": ("isotropic", "anisotropic", "none", "motion"),
+                   "anisotropic_convention": ("std", "variance"), "contrastive_form": ("moco", "printed"), "validation_harness": ("srmd", "dasr", "motion"),
+                   "spatial_variation": ("uniform", "ramp"), "augment_mode": ("dihedral", "rotations")}
         wrong = {name: getattr(self, name) for name, allowed in choices.items() if getattr(self, name) not in allowed}
         if wrong:
             raise ConfigError(f"unknown values {wrong}; allowed: { {name: choices[name] for name in wrong} }")
@@ -207,6 +231,7 @@ class TrainConfig:
         self._check_dasr()
         self._check_model()
         self._check_dmsr()
+        self._check_arcsr()
 
     def _check_numbers(self) -> None:
         """Every float is finite; learning rate, Adam betas, seed and noise levels are in their ranges."""
@@ -232,7 +257,7 @@ class TrainConfig:
         if self.spatial_variation != "uniform" and self.paired_patches:
             raise ConfigError(f"spatial_variation={self.spatial_variation!r} is for single patches with a degradation map (UDVD, SRMD); "
                               "DASR's paired patches share one kernel: use spatial_variation='uniform'")
-        if self.kernel_type != "isotropic" and not self.paired_patches:
+        if self.kernel_type not in ("isotropic", "motion") and not self.paired_patches:
             raise ConfigError(f"kernel_type={self.kernel_type!r} is a DASR training setting; it needs paired_patches=True")
         if self.degradation_loss_weight < 0:
             raise ConfigError(f"degradation_loss_weight={self.degradation_loss_weight} must be >= 0")
@@ -277,6 +302,28 @@ class TrainConfig:
             raise ConfigError(f"dmsr_losses needs a model with a degradation extractor (estimate_degradation); {self.model} has none")
         if kernel_size != self.kernel_size:
             raise ConfigError(f"{self.model} estimates {kernel_size}x{kernel_size} kernels; kernel_size is {self.kernel_size}")
+
+    def _check_arcsr(self) -> None:
+        """The learning-rate milestones increase; the motion-blur fields (ArcSR) are in range and used where they apply."""
+        if any(not isinstance(step, int) or step < 1 for step in self.lr_milestones) or list(self.lr_milestones) != sorted(set(self.lr_milestones)):
+            raise ConfigError(f"lr_milestones={self.lr_milestones} must be strictly increasing steps >= 1 (empty: halve every lr_halving_steps)")
+        low, high = self.motion_length_range
+        if not 0 <= low <= high:
+            raise ConfigError(f"motion_length_range={self.motion_length_range} must be (low, high) with 0 <= low <= high (HR pixels)")
+        if not 0 <= self.levin_probability <= 1 or not 1 <= self.validation_levin_kernel <= 8:
+            raise ConfigError(f"need 0 <= levin_probability <= 1 and validation_levin_kernel in 1..8 (the Levin et al. kernels); "
+                              f"got {self.levin_probability}, {self.validation_levin_kernel}")
+        if self.kernel_type != "motion":
+            return
+        if self.paired_patches or self.spatial_variation != "uniform":
+            raise ConfigError("kernel_type='motion' (ArcSR) is for single patches with one kernel each: "
+                              "paired_patches=False, spatial_variation='uniform'")
+        from dynsr.models import MODELS  # the registry imports every model; only needed here
+
+        model_class = getattr(MODELS[self.model], "func", MODELS[self.model])
+        if getattr(model_class, "conditioning", "blind") != "blind":
+            raise ConfigError(f"kernel_type='motion' gives no PCA code (the Gaussian basis does not describe motion kernels); "
+                              f"{self.model} is not blind")
 
     def _check_model(self) -> None:
         """The model exists and takes every key of ``model_kwargs`` (its constructor is keyword-only)."""

@@ -41,6 +41,16 @@ noise per pixel and channel (drawn from the same generator, query first) and, wi
 on a ``kernel_size``² grid (DASR: 21) from :mod:`dynsr.degradations.kernels`. Noise ~ U(``noise_range``)
 per image (setting 2: [0, 25]; setting 1: none). The blur pads each *patch* (not the whole image, as
 the paper's text would have it): the official code's order, which differs only at patch borders.
+
+**ArcSR** (``kernel_type="motion"``, single patches; docs/decisions/arcsr.md, A14): the real REDS/GoPro frames the
+paper trains on (§4.1-4.2) are not available, so the patch is blurred with a synthetic camera-shake kernel instead.
+After the crop and the augmentation (``augment_mode="rotations"``: rotations only, §4.2), from the same generator, in
+this order: u ~ U[0, 1); if u < ``levin_probability`` one of the 8 Levin et al. kernels (uniform index), else a random
+trajectory (:func:`dynsr.degradations.motion.random_motion_kernel` on a ``kernel_size``² support, path length ~
+U(``motion_length_range``), its shape parameters drawn by that function); the noise level ~ U(``noise_range``); then the
+single-patch pipeline above (blur with ``blur_padding``, in the Fourier domain, MATLAB bicubic, [8-bit], AWGN, [8-bit]).
+A Levin kernel is centred in ``kernel_size``² with zero taps (the same blur), so every sample's kernel has one shape. A motion sample
+carries no ``kernel_code`` or ``width``: the Gaussian PCA basis does not describe motion kernels, and ArcSR is blind.
 """
 
 from __future__ import annotations
@@ -59,6 +69,7 @@ from dynsr.data.root import DATASETS, DataNotFoundError, dataset_dir
 from dynsr.degradations.bicubic import matlab_bicubic_resize
 from dynsr.degradations.blur import blur
 from dynsr.degradations.kernels import delta_kernel, isotropic_gaussian_kernel, sample_anisotropic_gaussian_kernel, sample_isotropic_gaussian_kernel
+from dynsr.degradations.motion import load_levin_kernels, random_motion_kernel
 from dynsr.degradations.noise import add_gaussian_noise, quantize
 from dynsr.degradations.pca import kernel_pca_code, load_pca_basis, pixel_kernel_codes
 from dynsr.degradations.spatial import LinearRamp, SpatiallyVaryingDegradation, degradation_maps, degradation_maps_hr, spatially_varying_blur
@@ -110,7 +121,8 @@ class TrainingPatches(Dataset):
     """``dataset[i]`` is the training pair of sample ``i`` (see the module docstring).
 
     Each item is a dict of float32 tensors: ``lr`` (3, p, p), ``hr`` (3, s·p, s·p), ``kernel_code``
-    (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` (); with
+    (t,) = the PCA code of the blur kernel, ``noise`` () on the 0-255 scale, ``width`` () (neither code nor width with
+    ``kernel_type="motion"``, ArcSR: module docstring); with
     ``config.degradation_targets`` (DMSR's L_DR) also ``kernel`` (k, k), the blur kernel, and ``noise_map``
     (3, p, p), the noise the LR received (``lr`` minus the LR before the noise; [0, 1] units). They are read off
     the sample's own degradation, so the sample stays a pure function of ``(seed, i)`` and draws nothing more.
@@ -124,7 +136,8 @@ class TrainingPatches(Dataset):
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
         self.hr_patch = config.lr_patch * config.scale
-        self.basis = None if config.paired_patches else load_pca_basis(config.pca_basis)
+        self.basis = None if config.paired_patches or config.kernel_type == "motion" else load_pca_basis(config.pca_basis)
+        self.levin_kernels = self._padded_levin_kernels() if config.kernel_type == "motion" else None
         self._images: list[np.ndarray] | None = None
         self._paths: list[Path] | None = None
         unknown = [name for name in config.train_sets if name != DF2K_FOLDER and name not in DATASETS]
@@ -141,6 +154,14 @@ class TrainingPatches(Dataset):
             self._images = [image for image in images if min(image.shape[:2]) >= self.hr_patch]
             if not self._images:
                 raise ValueError(f"no training image is at least {self.hr_patch}x{self.hr_patch}; lower lr_patch")
+
+    def _padded_levin_kernels(self) -> list[np.ndarray]:
+        """The 8 Levin et al. kernels, each centred in ``kernel_size``² with zero taps (each side is odd)."""
+        size, kernels = self.config.kernel_size, load_levin_kernels()
+        largest = max(kernel.shape[0] for kernel in kernels)
+        if largest > size:
+            raise ValueError(f"kernel_size={size} cannot hold the {largest}x{largest} Levin kernel; use kernel_size >= {largest}")
+        return [np.pad(kernel, (size - kernel.shape[0]) // 2) for kernel in kernels]  # (k0, k0) -> (k, k)
 
     @property
     def num_images(self) -> int:
@@ -168,33 +189,50 @@ class TrainingPatches(Dataset):
         top = int(rng.integers(image.shape[0] - self.hr_patch + 1))
         left = int(rng.integers(image.shape[1] - self.hr_patch + 1))
         hr = image[top : top + self.hr_patch, left : left + self.hr_patch].astype(np.float64) / 255.0  # (P, P, 3)
-        flip_rows, flip_columns, transpose = rng.integers(2, size=3)
-        if config.augment:
-            hr = hr[::-1] if flip_rows else hr
-            hr = hr[:, ::-1] if flip_columns else hr
-            hr = hr.transpose(1, 0, 2) if transpose else hr  # with the flips: all 8 rotations/reflections
+        hr = self._augment(hr, rng.integers(2, size=3))
         if config.spatial_variation == "ramp":
             return self._ramp_sample(hr, rng)
-        width = float(rng.uniform(*config.width_range))
+        if config.kernel_type == "motion":
+            kernel, described = self.sample_motion_kernel(rng), {}
+        else:
+            width = float(rng.uniform(*config.width_range))
+            kernel = isotropic_gaussian_kernel(config.kernel_size, width)
+            described = {"kernel_code": torch.from_numpy(kernel_pca_code(kernel, self.basis).astype(np.float32)),
+                         "width": torch.tensor(width, dtype=torch.float32)}
         noise = float(rng.uniform(*config.noise_range))
-        kernel = isotropic_gaussian_kernel(config.kernel_size, width)
-        noise_free = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
-        if config.quantize_before_noise:
-            noise_free = quantize(noise_free)
-        lr = add_gaussian_noise(noise_free, noise, rng=rng)
-        if config.quantize_after_noise:
-            lr = quantize(lr)
+        noise_free, lr = self._degrade(hr, kernel, noise, rng, fft=config.kernel_type == "motion")
         item = {
             "lr": torch.from_numpy(lr.transpose(2, 0, 1).astype(np.float32)),  # (3, p, p)
             "hr": torch.from_numpy(np.ascontiguousarray(hr.transpose(2, 0, 1), dtype=np.float32)),  # (3, s·p, s·p)
-            "kernel_code": torch.from_numpy(kernel_pca_code(kernel, self.basis).astype(np.float32)),
+            **described,
             "noise": torch.tensor(noise, dtype=torch.float32),
-            "width": torch.tensor(width, dtype=torch.float32),
         }
         if config.degradation_targets:
             item["kernel"] = torch.from_numpy(kernel.astype(np.float32))  # (k, k)
             item["noise_map"] = torch.from_numpy((lr - noise_free).transpose(2, 0, 1).astype(np.float32))  # (p, p, 3) -> (3, p, p)
         return item
+
+    def _augment(self, patch: np.ndarray, bits: np.ndarray) -> np.ndarray:
+        """The augmentation of a patch (P, P, 3) by three drawn bits (flip rows, flip columns, transpose): with
+        ``augment_mode="dihedral"`` all three (the 8 rotations/reflections); with ``"rotations"`` a rotation by
+        (2·bit0 + bit1) · 90° (transpose bit unused), never a reflection. Both modes consume the same draws."""
+        if not self.config.augment:
+            return patch
+        flip_rows, flip_columns, transpose = bits
+        if self.config.augment_mode == "rotations":
+            return np.rot90(patch, k=int(2 * flip_rows + flip_columns), axes=(0, 1))
+        patch = patch[::-1] if flip_rows else patch
+        patch = patch[:, ::-1] if flip_columns else patch
+        return patch.transpose(1, 0, 2) if transpose else patch  # with the flips: all 8 rotations/reflections
+
+    def sample_motion_kernel(self, rng: np.random.Generator) -> np.ndarray:
+        """ArcSR's training kernel (``kernel_type="motion"``, module docstring), (``kernel_size``, ``kernel_size``): a Levin
+        kernel with probability ``levin_probability``, else a random camera trajectory."""
+        config = self.config
+        if rng.random() < config.levin_probability:
+            return self.levin_kernels[int(rng.integers(len(self.levin_kernels)))]
+        length = float(rng.uniform(*config.motion_length_range))
+        return random_motion_kernel(config.kernel_size, rng=rng, length=length)
 
     def _ramp_sample(self, hr: np.ndarray, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """``spatial_variation="ramp"``: the width and the noise level linear across the patch's columns, each between two
@@ -230,11 +268,8 @@ class TrainingPatches(Dataset):
             top = int(rng.integers(image.shape[0] - size + 1))
             left = int(rng.integers(image.shape[1] - size + 1))
             crops.append(image[top : top + size, left : left + size].astype(np.float64) / 255.0)  # (P, P, 3)
-        flip_rows, flip_columns, transpose = rng.integers(2, size=3)
-        if config.augment:
-            crops = [crop[::-1] if flip_rows else crop for crop in crops]
-            crops = [crop[:, ::-1] if flip_columns else crop for crop in crops]
-            crops = [crop.transpose(1, 0, 2) if transpose else crop for crop in crops]
+        bits = rng.integers(2, size=3)
+        crops = [self._augment(crop, bits) for crop in crops]
         kernel, parameters = self.sample_kernel(rng)
         noise = float(rng.uniform(*config.noise_range))
         lrs = [self.degrade_patch(crop, kernel, noise, rng) for crop in crops]
@@ -261,9 +296,15 @@ class TrainingPatches(Dataset):
 
     def degrade_patch(self, hr: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
         """Blur → MATLAB bicubic ↓ → [8-bit] → AWGN → [8-bit] of one HR patch (P, P, 3) in [0, 1]; returns (p, p, 3)."""
+        return self._degrade(hr, kernel, noise, rng)[1]
+
+    def _degrade(self, hr: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator, *,
+                 fft: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`degrade_patch`'s (LR before the noise, LR), each (p, p, 3); ``fft``: blur in the Fourier domain (motion
+        kernels: the direct filter's result to about 1e-15, some 100 times faster at 27²)."""
         config = self.config
-        lr = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding), 1.0 / config.scale)
+        noise_free = matlab_bicubic_resize(blur(np.ascontiguousarray(hr), kernel, padding=config.blur_padding, fft=fft), 1.0 / config.scale)
         if config.quantize_before_noise:
-            lr = quantize(lr)
-        lr = add_gaussian_noise(lr, noise, rng=rng)
-        return quantize(lr) if config.quantize_after_noise else lr
+            noise_free = quantize(noise_free)
+        lr = add_gaussian_noise(noise_free, noise, rng=rng)
+        return noise_free, quantize(lr) if config.quantize_after_noise else lr

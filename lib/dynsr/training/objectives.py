@@ -80,22 +80,33 @@ def in_first_stage(config: TrainConfig, step: int) -> bool:
     return step < config.encoder_steps
 
 
+def _halvings(config: TrainConfig, step: int) -> int:
+    """How many times the rate has halved by step ``step`` of the halving schedule: the ``lr_milestones`` at or before it
+    (``MultiStepLR``), or else ``step // lr_halving_steps`` (``StepLR``)."""
+    if config.lr_milestones:
+        return sum(milestone <= step for milestone in config.lr_milestones)
+    return step // config.lr_halving_steps
+
+
 def learning_rate_at(config: TrainConfig, step: int) -> float:
-    """The learning rate of optimiser step ``step`` (0-based). Without a first stage this is ``StepLR``'s
-    ``learning_rate · 0.5^(step // lr_halving_steps)``; with DASR's stage 1, ``encoder_learning_rate`` (×0.1 from
-    ``encoder_lr_drop_step`` on), then stage 2 restarts the halving schedule at its first step."""
+    """The learning rate of optimiser step ``step`` (0-based). Without a first stage this is ``learning_rate · 0.5^h``, with h
+    the halvings so far: ``step // lr_halving_steps`` (``StepLR``) or the ``lr_milestones`` ≤ ``step`` (``MultiStepLR``; ArcSR
+    §4.2); with DASR's stage 1, ``encoder_learning_rate`` (×0.1 from ``encoder_lr_drop_step`` on), then stage 2 restarts the
+    halving schedule at its first step."""
     if in_first_stage(config, step):
         dropped = config.encoder_lr_drop_step > 0 and step >= config.encoder_lr_drop_step
         return config.encoder_learning_rate * (ENCODER_LR_DROP if dropped else 1.0)
-    return config.learning_rate * 0.5 ** ((step - config.encoder_steps) // config.lr_halving_steps)
+    return config.learning_rate * 0.5 ** _halvings(config, step - config.encoder_steps)
 
 
 def _step_schedule(config: TrainConfig, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
-    """``StepLR`` (halving every ``lr_halving_steps``) on a base rate of ``learning_rate``, or, with a first stage, a
-    ``LambdaLR`` of :func:`learning_rate_at` on a base rate of 1."""
-    if config.encoder_steps == 0:
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
+    """``StepLR`` (halving every ``lr_halving_steps``) or ``MultiStepLR`` (halving at ``lr_milestones``) on a base rate of
+    ``learning_rate``, or, with a first stage, a ``LambdaLR`` of :func:`learning_rate_at` on a base rate of 1."""
+    if config.encoder_steps > 0:
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: learning_rate_at(config, step))
+    if config.lr_milestones:
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(config.lr_milestones), gamma=0.5)
+    return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.lr_halving_steps, gamma=0.5)
 
 
 def _pixel_range_factor(config: TrainConfig) -> float:
@@ -135,9 +146,9 @@ class PixelObjective(_OneStageStateless):
     def loss(self, network: nn.Module, batch: Batch, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         config = self.config
         if config.multistage_loss:
-            stages = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"], return_stages=True)
+            stages = forward_model(network, batch["lr"], kernel_code=batch.get("kernel_code"), noise=batch["noise"], return_stages=True)
             return _pixel_range_factor(config) * multistage_loss(stages, batch["hr"], name=config.loss, lower_stages=config.lower_stages), {}
-        sr = forward_model(network, batch["lr"], kernel_code=batch["kernel_code"], noise=batch["noise"])
+        sr = forward_model(network, batch["lr"], kernel_code=batch.get("kernel_code"), noise=batch["noise"])  # motion samples carry no code
         return _pixel_range_factor(config) * pixel_loss(config.loss, sr, batch["hr"]), {}
 
 

@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 
 from dynsr.checkpoints import FORMAT_VERSION, TRAIN_FORMAT, CheckpointError, load_checkpoint, save_checkpoint, stored_model
 from dynsr.compute import MacCount, count_macs
-from dynsr.degradations.pipelines import Degradation, GaussianKernel
+from dynsr.degradations.pipelines import Degradation, FileKernel, GaussianKernel
 from dynsr.degradations.testsets import TestSetting
 from dynsr.evaluate import evaluate
 from dynsr.fileio import atomic_path, remove_stale_temporaries, write_json_atomic
@@ -83,8 +83,14 @@ class TrainResult:
 
 
 def validation_setting(config: TrainConfig) -> TestSetting:
-    """The validation degradation: the UDVD/SRMD test harness (replicate blur, bicubic, float noise), or with
-    ``validation_harness="dasr"`` DASR's (reflect padding, LR rounded to 8 bits; width 0 = no blur)."""
+    """The validation degradation: the UDVD/SRMD test harness (replicate blur, bicubic, float noise), with
+    ``validation_harness="dasr"`` DASR's (reflect padding, LR rounded to 8 bits; width 0 = no blur), or with ``"motion"``
+    (ArcSR) the Levin kernel ``validation_levin_kernel`` (``blur_padding``, bicubic, float noise)."""
+    if config.validation_harness == "motion":
+        degradation = Degradation(scale=config.scale, kernel=FileKernel("levin", config.validation_levin_kernel), noise=config.validation_noise,
+                                  padding=config.blur_padding)
+        label = f"levin#{config.validation_levin_kernel} noise {config.validation_noise:g}"
+        return TestSetting("train", "validation", config.validation_set, label, degradation)
     label = f"width {config.validation_width:g} noise {config.validation_noise:g}"
     if config.validation_harness == "dasr":
         kernel = GaussianKernel(config.validation_width, config.kernel_size) if config.validation_width > 0 else None
