@@ -41,6 +41,7 @@ def _run(target: str, clone: Path) -> dict[str, object]:
     return {"target": f"make {target}", "exit_status": completed.returncode, "wall_seconds": round(wall, 1),
             "cpu_seconds": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
             "pytest_summary": summary[-1].strip("= ") if summary else None,
+            "failures": [line for line in completed.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))],
             "load_average_before": [round(v, 2) for v in load_before], "load_average_after": [round(v, 2) for v in os.getloadavg()]}
 
 
