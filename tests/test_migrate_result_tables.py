@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dynsr.paths import repo_root
-from dynsr.results import Source, Verdict, write_table
+from dynsr.results import Source, Verdict
 
 SCRIPT = repo_root() / "scripts" / "migrate_result_tables.py"
 RESULTS = repo_root() / "results"

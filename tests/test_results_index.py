@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 from dynsr.papers import PAPERS
@@ -192,3 +194,22 @@ def test_write_readme_results_replaces_only_the_generated_section(tmp_path: Path
     readme.write_text(f"# before\n\n{README_BEGIN}\nstale 1.23 dB\n{README_END}\n\n## after\n", encoding="utf-8")
     write_readme_results(readme)
     assert readme.read_text(encoding="utf-8") == f"# before\n\n{readme_results()}\n## after\n"
+
+
+@pytest.mark.parametrize("paper", ["udvd", "dasr"])
+def test_committed_paper_summaries_are_what_the_code_generates(paper: str) -> None:
+    """results/<paper>/README.md is generated from the committed tables and weights; a stale one fails here."""
+    summary = importlib.import_module(f"dynsr.papers.{paper}.summary")
+    assert (RESULTS / paper / "README.md").read_text(encoding="utf-8") == summary.summary_text("cpu"), \
+        f"regenerate: dynsr.papers.{paper}.summary.run(SummaryParams(profile='cpu')), or re-run the paper's summary notebook at cpu"
+
+
+def test_training_time_counts_the_papers_own_recipes_only() -> None:
+    """UDVD's summary counts SRMD and SRMDNF but not DASR's SRMDNF* (``srmdnf_dasr``), whose name starts the same way."""
+    from dynsr.experiments.common import training_time
+
+    _, udvd = training_time("cpu", PAPERS["udvd"].recipes)
+    _, dasr = training_time("cpu", PAPERS["dasr"].recipes)
+    udvd_files, dasr_files = {line.split()[0] for line in udvd}, {line.split()[0] for line in dasr}
+    assert {"srmd_x2", "srmdnf_x4", "udvd_x3_seed1", "udvdnf_x2"} <= udvd_files and not any(name.startswith("srmdnf_dasr") for name in udvd_files)
+    assert {"srmdnf_dasr_x4", "srmdnf_dasr_x4_seed1", "dasr_x4"} <= dasr_files and not udvd_files & dasr_files

@@ -4,22 +4,24 @@
 rows that every notebook uses; this module adds the pieces that the two papers' experiment modules
 otherwise each wrote out:
 
+* what a table's run returns: :class:`TableOutputs` (each paper adds the one other table it returns);
 * seeded runs (UDVD's and DASR's Table 1): :class:`SeededParams` (``seeds``), :class:`SeededOutputs`,
-  :func:`per_seed_runs` (every recipe × seed, with the training logs), :func:`training_columns` and
+  :func:`per_seed_runs` (every recipe × seed, with the training logs), :func:`write_seeded_outputs`, :func:`training_columns` and
   :func:`seed_columns` (the per-seed columns of a mean-over-seeds row);
 * heat-maps (UDVD's and DASR's): :func:`heatmap_rows`, :func:`heatmap_grids` (the grids of a written
   heat-map table) and :func:`heatmap_figure`;
 * figures drawn from a written table alone (every paper's gap plots, its heat-maps): :func:`table_figures`, :func:`gap_figure`,
   :func:`heatmap_table_figure`,
   :func:`draw_table_figure`, :func:`redraw_table_figures` (after a change to the plotting code, without re-running a model);
-* generated summaries (each paper's ``summary``): :class:`SummaryParams`, :func:`read_table`,
+* generated summaries (each paper's ``summary``): :class:`SummaryParams`, :func:`summary_header`, :func:`read_table`,
   :func:`distinct_values`, :func:`gap_lines`, :func:`training_time`, :func:`write_summary`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,18 +36,27 @@ from dynsr.checkpoints import load_checkpoint
 from dynsr.experiments.scoring import Params, TrainedModel, model_row
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
-from dynsr.plots import gap_plot, save_figure
-from dynsr.profiles import get_profile
-from dynsr.results import Source, format_seeds, read_table_file
+from dynsr.plots import gap_plot, save_figure, training_curves
+from dynsr.profiles import Profile, get_profile
+from dynsr.results import Source, format_seeds, read_table_file, write_table
 from dynsr.results import read_table as read_written_table
 from dynsr.training.config import TrainConfig
 
 __all__ = [
-    "SeededParams", "SeededOutputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
+    "TableOutputs", "SeededParams", "SeededOutputs", "write_seeded_outputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
     "reduced_scale_note", "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
-    "SummaryParams", "read_table", "distinct_values", "gap_lines", "comparator_budget_lines", "training_time", "write_summary",
+    "SummaryParams", "summary_header", "read_table", "distinct_values", "gap_lines", "comparator_budget_lines", "training_time", "write_summary",
 ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableOutputs:
+    """What a table's run returns: the written table, the figures drawn from it, and the summary the notebook prints."""
+
+    table: pd.DataFrame
+    figures: list[Path]
+    summary: dict[str, str]
 
 
 # --- seeded runs --------------------------------------------------------------------------------------------
@@ -67,30 +78,44 @@ class SeededOutputs:
     figures: list[Path]
 
 
+def write_seeded_outputs(paper: str, name: str, *, profile: str, table: pd.DataFrame, claims: pd.DataFrame, per_seed: pd.DataFrame,
+                         logs: dict[str, pd.DataFrame], metadata: dict[str, str], claims_note: str, figure: plt.Figure, figure_name: str,
+                         curves_title: str, loss_label: str) -> SeededOutputs:
+    """Write a seeded table (``<paper>/tables/<name>``) and its claim verdicts (``<name>_claims``), save its figure and the
+    training curves of every run (``<name>_training_curves.png``) under ``<paper>/figures/``."""
+    write_table(table, f"{paper}/tables/{name}", profile=profile, metadata=metadata)
+    write_table(claims, f"{paper}/tables/{name}_claims", profile=profile, metadata={"note": claims_note})
+    figures_dir = profile_results_dir(profile) / paper / "figures"
+    figures = [save_figure(figure, figures_dir / figure_name),
+               save_figure(training_curves(logs, title=curves_title, loss_label=loss_label), figures_dir / f"{name}_training_curves.png")]
+    return SeededOutputs(table, claims, per_seed, figures)
+
+
 def check_seeds(params: SeededParams) -> None:
     if not params.seeds:
         raise ValueError("seeds is empty; give at least one seed (two or more for claim verdicts)")
 
 
 def per_seed_runs(recipes: Mapping[str, str], params: SeededParams, *, scale: int, load: Callable[..., TrainedModel],
-                  rows: Callable[[str, str, TrainedModel], list[dict[str, Any]]]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+                  rows: Callable[[str, str, TrainedModel, Profile], list[dict[str, Any]]]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Every ``{label: recipe}`` for every seed, loaded (or trained) by ``load`` (the calling module's ``trained_model``).
 
-    ``rows(label, recipe, trained)`` gives one run's rows; returns them as a frame and the training logs keyed
+    ``rows(label, recipe, trained, profile)`` gives one run's rows; returns them as a frame and the training logs keyed
     ``"<label> s<seed>"`` (for :func:`dynsr.plots.training_curves`).
     """
+    profile = get_profile(params.profile)
     table, logs = [], {}
     for label, recipe in recipes.items():
         for seed in params.seeds:
             trained = load(recipe, params, scale=scale, seed=seed)
-            table += rows(label, recipe, trained)
+            table += rows(label, recipe, trained, profile)
             logs[f"{label} s{seed}"] = pd.DataFrame(trained.provenance["log"])
     return pd.DataFrame(table), logs
 
 
-def training_columns(trained: TrainedModel, parameters: int) -> dict[str, Any]:
+def training_columns(trained: TrainedModel) -> dict[str, Any]:
     """The training columns of a per-seed row: steps, parameters (as the paper counts them), train seconds, threads."""
-    return {"steps": trained.steps, "parameters": parameters, "train_seconds": trained.provenance["train_seconds"],
+    return {"steps": trained.steps, "parameters": trained.model.paper_parameter_count(), "train_seconds": trained.provenance["train_seconds"],
             "threads": trained.provenance["threads"]}
 
 
@@ -262,6 +287,18 @@ class SummaryParams:
     profile: str = "smoke"
 
 
+def summary_header(paper: str, title: str, *, notebook: str, profile: str) -> tuple[Path, list[str]]:
+    """The tables folder of ``paper`` at ``profile`` and the opening lines of its generated summary (``title`` names the paper)."""
+    folder = profile_results_dir(profile) / paper / "tables"
+    return folder, [
+        f"# {title} at our scale: summary",
+        "",
+        f"Generated by `notebooks/{paper}/{notebook}` from `{folder.name}/` (profile `{profile}`); do not edit by hand.",
+        "Every trained number below is a full-size network trained at this profile (see each table's `steps` and `seeds`), not the paper's result.",
+        "",
+    ]
+
+
 def read_table(folder: Path, name: str) -> pd.DataFrame | None:
     """``<folder>/<name>.csv`` (:func:`dynsr.results.read_table_file`), or None where it has not been generated yet."""
     path = folder / f"{name}.csv"
@@ -307,12 +344,14 @@ def comparator_budget_lines(profile: str, recipe: str, *, scale: int, seeds: tup
     return lines
 
 
-def training_time(profile: str, prefixes: tuple[str, ...]) -> tuple[float, list[str]]:
-    """Total training seconds of the profile's exported weights whose name starts with one of ``prefixes``, and a line per file."""
+def training_time(profile: str, recipes: Iterable[str]) -> tuple[float, list[str]]:
+    """Total training seconds of the profile's exported weights of ``recipes`` (files ``<recipe>_x<scale>[_seed<n>].pt``), and a
+    line per file."""
     folder = profile_results_dir(profile) / "checkpoints"
+    names = re.compile(rf"(?:{'|'.join(map(re.escape, recipes))})_x\d+(?:_seed\d+)?")
     total, lines = 0.0, []
     for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
-        if not path.stem.startswith(prefixes):
+        if not names.fullmatch(path.stem):
             continue
         provenance = load_checkpoint(path).get("provenance", {})
         seconds = float(provenance.get("train_seconds", 0.0))

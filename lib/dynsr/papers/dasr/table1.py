@@ -33,22 +33,19 @@ the claims that SRMDNF is sensitive to kernel-estimation errors are listed as no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.papers.dasr.settings import dasr_table1
-from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
+from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns, write_seeded_outputs
 from dynsr.papers.dasr.common import NOT_RUN, TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers.dasr import published as paper
-from dynsr.paths import profile_results_dir
-from dynsr.plots import save_figure, training_curves
-from dynsr.profiles import get_profile
-from dynsr.results import Verdict, claim_row, quoted_row, trained_row, write_table
+from dynsr.profiles import Profile, get_profile
+from dynsr.results import Verdict, claim_row, quoted_row, trained_row
 
-__all__ = ["Table1Params", "Outputs", "CLAIMS", "SRMDNF_CLAIMS", "SRMDNF_NOT_RUN", "run"]
+__all__ = ["Table1Params", "CLAIMS", "SRMDNF_CLAIMS", "SRMDNF_NOT_RUN", "run"]
 
 # (claim, better row, worse row, what is expected at a reduced scale: docs/decisions/dasr.md, D27)
 CLAIMS: tuple[tuple[str, str, str, str], ...] = (
@@ -67,24 +64,14 @@ SRMDNF_CLAIMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Table1Params(SeededParams):
-    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.scoring.Params` plus ``seeds``, every
-    model is trained once per seed."""
+Table1Params = SeededParams  # the notebook's parameters: every model is trained once per seed
 
 
-Outputs = SeededOutputs  # table, claims, per_seed, figures
-
-
-def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    profile = get_profile(params.profile)
-
-    def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
-        return [{"method": label, "recipe": recipe, "seed": trained.seed, "degradation": cell.setting, "PSNR": cell.PSNR, "n_images": int(cell.n_images),
-                 "noise_seed": int(cell.noise_seed), **training_columns(trained, trained.model.paper_parameter_count())}
-                for cell in score(trained.model, dasr_table1(), profile).itertuples()]
-
-    return per_seed_runs(paper.TABLE1_RECIPES, params, scale=4, load=trained_model, rows=rows)
+def _rows(label: str, recipe: str, trained: TrainedModel, profile: Profile) -> list[dict]:
+    """One model's per-seed rows: its PSNR at every width."""
+    return [{"method": label, "recipe": recipe, "seed": trained.seed, "degradation": cell.setting, "PSNR": cell.PSNR, "n_images": int(cell.n_images),
+             "noise_seed": int(cell.noise_seed), **training_columns(trained)}
+            for cell in score(trained.model, dasr_table1(), profile).itertuples()]
 
 
 def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -154,10 +141,10 @@ def _figure(table: pd.DataFrame, per_seed: pd.DataFrame, profile: str) -> plt.Fi
     return figure
 
 
-def run(params: Table1Params) -> Outputs:
+def run(params: Table1Params) -> SeededOutputs:
     """Train or load every model for every seed, score them, write the table, the claim verdicts and figures."""
     check_seeds(params)
-    per_seed, logs = _per_seed(params)
+    per_seed, logs = per_seed_runs(paper.TABLE1_RECIPES, params, scale=4, load=trained_model, rows=_rows)
     table = _table(per_seed, params.profile)
     bicubic = bicubic_scores(dasr_table1(), get_profile(params.profile), scale=4).set_index("setting")["PSNR"].to_dict()
     claims = _claims(per_seed, params.profile, bicubic)
@@ -166,14 +153,9 @@ def run(params: Table1Params) -> Outputs:
                 "note": "ours = mean over seeds of full-size models trained at this profile; ours_per_seed lists each seed; parameters exclude the "
                         "projection head (the paper's count); SRMDNF* trained here (srmdnf_dasr: IKC's 10-d codes, Model 5's schedule); "
                         "SRMDNF + KernelGAN / + Predictor quoted, not run (see the claims)"}
-    write_table(table, "dasr/tables/table1", profile=params.profile, metadata=metadata)
-    write_table(claims, "dasr/tables/table1_claims", profile=params.profile,
-                metadata={"note": "paired by seed: difference = better − worse with the same seed (dynsr.claims); one row per claim and width"})
-    figures_dir = profile_results_dir(params.profile) / "dasr" / "figures"
-    figures = [
-        save_figure(_figure(table, per_seed, params.profile), figures_dir / "table1_models.png"),
-        save_figure(training_curves(logs, title=f"DASR Table 1 models, training ({params.profile} profile)",
-                                    loss_label="loss optimised (L1 + L_degrad; Models 1 and 5: L1 only;\nstage 1: L_degrad only)"),
-                    figures_dir / "table1_training_curves.png"),
-    ]
-    return Outputs(table, claims, per_seed, figures)
+    return write_seeded_outputs(
+        "dasr", "table1", profile=params.profile, table=table, claims=claims, per_seed=per_seed, logs=logs, metadata=metadata,
+        claims_note="paired by seed: difference = better − worse with the same seed (dynsr.claims); one row per claim and width",
+        figure=_figure(table, per_seed, params.profile), figure_name="table1_models.png",
+        curves_title=f"DASR Table 1 models, training ({params.profile} profile)",
+        loss_label="loss optimised (L1 + L_degrad; Models 1 and 5: L1 only;\nstage 1: L_degrad only)")

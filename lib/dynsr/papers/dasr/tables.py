@@ -37,7 +37,7 @@ import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import TestSetting
-from dynsr.experiments.common import seed_columns, training_columns
+from dynsr.experiments.common import TableOutputs, seed_columns, training_columns
 from dynsr.fileio import write_json_atomic
 from dynsr.papers.dasr import published as paper
 from dynsr.papers.dasr.common import KERNEL_PROVENANCE, Params, bicubic_scores, compare_rows, quoted_rows, score, table3_kernel, trained_model
@@ -83,12 +83,9 @@ class Table2Params(Params):
     control_seeds: tuple[int, ...] = (0, 1)
 
 
-@dataclass(frozen=True)
-class Outputs:
-    table: pd.DataFrame
+@dataclass(frozen=True, kw_only=True)
+class Outputs(TableOutputs):
     claims: pd.DataFrame
-    figures: list[Path]
-    summary: dict[str, str]
 
 
 def _figures_dir(profile: str) -> Path:
@@ -123,7 +120,7 @@ def _control_runs(params: Table2Params, scale: int, settings: list[TestSetting])
             trained = trained_model(recipe, params, scale=scale, seed=seed)
             rows += [{"method": method, "recipe": recipe, "seed": seed, "scale": scale, "dataset": cell.dataset, "degradation": cell.setting,
                       "PSNR": cell.PSNR, "n_images": int(cell.n_images), "noise_seed": int(cell.noise_seed),
-                      **training_columns(trained, trained.model.paper_parameter_count())}
+                      **training_columns(trained)}
                      for cell in score(trained.model, _end_settings(settings), profile).itertuples()]
     return pd.DataFrame(rows)
 
@@ -284,7 +281,7 @@ def run_table2(params: Table2Params) -> Outputs:
                                            f"ours {graceful['ours'].mean():+.2f} dB (bicubic interpolation {graceful['ours_bicubic_change'].mean():+.2f})",
         "parameters": ", ".join(f"DASR x{s} {int(c):,}" for s, c in trained_rows.groupby("scale")["parameters"].max().items()),
     }
-    return Outputs(table, claims, figures, summary)
+    return Outputs(table=table, claims=claims, figures=figures, summary=summary)
 
 
 def run_table3(params: Params) -> Outputs:
@@ -339,4 +336,4 @@ def run_table3(params: Params) -> Outputs:
         "parameters": f"DASR (setting 2) x4 {int(trained_rows['parameters'].max()):,}",
         "kernels": "K1-K9 reconstructed from a third party, unverified (table3_kernels.json)",
     }
-    return Outputs(table, claims, figures, summary)
+    return Outputs(table=table, claims=claims, figures=figures, summary=summary)

@@ -12,11 +12,11 @@ and Set14, the first 20 of BSD100; ``n_images`` in every row).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from dynsr.experiments import scoring
+from dynsr.experiments.common import TableOutputs
 from dynsr.experiments.scoring import bicubic_scores, compare_rows, score, trained_model
 from dynsr.papers.udvd.published import table2
 from dynsr.papers.udvd.settings import udvd_table2
@@ -43,12 +43,9 @@ class Params(scoring.Params):
     """
 
 
-@dataclass(frozen=True)
-class Outputs:
-    table: pd.DataFrame
+@dataclass(frozen=True, kw_only=True)
+class Outputs(TableOutputs):
     training: pd.DataFrame
-    figures: list[Path]
-    summary: dict[str, str]
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,4 +103,4 @@ def run(params: Params) -> Outputs:
         "parameters": " / ".join(f"x{row.scale} {row.parameters:,}" for row in training_table.itertuples()),
         "cells": f"{len(srmd_rows)} SRMD cells with a published value, {int((table['method'] == 'Bicubic').sum())} bicubic reference cells",
     }
-    return Outputs(table, training_table, figures, summary)
+    return Outputs(table=table, training=training_table, figures=figures, summary=summary)

@@ -19,7 +19,6 @@ more than one HR-sized stage, and "UDD w/o multistage loss" isolates the loss fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,15 +26,13 @@ import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.papers.udvd.settings import udvd_table1
-from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns
+from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns, write_seeded_outputs
 from dynsr.experiments.scoring import TrainedModel, bicubic_scores, score, trained_model
 from dynsr.papers.udvd.published import TABLE1
-from dynsr.paths import profile_results_dir
-from dynsr.plots import save_figure, training_curves
-from dynsr.profiles import get_profile
-from dynsr.results import trained_row, write_table
+from dynsr.profiles import Profile, get_profile
+from dynsr.results import trained_row
 
-__all__ = ["Table1Params", "Outputs", "CLAIMS", "run"]
+__all__ = ["Table1Params", "CLAIMS", "run"]
 
 # (claim, better recipe, worse recipe), from §4.2's text and Table 1.
 CLAIMS: tuple[tuple[str, str, str], ...] = (
@@ -50,25 +47,14 @@ CLAIMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Table1Params(SeededParams):
-    """:class:`~dynsr.experiments.common.SeededParams`: :class:`~dynsr.experiments.scoring.Params` plus ``seeds``, every
-    configuration is trained once per seed."""
+Table1Params = SeededParams  # the notebook's parameters: every configuration is trained once per seed
 
 
-Outputs = SeededOutputs  # table, claims, per_seed, figures
-
-
-def _per_seed(params: Table1Params) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    profile = get_profile(params.profile)
-
-    def rows(label: str, recipe: str, trained: TrainedModel) -> list[dict]:
-        means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
-        return [{"recipe": recipe, "configuration": label, "seed": trained.seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
-                 "n_images": int(means["n_images"]), "noise_seed": int(means["noise_seed"]),
-                 **training_columns(trained, trained.model.paper_parameter_count())}]
-
-    return per_seed_runs({label: recipe for recipe, (label, _, _) in TABLE1.items()}, params, scale=3, load=trained_model, rows=rows)
+def _rows(label: str, recipe: str, trained: TrainedModel, profile: Profile) -> list[dict]:
+    """One configuration's per-seed row: its mean PSNR and SSIM on the table's one setting."""
+    means = score(trained.model, udvd_table1(), profile, with_ssim=True).iloc[0]
+    return [{"recipe": recipe, "configuration": label, "seed": trained.seed, "PSNR": means["PSNR"], "SSIM": means["SSIM"],
+             "n_images": int(means["n_images"]), "noise_seed": int(means["noise_seed"]), **training_columns(trained)}]
 
 
 def _table(per_seed: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -118,23 +104,18 @@ def _figure(table: pd.DataFrame, per_seed: pd.DataFrame, profile: str) -> plt.Fi
     return figure
 
 
-def run(params: Table1Params) -> Outputs:
+def run(params: Table1Params) -> SeededOutputs:
     """Train or load every configuration for every seed, score them, write the table, the claim verdicts and figures."""
     check_seeds(params)
-    per_seed, logs = _per_seed(params)
+    per_seed, logs = per_seed_runs({label: recipe for recipe, (label, _, _) in TABLE1.items()}, params, scale=3, load=trained_model, rows=_rows)
     table = _table(per_seed, params.profile)
     bicubic = float(bicubic_scores(udvd_table1(), get_profile(params.profile), scale=3)["PSNR"].iloc[0])
     claims = _claims(per_seed, params.profile, int(per_seed["steps"].max()), bicubic)
     metadata = {"source": "UDVD Table 1 (Set5 x3, width 1.3, noise 15)", "metric": "PSNR/SSIM, Y, crop = scale",
                 "note": "ours = mean over seeds of full-size models trained at this profile; ours_per_seed lists each seed"}
-    write_table(table, "udvd/tables/table1", profile=params.profile, metadata=metadata)
-    write_table(claims, "udvd/tables/table1_claims", profile=params.profile,
-                metadata={"note": "paired by seed: difference = better − worse with the same seed (dynsr.claims)"})
-    figures_dir = profile_results_dir(params.profile) / "udvd" / "figures"
-    figures = [
-        save_figure(_figure(table, per_seed, params.profile), figures_dir / "table1_configurations.png"),
-        save_figure(training_curves(logs, title=f"UDVD Table 1 configurations, training ({params.profile} profile)",
-                                    loss_label="loss optimised (a sum over the HR-sized stages:\nUDD 3, UD 2, others 1; compare the PSNR)"),
-                    figures_dir / "table1_training_curves.png"),
-    ]
-    return Outputs(table, claims, per_seed, figures)
+    return write_seeded_outputs(
+        "udvd", "table1", profile=params.profile, table=table, claims=claims, per_seed=per_seed, logs=logs, metadata=metadata,
+        claims_note="paired by seed: difference = better − worse with the same seed (dynsr.claims)",
+        figure=_figure(table, per_seed, params.profile), figure_name="table1_configurations.png",
+        curves_title=f"UDVD Table 1 configurations, training ({params.profile} profile)",
+        loss_label="loss optimised (a sum over the HR-sized stages:\nUDD 3, UD 2, others 1; compare the PSNR)")

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from dynsr.claims import paired_claim
 from dynsr.degradations.testsets import TestSetting
 from dynsr.papers.udvd.settings import udvd_table2, udvd_table3, udvd_table4, udvd_table5
+from dynsr.experiments.common import TableOutputs
 from dynsr.experiments.scoring import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.papers.records import PaperValue
 from dynsr.papers.udvd.published import table2, table3, table4, table5
@@ -33,12 +33,9 @@ from dynsr.results import Source, claim_row, write_table
 __all__ = ["Outputs", "run_table2", "run_table3", "run_table4", "run_table5", "pairwise", "write_pairs", "wide"]
 
 
-@dataclass(frozen=True)
-class Outputs:
-    table: pd.DataFrame
+@dataclass(frozen=True, kw_only=True)
+class Outputs(TableOutputs):
     pairwise: pd.DataFrame
-    figures: list[Path]
-    summary: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,7 @@ def _finish(params: Params, name: str, title: str, table: pd.DataFrame, better: 
     pairs = write_pairs(table, name, better, worse, profile=params.profile)
     figure_path = profile_results_dir(params.profile) / "udvd" / "figures" / f"{name}_gap.png"
     figures = [save_figure(gap_plot(table[(table["source"] == Source.TRAINED) & (table["metric"] == "PSNR")], title=f"{title}: ours − paper (PSNR, dB; {params.profile})", group="method"), figure_path)]
-    return Outputs(table, pairs, figures, _summary(table, pairs, better, worse))
+    return Outputs(table=table, pairwise=pairs, figures=figures, summary=_summary(table, pairs, better, worse))
 
 
 _METADATA = {"metric": "PSNR (SSIM in Table 5) on Y, crop = scale (SRMD harness, docs/decisions/udvd.md, U16)",
