@@ -5,6 +5,8 @@
 #   make reproduce PROFILE=cpu   set up, then regenerate every table and figure for a profile
 PYTHON ?= python3
 PROFILE ?= cpu
+# pytest-xdist processes for the tests: they run torch on one thread each (tests/conftest.py), so one per core
+WORKERS ?= 2
 
 .PHONY: setup test test-fast nbval reproduce bench
 
@@ -13,10 +15,10 @@ setup:
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 
 test: setup
-	$(PYTHON) -m pytest tests -p no:cacheprovider
+	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile
 
 test-fast:
-	$(PYTHON) -m pytest tests -p no:cacheprovider -m "not slow and not artifact"
+	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile -m "not slow and not artifact"
 
 nbval: setup
 	$(PYTHON) -m pytest notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
