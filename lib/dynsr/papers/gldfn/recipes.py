@@ -32,7 +32,8 @@ from dynsr.papers.gldfn.published import gaussian8_sigmas
 from dynsr.training.config import TrainConfig
 
 __all__ = ["RECIPES", "GLDFN_SCHEDULES", "WIDTH_RANGES", "VALIDATION_WIDTHS", "NOISY_TRAINING_NOISE", "ABLATION_VALIDATION_NOISE",
-           "ABLATION_FRACTION", "CPU_STEPS", "CPU_RUNS", "ABLATION_RECIPES"]
+           "ABLATION_FRACTION", "CPU_STEPS", "CPU_RUNS", "ABLATION_RECIPES",
+           "CPU_STEP_SECONDS", "CPU_VALIDATION_SECONDS", "DATA_ALLOWANCE", "TWO_THREAD_SPEEDUP", "CPU_RUN_LIMIT", "cpu_run_seconds", "cpu_plan_seconds"]
 
 CPU_STEPS = 600
 """``cpu`` optimiser steps of every run (docs/decisions/gldfn.md, G19)."""
@@ -108,3 +109,26 @@ CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = (
 )
 """(recipe, scale, seeds) of every run Tables I and II need at ``cpu``: ``gldfn`` at ×2/×3/×4 (Table II), Exp. A-D at ×4
 with two seeds each (Table I's Setting-1 column). ``gldfn_noisy`` (Table III) is not among them: Table III is not built yet."""
+
+# The measurements behind the cpu plan (docs/decisions/gldfn.md, G19): seconds per step (forward, L1, backward, Adam; torch's
+# deterministic mode) of each full-size model at the cpu patch and batch, at 1 thread under `nice` while another training run
+# held both cores (pessimistic), and one validation pass over Set5 (forward only, 1 thread).
+CPU_STEP_SECONDS: dict[tuple[str, int], float] = {
+    ("gldfn", 2): 2.55, ("gldfn", 3): 3.90, ("gldfn", 4): 3.23,
+    ("gldfn_ablation_a", 4): 3.04, ("gldfn_ablation_b", 4): 2.17, ("gldfn_ablation_c", 4): 3.78, ("gldfn_ablation_d", 4): 3.23,
+}
+CPU_VALIDATION_SECONDS: dict[int, float] = {2: 31.4, 3: 14.0, 4: 8.1}  # x3: x2's time scaled by its LR pixels (4/9)
+DATA_ALLOWANCE = 1.1  # making 8 training pairs a step (blur, bicubic) on top of the model's step
+TWO_THREAD_SPEEDUP = 1.6  # 2 threads against 1 (dynsr's DASR and UDVD measurements; not measured for GLDFN)
+CPU_RUN_LIMIT = 1800.0  # seconds: a run must finish inside a session that keeps no files
+
+
+def cpu_run_seconds(name: str, scale: int) -> float:
+    """The estimated seconds of one ``cpu`` run at 2 threads: its steps, the data allowance, one validation pass."""
+    steps = RECIPES[name]("cpu", scale, 0).steps
+    return (steps * CPU_STEP_SECONDS[(name, scale)] * DATA_ALLOWANCE + CPU_VALIDATION_SECONDS[scale]) / TWO_THREAD_SPEEDUP
+
+
+def cpu_plan_seconds() -> float:
+    """The estimated seconds of every run of :data:`CPU_RUNS` at 2 threads."""
+    return sum(cpu_run_seconds(name, scale) * len(seeds) for name, scale, seeds in CPU_RUNS)
