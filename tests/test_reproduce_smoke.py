@@ -21,7 +21,7 @@ def _executed(name: str) -> str:
 def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> None:
     results, cache = tmp_path / "results", tmp_path / "cache"
     env = {**os.environ, "DYNSR_RESULTS_DIR": str(results), "DYNSR_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "dynsr.cli", "reproduce", "--profile", "smoke"], env=env, capture_output=True, text=True, timeout=1200)
+    done = subprocess.run([sys.executable, "-m", "dynsr.cli", "reproduce", "--profile", "smoke"], env=env, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     smoke = results / "smoke"
     notebooks_dir = Path(__file__).resolve().parents[1] / "notebooks"

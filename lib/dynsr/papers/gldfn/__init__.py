@@ -1,8 +1,9 @@
 """GLDFN (Wen et al.): global and local dynamic filters for blind SR (spatial-specific and spatial-agnostic degradations).
 
-The folder so far: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of
-Settings 2 and 3) and Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``). Decisions:
-docs/decisions/gldfn.md.
+The folder: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of Settings 2
+and 3), training recipes (:mod:`.recipes`: the model of Setting 1, its noisy variant and the Table I ablation, with the
+``cpu`` plan), Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``), Table I
+(:mod:`.table1`, notebook ``02``) and Table II (:mod:`.table2`, notebook ``03``). Decisions: docs/decisions/gldfn.md.
 """
 
 from __future__ import annotations

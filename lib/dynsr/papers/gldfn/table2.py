@@ -15,6 +15,7 @@ Manga109 is not in the shared data: its cells keep the paper's number and are ma
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from dynsr.experiments.common import TableFigure, TableOutputs, draw_table_figur
 from dynsr.experiments.scoring import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.papers.gldfn import published as paper
 from dynsr.papers.gldfn.settings import gldfn_table2, gldfn_table2_bicubic
+from dynsr.papers.records import PaperValue
 from dynsr.profiles import Profile, get_profile
 from dynsr.results import quoted_row, write_table
 
@@ -63,6 +65,7 @@ def gaussian8_cells(means: pd.DataFrame) -> pd.DataFrame:
 
 
 def _at_scale(settings: list[TestSetting], scale: int) -> list[TestSetting]:
+    """The settings of one scale."""
     return [setting for setting in settings if setting.degradation.scale == scale]
 
 
@@ -79,7 +82,8 @@ def _paper_protocol_bicubic(settings: list[TestSetting], profile: Profile) -> pd
     return pd.DataFrame(rows)
 
 
-def _unavailable_rows(method: str, values, profile: str) -> list[dict]:
+def _unavailable_rows(method: str, values: Iterable[PaperValue], profile: str) -> list[dict]:
+    """Quoted rows (ours empty) of the cells whose images are not in the shared data."""
     return [quoted_row(method=method, dataset=value.dataset, scale=value.scale, degradation=value.setting, metric=value.metric, paper=value.value,
                        profile=profile, note=NOT_AVAILABLE) for value in values if value.dataset in _UNAVAILABLE_SETS]
 
