@@ -147,7 +147,9 @@ def _figure(table: pd.DataFrame, per_seed: pd.DataFrame, profile: str, bicubic: 
                     axis.scatter(np.full(len(seeds), position), seeds[metric], color="tab:blue", s=14, zorder=3)
                 axis.axhline(bicubic[metric], color="0.3", linestyle="--", linewidth=1, label=f"bicubic ({profile} images)")
                 axis.legend(fontsize=7)
-            low, high = np.nanmin(rows[value]), np.nanmax(rows[value])
+            shown = np.concatenate([rows[value].to_numpy(dtype=float),
+                                    [*per_seed[metric], bicubic[metric]] if value == "ours" else []])  # bars, seeds and bicubic in view
+            low, high = np.nanmin(shown), np.nanmax(shown)
             margin = max(high - low, 1e-3)
             axis.set_ylim(low - margin, high + margin)
             axis.set_xticks(positions, rows["method"], fontsize=8)
