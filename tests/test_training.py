@@ -683,7 +683,7 @@ def test_paper_profile_is_udvd_section_4_1() -> None:
 
 
 def test_unknown_recipe_or_profile() -> None:
-    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: arcsr, arcsr_baseline, arcsr_no_dmconv, arcsr_no_kgconv, dasr, dasr_aniso, dasr_bicubic, dasr_concat, dasr_model1, dasr_no_modulation, dasr_oracle, dmsr, dmsr_dr, dmsr_dr_dc_lr, dmsr_mbm2, dmsr_mbm3, dmsr_nf, dmsr_no_de_losses, dmsr_no_mbm, dmsr_sigma, dmsr_sigma_no_mbm, srmd, srmdnf, srmdnf_dasr, udvd, udvd_baseline, udvd_du, udvd_single_loss, udvd_u, udvd_ud, udvdnf"):
+    with pytest.raises(KeyError, match="no training recipe 'edsr'; recipes: arcsr, arcsr_baseline, arcsr_no_dmconv, arcsr_no_kgconv, dasr, dasr_aniso, dasr_bicubic, dasr_concat, dasr_model1, dasr_no_modulation, dasr_oracle, dmsr, dmsr_dr, dmsr_dr_dc_lr, dmsr_mbm2, dmsr_mbm3, dmsr_nf, dmsr_no_de_losses, dmsr_no_mbm, dmsr_sigma, dmsr_sigma_no_mbm, gldfn, gldfn_ablation_a, gldfn_ablation_b, gldfn_ablation_c, gldfn_ablation_d, gldfn_noisy, srmd, srmdnf, srmdnf_dasr, udvd, udvd_baseline, udvd_du, udvd_single_loss, udvd_u, udvd_ud, udvdnf"):
         recipe("edsr", "cpu", scale=2)
     with pytest.raises(ParameterError, match="unknown profile 'fast'"):
         recipe("srmd", "fast", scale=2)

@@ -1,14 +1,15 @@
 """GLDFN (Wen et al.): global and local dynamic filters for blind SR (spatial-specific and spatial-agnostic degradations).
 
-The folder so far: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of
-Settings 2 and 3) and Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``). Decisions:
-docs/decisions/gldfn.md.
+The folder: published numbers (:mod:`.published`), test settings (:mod:`.settings`, with the substitutes of Settings 2
+and 3), training recipes (:mod:`.recipes`: the model of Setting 1, its noisy variant and the Table I ablation, with the
+``cpu`` plan), Table IV's training-free part (:mod:`.complexity`, notebook ``notebooks/gldfn/01``), Table I
+(:mod:`.table1`, notebook ``02``) and Table II (:mod:`.table2`, notebook ``03``). Decisions: docs/decisions/gldfn.md.
 """
 
 from __future__ import annotations
 
 from dynsr.degradations.motion import load_div2krk_kernel
-from dynsr.papers.gldfn import published, settings
+from dynsr.papers.gldfn import published, recipes, settings
 from dynsr.degradations.testsets import unique_kernels
 from dynsr.papers.records import pair_with_settings
 from dynsr.papers.spec import KernelGallery, PaperSpec
@@ -36,10 +37,12 @@ def _kernel_gallery() -> KernelGallery:
 PAPER = PaperSpec(
     name="gldfn",
     title="GLDFN (Wen et al.)",
+    recipes=recipes.RECIPES,
     test_tables={"gldfn_table2": settings.gldfn_table2, "gldfn_table3": settings.gldfn_table3, "gldfn_table6": settings.gldfn_table6,
                  "gldfn_table6_substitute": settings.gldfn_table6_substitute, "gldfn_table5_substitute": settings.gldfn_table5_substitute},
     bicubic_cells=_bicubic_cells,
     bicubic_protocols={"GLDFN Table II": "ikc_gaussian8"},  # docs/decisions/gldfn.md, G1
     unchecked_bicubic=_unchecked_bicubic,
     kernel_gallery=_kernel_gallery,
+    main_recipe="gldfn",
 )
