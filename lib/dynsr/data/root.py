@@ -48,6 +48,10 @@ DATASETS: dict[str, DataSet] = {
         DataSet("DIV2KRK", "kernels/DIV2KRK", "DIV2KRK ground-truth kernels, x2 (11x11) and x4 (31x31)"),
         DataSet("PCABases", "kernels/pca", "kernel PCA bases of DAN/IKC/MANet"),
         DataSet("MotionBlur", "motionblur", "11 real GoPro/REDS motion-blur/sharp pairs"),
+        DataSet("GoPro", "motionblur/GoPro/sharp", "the sharp frames of the 8 GoPro pairs of MotionBlur"),
+        DataSet("GoProBlur", "motionblur/GoPro/blur", "the blurred frames of the 8 GoPro pairs of MotionBlur"),
+        DataSet("REDS", "motionblur/REDS/sharp", "the sharp frames of the 3 REDS pairs of MotionBlur"),
+        DataSet("REDSBlur", "motionblur/REDS/blur", "the blurred frames of the 3 REDS pairs of MotionBlur"),
     )
 }
 
