@@ -6,7 +6,7 @@ from dynsr.data.benchmarks import PAIRED_SETS
 from dynsr.degradations.pipelines import Degradation, PairedFrame
 from dynsr.degradations.testsets import TestSetting
 
-__all__ = ["ARCSR_TEST_NOISE", "ARCSR_DATASETS", "arcsr_motion", "arcsr_table1", "arcsr_table2"]
+__all__ = ["ARCSR_TEST_NOISE", "ARCSR_DATASETS", "arcsr_table1", "arcsr_table2"]
 
 
 ARCSR_TEST_NOISE: tuple[float, float] = (0.0, 10.0)
@@ -23,8 +23,8 @@ def _settings(table: str, noises: tuple[float, ...]) -> list[TestSetting]:
             for noise in noises for dataset in ARCSR_DATASETS]
 
 
-def arcsr_motion() -> list[TestSetting]:
-    """ArcSR's test degradation on the real motion-blur pairs: x4 bicubic of the *blurred* frame, noise 0 or 10.
+def arcsr_table2() -> list[TestSetting]:
+    """Table 2's settings, ArcSR's test degradation on the real motion-blur pairs: x4 bicubic of the *blurred* frame, noise 0 or 10.
 
     The HR is the sharp frame of each GoPro/REDS pair (the ``GoPro`` and ``REDS`` sets: 8 and 3 of the
     ``MotionBlur`` pairs, a small sample of the papers' test sets); the LR is this degradation applied to the blurred
@@ -35,10 +35,5 @@ def arcsr_motion() -> list[TestSetting]:
 
 
 def arcsr_table1() -> list[TestSetting]:
-    """Table 1's settings: :func:`arcsr_motion` at noise 0 (its caption: "Noise level is 0")."""
+    """Table 1's settings: :func:`arcsr_table2`'s at noise 0 (its caption: "Noise level is 0")."""
     return _settings("Table 1", (0.0,))
-
-
-def arcsr_table2() -> list[TestSetting]:
-    """Table 2's settings: :func:`arcsr_motion` (noise 0 and 10)."""
-    return arcsr_motion()
