@@ -9,7 +9,7 @@ small sample of the paper's (the tables label both).
   DASR, MANet, UDKE, ReDegNet, CMOS* (the authors' re-implementation) and ArcSR.
 * **Text** (§4.3-4.4): the PSNR gains the prose states, as ``PSNR gain (dB)`` records.
 
-Inconsistencies of the paper, kept as printed and flagged in ``note`` (docs/decisions/arcsr.md, A19):
+Inconsistencies of the paper, kept as printed and flagged in ``note`` (docs/decisions/arcsr.md, A20):
 
 * §4.4 says ArcSR beats the best competitor by "0.09dB and 0.44dB on GoPro and REDS"; Table 2 gives 24.04 − 23.95 =
   +0.09 dB on *REDS* and 24.33 − 23.89 = +0.44 dB on *GoPro*: the text swaps the data sets. The records keep the text's
@@ -28,9 +28,9 @@ PAPER = "ArcSR"
 SCALE = 4
 TABLE1_SETTING = "x4 noise 0"
 
-GOPRO_SSIM_NOTE = "paper inconsistency: ArcSR (full) GoPro SSIM at noise 0 is 0.72 in Table 1 and 0.73 in Table 2 (A19)"
+GOPRO_SSIM_NOTE = "paper inconsistency: ArcSR (full) GoPro SSIM at noise 0 is 0.72 in Table 1 and 0.73 in Table 2 (A20)"
 SWAPPED_GAIN_NOTE = ("paper inconsistency: §4.4 gives 0.09 dB on GoPro and 0.44 dB on REDS; Table 2 gives +0.09 dB on REDS and "
-                     "+0.44 dB on GoPro (the text swaps the data sets; A19)")
+                     "+0.44 dB on GoPro (the text swaps the data sets; A20)")
 
 # Table 1: {recipe: (label, REDS PSNR, REDS SSIM, GoPro PSNR, GoPro SSIM)}, the paper's row order.
 TABLE1: dict[str, tuple[str, float, float, float, float]] = {

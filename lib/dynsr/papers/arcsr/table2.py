@@ -3,7 +3,7 @@
 ArcSR is trained here (:mod:`.recipes`, seed 0: the model of Table 1's first seed) and scored on the shared pairs (8 GoPro,
 3 REDS; the paper: the full test sets; every row names both, :func:`.common.data_columns`), with bicubic on the same
 pairs. DASR, MANet, UDKE, ReDegNet and CMOS* are quoted: the paper retrained them on REDS/GoPro (ReDegNet excepted, run
-with its face-trained weights), which is not reproducible here (docs/decisions/arcsr.md, A20). The text's margins of
+with its face-trained weights), which is not reproducible here (docs/decisions/arcsr.md, A22). The text's margins of
 ArcSR over the best competitor are recomputed from the quoted rows beside what §4.4 prints (the text swaps the data
 sets; :data:`.published.SWAPPED_GAIN_NOTE`).
 """
