@@ -115,7 +115,7 @@ def test_settings_are_registered_and_cover_both_sets_and_noise_levels() -> None:
 
 # --- Tables 1 and 2 at smoke, with stand-in networks -------------------------------------------------------
 
-_SIZES = {"arcsr": 3_839_628, "arcsr_no_kgconv": 4_799_628, "arcsr_no_dmconv": 4_678_108, "arcsr_baseline": 5_638_108}
+_SIZES = {"arcsr": 3_839_628, "arcsr_no_kgconv": 4_799_628, "arcsr_no_dmconv": 4_678_108, "arcsr_baseline": 5_638_108, "dasr_arcsr": 5_837_699}
 
 
 class _StandIn(SuperResolver):
@@ -201,7 +201,10 @@ def test_table1_verdicts_enumerate_every_outcome() -> None:
 def test_table2_layout_quotes_and_bicubic(smoke: dict[str, Any]) -> None:
     table = smoke["table2"].table
     _check_results_table(table)
-    assert table.groupby("method").size().to_dict() == {m: 8 for m in ("ArcSR", "Bicubic", *table2.QUOTED)}
+    assert table.groupby("method").size().to_dict() == {m: 8 for m in ("ArcSR", "DASR", "Bicubic", *table2.QUOTED)}
+    assert set(table2.COMPETITORS) == {"DASR", "MANet", "UDKE", "ReDegNet", "CMOS*"}
+    dasr = table[table["method"] == "DASR"].set_index(["dataset", "degradation", "metric"])
+    assert (dasr["source"] == Source.TRAINED).all() and (dasr["recipe"] == "dasr_arcsr").all() and dasr.loc[("GoPro", "x4 noise 10", "PSNR"), "paper"] == 22.70
     quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == set(table2.QUOTED) and quoted["ours"].isna().all() and (quoted["steps"] == 0).all()
     assert (quoted["our_data"] == "none: quoted from the paper").all()
@@ -215,3 +218,20 @@ def test_table2_layout_quotes_and_bicubic(smoke: dict[str, Any]) -> None:
     assert noisy[("REDS", "x4 noise 10", "PSNR")] < noisy[("REDS", "x4 noise 0", "PSNR")]
     assert smoke["table2"].summary["margins"] == "REDS: text +0.44 dB, Table 2 +0.09 dB; GoPro: text +0.09 dB, Table 2 +0.44 dB"
     assert [path.name for path in smoke["table2"].figures] == ["table2_gap.png"]
+
+
+def test_table2_claims_arcsr_over_dasr_per_cell(smoke: dict[str, Any]) -> None:
+    claims = smoke["table2"].claims
+    _check_results_table(claims)
+    assert len(claims) == 4 and set(claims["seeds"]) == {(0,)}
+    rows = claims.set_index(["dataset", "degradation"])
+    assert rows.loc[("GoPro", "x4 noise 0"), "paper"] == pytest.approx(24.33 - 23.27) and rows.loc[("REDS", "x4 noise 10"), "paper"] == pytest.approx(0.12)
+    assert (claims["better_parameters"] == _SIZES["arcsr"]).all() and (claims["worse_parameters"] == _SIZES["dasr_arcsr"]).all()
+    table = smoke["table2"].table.set_index(["method", "dataset", "degradation", "metric"])["ours"]
+    for (dataset, degradation), row in rows.iterrows():
+        assert row["ours"] == pytest.approx(table[("ArcSR", dataset, degradation, "PSNR")] - table[("DASR", dataset, degradation, "PSNR")])
+        assert row["bicubic"] == table[("Bicubic", dataset, degradation, "PSNR")]
+    # one seed each: not checkable, unless DASR is below bicubic (the stand-ins are torch bicubic, about MATLAB's)
+    assert set(claims["verdict"]) <= {Verdict.NOT_CHECKABLE, Verdict.NOT_INFORMATIVE}
+    below = claims["bicubic"] > claims.apply(lambda row: table[("DASR", row["dataset"], row["degradation"], "PSNR")], axis=1)
+    assert (claims.loc[below, "verdict"] == Verdict.NOT_INFORMATIVE).all() and (claims.loc[~below, "verdict"] == Verdict.NOT_CHECKABLE).all()

@@ -42,7 +42,7 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     dasr_table1 = [f"{name}_x4{seed}.pt" for name in ("dasr", "dasr_model1", "dasr_concat", "dasr_no_modulation", "dasr_oracle", "srmdnf_dasr",
                                                       "dasr_bicubic") for seed in ("", "_seed1")]  # Table 1 (with SRMDNF*), Table 2's control
     dasr = ["dasr_x2.pt", "dasr_x3.pt", "dasr_aniso_x4.pt"]
-    arcsr = [f"{name}_x4{seed}.pt" for name in ("arcsr", "arcsr_baseline", "arcsr_no_dmconv", "arcsr_no_kgconv") for seed in ("", "_seed1")]
+    arcsr = [f"{name}_x4{seed}.pt" for name in ("arcsr", "arcsr_baseline", "arcsr_no_dmconv", "arcsr_no_kgconv") for seed in ("", "_seed1")] + ["dasr_arcsr_x4.pt"]
     assert checkpoints == sorted(set(table1 + udvd + dasr_table1 + dasr + arcsr))
     for stem in ("table1", "table1_claims", "table2", "table3", "table4", "table5", "heatmap", "fig4_kernel_difference", "figs1_5_crops"):
         table = pd.read_csv(smoke / "udvd" / "tables" / f"{stem}.csv")

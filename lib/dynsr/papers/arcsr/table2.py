@@ -1,17 +1,22 @@
 """ArcSR Table 2 (§4.4): ×4 comparison on REDS and GoPro at noise 0 and 10.
 
-ArcSR is trained here (:mod:`.recipes`, seed 0: the model of Table 1's first seed) and scored on the shared pairs (8 GoPro,
-3 REDS; the paper: the full test sets; every row names both, :func:`.common.data_columns`), with bicubic on the same
-pairs. DASR, MANet, UDKE, ReDegNet and CMOS* are quoted: the paper retrained them on REDS/GoPro (ReDegNet excepted, run
-with its face-trained weights), which is not reproducible here (docs/decisions/arcsr.md, A22). The text's margins of
-ArcSR over the best competitor are recomputed from the quoted rows beside what §4.4 prints (the text swaps the data
-sets; :data:`.published.SWAPPED_GAIN_NOTE`).
+ArcSR is trained here (:mod:`.recipes`, seed 0: the model of Table 1's first seed) and so is DASR, the DASR network
+trained with ArcSR's recipe ("the same training strategy as our method", §4.4) for ArcSR's training compute at ``cpu``
+(``dasr_arcsr``; docs/decisions/arcsr.md, A23). Both are scored on the shared pairs (8 GoPro, 3 REDS; the paper: the
+full test sets; every row names both, :func:`.common.data_columns`), with bicubic on the same pairs. MANet, UDKE,
+ReDegNet and CMOS* are quoted: the paper retrained them on REDS/GoPro (ReDegNet excepted, run with its face-trained
+weights), which is not reproducible here (A22). "ArcSR > DASR" gets a verdict per cell (:mod:`dynsr.claims`; one seed
+each, so at best "not checkable"). The text's margins of ArcSR over the best competitor are recomputed from the
+printed rows beside what §4.4 prints (the text swaps the data sets; :data:`.published.SWAPPED_GAIN_NOTE`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from dynsr.claims import paired_claim
 from dynsr.experiments.common import TableOutputs
 from dynsr.experiments.scoring import Params, bicubic_scores, compare_rows, quoted_rows, score, trained_model
 from dynsr.papers.arcsr.common import PAPER_DATA, data_columns
@@ -22,19 +27,32 @@ from dynsr.plots import gap_plot, save_figure
 from dynsr.profiles import get_profile
 from dynsr.results import Source, write_table
 
-__all__ = ["Table2Params", "QUOTED", "run", "table_margins"]
+__all__ = ["Table2Params", "Outputs", "TRAINED", "QUOTED", "COMPETITORS", "run", "table_margins"]
 
 Table2Params = Params  # the notebook's parameters: ArcSR at seed 0
 
-QUOTED: tuple[str, ...] = ("DASR", "MANet", "UDKE", "ReDegNet", "CMOS*")
-"""The competitors of Table 2, all quoted."""
+TRAINED: dict[str, str] = {"ArcSR": "arcsr", "DASR": "dasr_arcsr"}
+"""Table 2's rows trained here: method → recipe."""
+
+QUOTED: tuple[str, ...] = ("MANet", "UDKE", "ReDegNet", "CMOS*")
+"""Table 2's rows quoted from the paper."""
+
+COMPETITORS: tuple[str, ...] = ("DASR", *QUOTED)
+"""Every competitor of Table 2 (the paper's rows other than ArcSR)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outputs(TableOutputs):
+    """Table 2 and the verdicts on "ArcSR > DASR" per cell."""
+
+    claims: pd.DataFrame
 
 
 def table_margins(noise: float = 0.0) -> dict[str, float]:
-    """ArcSR's PSNR margin over the best quoted competitor per data set at ``noise``, from Table 2's printed rows (dB, 2 decimals)."""
+    """ArcSR's PSNR margin over the best competitor per data set at ``noise``, from Table 2's printed rows (dB, 2 decimals)."""
     rows = TABLE2[noise]
     columns = {"REDS": 0, "GoPro": 2}  # the PSNR columns of a TABLE2 row
-    return {dataset: round(rows["ArcSR"][column] - max(rows[method][column] for method in QUOTED), 2) for dataset, column in columns.items()}
+    return {dataset: round(rows["ArcSR"][column] - max(rows[method][column] for method in COMPETITORS), 2) for dataset, column in columns.items()}
 
 
 def _with_data(rows: list[dict], profile: str) -> list[dict]:
@@ -52,23 +70,46 @@ def _summary(table: pd.DataFrame) -> dict[str, str]:
             "margins": "; ".join(f"{dataset}: text +{text[dataset]:.2f} dB, Table 2 +{margins[dataset]:.2f} dB" for dataset in margins)}
 
 
-def run(params: Table2Params) -> TableOutputs:
-    """ArcSR (trained here) and bicubic on the pairs beside the quoted rows; writes ``arcsr/tables/table2`` and its gap figure."""
+def _claims(table: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """"ArcSR > DASR" per cell (PSNR), one seed each, against bicubic on the same pairs."""
+    psnr = table[table["metric"] == "PSNR"].set_index(["method", "dataset", "degradation"])
+    rows = []
+    for dataset, degradation in psnr.loc["ArcSR"].index:
+        arcsr, dasr = psnr.loc[("ArcSR", dataset, degradation)], psnr.loc[("DASR", dataset, degradation)]
+        bicubic = float(psnr.loc[("Bicubic", dataset, degradation), "ours"])
+        verdict = paired_claim(f"ArcSR > DASR [{dataset} {degradation}]", {arcsr["seeds"][0]: arcsr["ours"]}, {dasr["seeds"][0]: dasr["ours"]},
+                               paper_difference=round(arcsr["paper"] - dasr["paper"], 4), bicubic=bicubic,
+                               parameters=(int(arcsr["parameters"]), int(dasr["parameters"])))
+        rows.append(verdict.row(method="ArcSR − DASR", dataset=dataset, scale=SCALE, degradation=degradation, metric="PSNR", profile=profile,
+                                steps=int(max(arcsr["steps"], dasr["steps"])), noise_seed=int(arcsr["noise_seed"]), n_images=int(arcsr["n_images"]),
+                                better_parameters=int(arcsr["parameters"]), worse_parameters=int(dasr["parameters"]), bicubic=bicubic,
+                                **data_columns(dataset, int(arcsr["n_images"]), profile)))
+    return pd.DataFrame(rows)
+
+
+def run(params: Table2Params) -> Outputs:
+    """ArcSR and DASR (trained here) and bicubic on the pairs beside the quoted rows; writes ``arcsr/tables/table2``, its claims
+    and its gap figure."""
     profile = get_profile(params.profile)
     settings = arcsr_table2()
     metrics = ("PSNR", "SSIM")
-    trained = trained_model("arcsr", params, scale=SCALE)
     published = table2()
-    rows = compare_rows(score(trained.model, settings, profile, with_ssim=True), "ArcSR", [v for v in published if v.method == "ArcSR"],
-                        profile=profile.name, trained=trained, metrics=metrics, recipe="arcsr", parameters=trained.model.paper_parameter_count())
+    rows = []
+    for method, recipe in TRAINED.items():
+        trained = trained_model(recipe, params, scale=SCALE)
+        rows += compare_rows(score(trained.model, settings, profile, with_ssim=True), method, [v for v in published if v.method == method],
+                             profile=profile.name, trained=trained, metrics=metrics, recipe=recipe, parameters=trained.model.paper_parameter_count())
     rows += compare_rows(bicubic_scores(settings, profile, scale=SCALE, with_ssim=True), "Bicubic", [], profile=profile.name, trained=None,
                          metrics=metrics, recipe="bicubic", parameters=0)
     rows += quoted_rows([v for v in published if v.method in QUOTED], profile=profile.name)
     table = pd.DataFrame(_with_data(rows, profile.name))
     metadata = {"source": "ArcSR Table 2 (x4, noise 0 and 10; the paper: full REDS/GoPro test sets, ours: the shared pairs)",
-                "metric": "PSNR/SSIM, Y, crop = scale", "note": "ArcSR trained here at this profile on synthetic motion blur (seed 0); competitors quoted"}
+                "metric": "PSNR/SSIM, Y, crop = scale",
+                "note": "ArcSR and DASR (ArcSR's recipe) trained here at this profile on synthetic motion blur (seed 0); the other competitors quoted"}
     write_table(table, "arcsr/tables/table2", profile=profile.name, metadata=metadata)
+    claims = _claims(table, profile.name)
+    write_table(claims, "arcsr/tables/table2_claims", profile=profile.name, metadata={"note": "ArcSR − DASR per cell, one seed each (dynsr.claims)"})
     trained_psnr = table[(table["source"] == Source.TRAINED) & (table["metric"] == "PSNR")]
-    figure = gap_plot(trained_psnr, title=f"ArcSR Table 2: ours − paper (PSNR, dB; {profile.name})", group="degradation")
+    figure = gap_plot(trained_psnr, title=f"ArcSR Table 2: ours − paper (PSNR, dB; {profile.name})", group="method")
     figures = [save_figure(figure, profile_results_dir(profile.name) / "arcsr" / "figures" / "table2_gap.png")]
-    return TableOutputs(table=table, figures=figures, summary=_summary(table))
+    return Outputs(table=table, claims=claims, figures=figures, summary=_summary(table))
