@@ -29,7 +29,7 @@ from dynsr.results import Source, write_table
 
 __all__ = ["Table2Params", "Outputs", "TRAINED", "QUOTED", "COMPETITORS", "run", "table_margins"]
 
-Table2Params = Params  # the notebook's parameters: ArcSR at seed 0
+Table2Params = Params  # the notebook's parameters: ArcSR and DASR at seed 0
 
 TRAINED: dict[str, str] = {"ArcSR": "arcsr", "DASR": "dasr_arcsr"}
 """Table 2's rows trained here: method → recipe."""
