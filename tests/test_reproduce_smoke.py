@@ -28,7 +28,7 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
     expected = sorted(str(p.relative_to(notebooks_dir)) for p in notebooks_dir.glob("*/[0-9][0-9]_*.ipynb"))
     executed = sorted(f"{p.parent.parent.name}/{p.name}" for p in smoke.glob("*/notebooks/*.ipynb"))
     hidden = sorted(p.name for p in smoke.glob("*/notebooks/.*"))
-    assert len(expected) == 24 and executed == expected and not hidden  # one folder per paper; no .running or .failed copies
+    assert len(expected) == 26 and executed == expected and not hidden  # one folder per paper; no .running or .failed copies
     mismatches = [problem for name in expected for problem in output_mismatches(smoke / _executed(name), notebooks_dir / name)]
     assert not mismatches, "\n".join(mismatches)
     warnings = [line for name in expected for line in stderr_outputs(smoke / _executed(name))]
@@ -43,7 +43,8 @@ def test_reproduce_smoke_writes_every_table_and_the_index(tmp_path: Path) -> Non
                                                       "dasr_bicubic") for seed in ("", "_seed1")]  # Table 1 (with SRMDNF*), Table 2's control
     dasr = ["dasr_x2.pt", "dasr_x3.pt", "dasr_aniso_x4.pt"]
     gldfn = [f"gldfn_ablation_{exp}_x4{seed}.pt" for exp in "abcd" for seed in ("", "_seed1")] + [f"gldfn_x{scale}.pt" for scale in (2, 3, 4)]
-    assert checkpoints == sorted(set(table1 + udvd + dasr_table1 + dasr + gldfn))
+    arcsr = [f"{name}_x4{seed}.pt" for name in ("arcsr", "arcsr_baseline", "arcsr_no_dmconv", "arcsr_no_kgconv") for seed in ("", "_seed1")] + ["dasr_arcsr_x4.pt"]
+    assert checkpoints == sorted(set(table1 + udvd + dasr_table1 + dasr + gldfn + arcsr))
     for stem in ("table1", "table1_claims", "table2", "table3", "table4", "table5", "heatmap", "fig4_kernel_difference", "figs1_5_crops"):
         table = pd.read_csv(smoke / "udvd" / "tables" / f"{stem}.csv")
         assert set(table["profile"]) == {"smoke"}, stem

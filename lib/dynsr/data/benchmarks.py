@@ -1,4 +1,5 @@
-"""Benchmark HR images (Set5, Set14, BSD100, Urban100) and other image folders of the data root."""
+"""Benchmark HR images (Set5, Set14, BSD100, Urban100), the sharp frames of real blur/sharp pairs (GoPro, REDS) and other
+image folders of the data root."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import numpy as np
 from dynsr.data.images import GrayscaleImageWarning, load_rgb
 from dynsr.data.root import dataset_dir
 
-__all__ = ["BENCHMARKS", "NamedImage", "load_image_folder", "load_benchmark", "benchmark_names", "cropped_name", "uncropped_name"]
+__all__ = ["BENCHMARKS", "NamedImage", "load_image_folder", "load_benchmark", "benchmark_names", "cropped_name", "uncropped_name", "PAIRED_SETS", "paired_frame"]
 
 BENCHMARKS = ("Set5", "Set14", "BSD100", "Urban100")
+PAIRED_SETS: dict[str, str] = {"GoPro": "GoProBlur", "REDS": "REDSBlur"}
+"""Test sets of real pairs: the sharp frames (the HR images) → the set of their blurred frames, same names."""
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 _CROP_MARK = "@c"  # a central crop of an image is named <name>@c<side> (dynsr.evaluate.center_crop)
 
@@ -74,6 +77,21 @@ def benchmark_names(name: str) -> list[str]:
 
 
 def _benchmark_dir(name: str) -> Path:
-    if name not in BENCHMARKS:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    if name not in BENCHMARKS and name not in PAIRED_SETS:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join((*BENCHMARKS, *PAIRED_SETS))}")
     return dataset_dir(name)
+
+
+def paired_frame(image: NamedImage, source: str) -> NamedImage:
+    """The image of data set ``source`` with ``image``'s name (a crop's: the image it was cut from), cut to ``image``'s
+    central region when ``image`` is a central crop (:func:`dynsr.evaluate.center_crop`'s offsets)."""
+    name = uncropped_name(image.name)
+    path = next((p for p in _image_paths(dataset_dir(source)) if p.stem == name), None)
+    if path is None:
+        raise KeyError(f"data set {source} has no image {name!r}")
+    pixels = load_rgb(path)
+    if pixels.shape[:2] != image.pixels.shape[:2]:
+        height, width = image.pixels.shape[:2]
+        top, left = (pixels.shape[0] - height) // 2, (pixels.shape[1] - width) // 2
+        pixels = pixels[top : top + height, left : left + width]  # (height, width, 3), the same central region
+    return NamedImage(image.name, np.ascontiguousarray(pixels), image.was_grayscale)

@@ -25,11 +25,12 @@ __all__ = ["DataSet", "DATASETS", "DataNotFoundError", "dataset_dir", "verify_da
 
 @dataclass(frozen=True)
 class DataSet:
-    """A named folder of the data root."""
+    """A named folder of the data root; ``part_of`` names the set it is downloaded with when it is a sub-folder of one."""
 
     name: str
     folder: str
     description: str
+    part_of: str | None = None
 
 
 DATASETS: dict[str, DataSet] = {
@@ -48,6 +49,10 @@ DATASETS: dict[str, DataSet] = {
         DataSet("DIV2KRK", "kernels/DIV2KRK", "DIV2KRK ground-truth kernels, x2 (11x11) and x4 (31x31)"),
         DataSet("PCABases", "kernels/pca", "kernel PCA bases of DAN/IKC/MANet"),
         DataSet("MotionBlur", "motionblur", "11 real GoPro/REDS motion-blur/sharp pairs"),
+        DataSet("GoPro", "motionblur/GoPro/sharp", "the sharp frames of the 8 GoPro pairs of MotionBlur", part_of="MotionBlur"),
+        DataSet("GoProBlur", "motionblur/GoPro/blur", "the blurred frames of the 8 GoPro pairs of MotionBlur", part_of="MotionBlur"),
+        DataSet("REDS", "motionblur/REDS/sharp", "the sharp frames of the 3 REDS pairs of MotionBlur", part_of="MotionBlur"),
+        DataSet("REDSBlur", "motionblur/REDS/blur", "the blurred frames of the 3 REDS pairs of MotionBlur", part_of="MotionBlur"),
     )
 }
 
@@ -57,7 +62,8 @@ class DataNotFoundError(FileNotFoundError):
 
 
 def _fetch_advice(name: str | None) -> str:
-    command = "python scripts/fetch_data.py" + (f" --only {name}" if name else "")
+    fetched = DATASETS[name].part_of or name if name in DATASETS else name
+    command = "python scripts/fetch_data.py" + (f" --only {fetched}" if fetched else "")
     return f"Set DYNSR_DATA_ROOT to the folder that holds it (now {data_root()}), or download it with `{command}`."
 
 

@@ -14,7 +14,8 @@ Named orders (``Degradation.order``):
   setting 3).
 
 :class:`PerImageKernel` is a :class:`Degradation` whose kernel depends on the image (DIV2KRK: image i has its own
-kernel i); :meth:`PerImageKernel.for_image` gives the one record of an image.
+kernel i); :meth:`PerImageKernel.for_image` gives the one record of an image. :class:`PairedFrame` degrades another frame of the
+same scene instead of the HR image (real blur/sharp pairs: the LR of the blurred frame, scored against the sharp one).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "Order",
     "Degradation",
     "PerImageKernel",
+    "PairedFrame",
     "degrade",
     "image_noise_rng",
 ]
@@ -227,6 +229,40 @@ class PerImageKernel:
         """A short stable hash of the base and every (image, kernel) pair (in name order: the pairs are a mapping), for cache
         folder and score keys."""
         fields = {"base": asdict(self.base), "kernels": [[name, asdict(kernel)] for name, kernel in sorted(self.kernels, key=lambda pair: pair[0])]}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairedFrame:
+    """``degradation`` applied to the same-named image of the data set ``source`` instead of the HR image: the LR of a real
+    blurred frame (``source``, e.g. ``"GoProBlur"``) scored against its sharp frame (the HR set, e.g. ``"GoPro"``).
+
+    A central crop of the HR image (the ``smoke`` profile) takes the same central crop of the source frame.
+    """
+
+    source: str
+    degradation: Degradation
+
+    @property
+    def scale(self) -> int:
+        return self.degradation.scale
+
+    @property
+    def kernel(self) -> None:
+        """No synthetic kernel: the blur is the source frame's own."""
+        return None
+
+    @property
+    def noise(self) -> float:
+        return self.degradation.noise
+
+    @property
+    def noise_seed(self) -> int:
+        return self.degradation.noise_seed
+
+    def key(self) -> str:
+        """A short stable hash of the source set and the degradation, for cache folder and score keys."""
+        fields = {"source": self.source, "degradation": asdict(self.degradation)}
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 

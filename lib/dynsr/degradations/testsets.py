@@ -26,9 +26,9 @@ from typing import Literal
 
 import numpy as np
 
-from dynsr.data.benchmarks import NamedImage
+from dynsr.data.benchmarks import NamedImage, paired_frame
 from dynsr.data.images import modcrop
-from dynsr.degradations.pipelines import Degradation, GaussianKernel, PerImageKernel, degrade, image_noise_rng
+from dynsr.degradations.pipelines import Degradation, GaussianKernel, PairedFrame, PerImageKernel, degrade, image_noise_rng
 from dynsr.degradations.regions import RegionBlurDegradation, degrade_regions
 from dynsr.degradations.spatial import SpatiallyVaryingDegradation, degrade_spatially_varying
 from dynsr.fileio import atomic_path
@@ -38,8 +38,9 @@ __all__ = ["TestSetting", "AnyDegradation", "GrayScoring", "GRAY_SCORINGS", "srm
            "lr_key", "cached_lr"]
 
 
-AnyDegradation = Degradation | SpatiallyVaryingDegradation | PerImageKernel | RegionBlurDegradation
-"""What a test setting may hold: one degradation for every image, one per image, or one that varies over the image."""
+AnyDegradation = Degradation | SpatiallyVaryingDegradation | PerImageKernel | RegionBlurDegradation | PairedFrame
+"""What a test setting may hold: one degradation for every image, one per image, one that varies over the image, or one
+applied to another frame of the image's scene (real blur/sharp pairs)."""
 
 GrayScoring = Literal["replicate_y", "channel_mean"]
 GRAY_SCORINGS: tuple[GrayScoring, ...] = ("replicate_y", "channel_mean")
@@ -108,7 +109,7 @@ def unique_kernels(settings: list[TestSetting]) -> tuple[list[np.ndarray], list[
 LR_CACHE_VERSION = 1
 
 
-_KEY_PREFIX: dict[type, str] = {Degradation: "", SpatiallyVaryingDegradation: "sv-", PerImageKernel: "pi-", RegionBlurDegradation: "rb-"}
+_KEY_PREFIX: dict[type, str] = {Degradation: "", SpatiallyVaryingDegradation: "sv-", PerImageKernel: "pi-", RegionBlurDegradation: "rb-", PairedFrame: "pf-"}
 
 
 def lr_key(degradation: AnyDegradation) -> str:
@@ -128,7 +129,8 @@ def cached_lr(dataset: str, image: NamedImage, degradation: AnyDegradation) -> n
     through :func:`dynsr.degradations.spatial.degrade_spatially_varying`; their per-pixel maps are
     :func:`~dynsr.degradations.spatial.degradation_maps` of the LR size. A per-image kernel is the image's own
     degradation (:meth:`~dynsr.degradations.pipelines.PerImageKernel.for_image`, cached as that one); region-wise
-    blur (GLDFN setting 3) goes through :func:`dynsr.degradations.regions.degrade_regions`.
+    blur (GLDFN setting 3) goes through :func:`dynsr.degradations.regions.degrade_regions`. A paired frame degrades the
+    same-named frame of its source set (:func:`dynsr.data.benchmarks.paired_frame`; ArcSR's blurred GoPro/REDS frames).
     """
     if type(degradation) not in _KEY_PREFIX:
         raise TypeError(f"cached_lr takes one of {', '.join(kind.__name__ for kind in _KEY_PREFIX)}; got {type(degradation).__name__}")
@@ -137,6 +139,8 @@ def cached_lr(dataset: str, image: NamedImage, degradation: AnyDegradation) -> n
     path = _cache_path(dataset, image, degradation)
     if path.is_file():
         return np.load(path)
+    if isinstance(degradation, PairedFrame):
+        image, degradation = paired_frame(image, degradation.source), degradation.degradation
     hr = modcrop(image.pixels, degradation.scale)
     rng = image_noise_rng(degradation, image.name)
     if isinstance(degradation, Degradation):

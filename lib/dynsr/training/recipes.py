@@ -39,12 +39,14 @@ MATCHED_STEPS: dict[tuple[str, int], int] = {cell: steps for paper in PAPERS.val
 
 
 def _compute_matched(name: str, profile: str, scale: int, config: TrainConfig) -> TrainConfig:
-    """At ``cpu``, a comparator's steps matched to the compute of the method it is compared with."""
+    """At ``cpu``, a comparator's steps matched to the compute of the method it is compared with (its learning-rate
+    halvings, periodic or at milestones, stretched with it)."""
     steps = MATCHED_STEPS.get((name, scale)) if profile == "cpu" else None
     if steps is None:
         return config
     halving = config.lr_halving_steps if config.lr_halving_steps >= config.steps else max(1, round(config.lr_halving_steps * steps / config.steps))
-    return config.replace(steps=steps, lr_halving_steps=halving)
+    milestones = tuple(max(1, round(milestone * steps / config.steps)) for milestone in config.lr_milestones)  # at the same fractions of the run
+    return config.replace(steps=steps, lr_halving_steps=halving, lr_milestones=milestones)
 
 
 EXTENSION_LIMIT = 2.0

@@ -1,6 +1,9 @@
-"""ArcSR (Liu & Hao): deformable mutual and kernel-guided convolution for motion-blur SR. Its test settings
-(:mod:`.settings`) and training recipes (:mod:`.recipes`: the model and the Table 1 variants). Decisions:
-docs/decisions/arcsr.md."""
+"""ArcSR (Liu & Hao): deformable mutual and kernel-guided convolution for motion-blur SR.
+
+The folder: published numbers (:mod:`.published`), test settings on the real GoPro/REDS pairs (:mod:`.settings`), training
+recipes (:mod:`.recipes`: the model, the Table 1 variants and Table 2's DASR), and the experiments of ``notebooks/arcsr/``: Table 1
+(:mod:`.table1`), Table 2 (:mod:`.table2`), what both share (:mod:`.common`). Decisions: docs/decisions/arcsr.md.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,6 @@ from dynsr.papers.spec import PaperSpec
 
 __all__ = ["PAPER"]
 
-PAPER = PaperSpec(name="arcsr", title="ArcSR (Liu & Hao)", recipes=recipes.RECIPES, test_tables={"arcsr_motion": settings.arcsr_motion},
-                  main_recipe="arcsr")
-"""ArcSR's test settings (§4.1-4.2) on the shared real motion-blur pairs, and its training recipes (§4.2)."""
+PAPER = PaperSpec(name="arcsr", title="ArcSR (Liu & Hao)", recipes=recipes.RECIPES, compute_matched=recipes.COMPUTE_MATCHED,
+                  matched_steps=recipes.MATCHED_STEPS,
+                  test_tables={"arcsr_table1": settings.arcsr_table1, "arcsr_table2": settings.arcsr_table2}, main_recipe="arcsr")

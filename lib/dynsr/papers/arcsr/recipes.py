@@ -1,4 +1,4 @@
-"""ArcSR's training recipes per profile (``smoke`` / ``cpu`` / ``paper``): the model and the three Table 1 variants.
+"""ArcSR's training recipes per profile (``smoke`` / ``cpu`` / ``paper``): the model, the three Table 1 variants and Table 2's DASR.
 
 Every recipe (§3.2.4, §4.2; docs/decisions/arcsr.md, A14-A18) trains the full-size network at ×4 on L1 (Eq. 2) with Adam
 (β1 0.9, β2 0.999) at 1e-4, halved at 1/20, 1/10, 1/5 and 1/2 of the run (the paper: 2·10⁴, 4·10⁴, 8·10⁴ and 2·10⁵ of
@@ -9,7 +9,9 @@ their real motion blur (§4.1), are not available: the patches are blurred with 
 LR, neither rounded nor clipped (as the ArcSR test settings, :mod:`.settings`).
 
 * ``arcsr``: ArcSR (full), Table 1's last row and Table 2;
-* ``arcsr_no_dmconv``, ``arcsr_no_kgconv``, ``arcsr_baseline``: Table 1's other rows (docs/decisions/arcsr.md, A10).
+* ``arcsr_no_dmconv``, ``arcsr_no_kgconv``, ``arcsr_baseline``: Table 1's other rows (docs/decisions/arcsr.md, A10);
+* ``dasr_arcsr``: Table 2's DASR row, the DASR network (full size) trained with this recipe ("the same training
+  strategy as our method", §4.4), at ``cpu`` for ArcSR's training compute (:data:`MATCHED_STEPS`; A23).
 
 Validation: Set5 ×4 blurred with Levin kernel 1, noise-free (Table 1's noise level), float LR: a training-progress signal
 on a kernel of the training distribution; the test is the real motion-blur pairs (:mod:`.settings`; A18).
@@ -27,7 +29,8 @@ from typing import Any
 
 from dynsr.training.config import TrainConfig
 
-__all__ = ["RECIPES", "ARCSR_SCHEDULES", "MILESTONE_FRACTIONS", "CPU_RUNS", "milestones"]
+__all__ = ["RECIPES", "TABLE1_RECIPES", "RECIPE_MODELS", "ARCSR_SCHEDULES", "MILESTONE_FRACTIONS", "CPU_RUNS", "COMPARATOR_CPU_RUNS",
+           "COMPUTE_MATCHED", "MATCHED_STEPS", "milestones"]
 
 MILESTONE_FRACTIONS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5)
 """The halving steps as fractions of the run (§4.2: 2·10⁴, 4·10⁴, 8·10⁴, 2·10⁵ of 4·10⁵)."""
@@ -86,9 +89,23 @@ def _arcsr(model: str) -> Callable[[str, int, int], TrainConfig]:
     return lambda profile, scale, seed: _arcsr_recipe(model, profile, scale, seed)
 
 
-RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {
-    name: _arcsr(name) for name in ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline")  # Table 1, full model first
-}
+TABLE1_RECIPES: tuple[str, ...] = ("arcsr", "arcsr_no_dmconv", "arcsr_no_kgconv", "arcsr_baseline")
+"""Table 1's models, full model first (each recipe's registry model is its name)."""
 
-CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = tuple((name, 4, (0, 1)) for name in RECIPES)
+RECIPE_MODELS: dict[str, str] = {**{name: name for name in TABLE1_RECIPES}, "dasr_arcsr": "dasr"}
+"""Each recipe's registry model."""
+
+RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {name: _arcsr(model) for name, model in RECIPE_MODELS.items()}
+
+CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = tuple((name, 4, (0, 1)) for name in TABLE1_RECIPES)
 """(recipe, scale, seeds) of Table 1 at ``cpu``: the four models, two seeds each."""
+
+COMPARATOR_CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = (("dasr_arcsr", 4, (0,)),)
+"""(recipe, scale, seeds) of Table 2's comparator at ``cpu``: one seed, as ArcSR's row (seed 0); not in :data:`CPU_RUNS`'s 4 h."""
+
+COMPUTE_MATCHED: dict[str, str] = {"dasr_arcsr": "arcsr"}
+"""A comparator recipe → the recipe whose training compute it gets at ``cpu``."""
+
+MATCHED_STEPS: dict[tuple[str, int], int] = {("dasr_arcsr", 4): 1781}
+"""``cpu`` steps of each comparator: ⌈steps(method) · MACs(method step) / MACs(comparator step)⌉ (forward MACs of one
+training step, `dynsr.training.trainer.step_macs`; docs/decisions/arcsr.md, A23). Recomputed by ``tests/test_comparator_budget.py``."""
