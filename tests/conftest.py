@@ -17,22 +17,30 @@ import torch
 from dynsr.paths import repo_root
 
 
-SLOW_FILES = frozenset({"test_reproduce_smoke.py", "test_distributed.py", "test_cli_users.py", "test_cli_engine.py"})
+SLOW_FILES = frozenset({"test_distributed.py", "test_cli_users.py", "test_cli_engine.py"})
+SMOKE_PREFIX = "test_reproduce_smoke_"  # one end-to-end smoke reproduce per notebook folder (tests/smoke_reproduce.py): slow
 SLOW_NAMES = ("kill", "killed")
 
 
-LONGEST_FILE = "test_reproduce_smoke.py"  # one test of about 10 minutes: collected first, so a worker starts on it at once
+# The smoke reproduce files, longest first: each takes minutes, so they are collected first and pytest-xdist's workers
+# (``make test``: ``--dist loadfile``) start on them at once and share them out; the other files fill the gaps.
+SMOKE_ORDER = ("udvd", "gldfn", "dasr", "dmsr", "arcsr", "baselines")
+
+
+def _order(item: pytest.Item) -> int:
+    name = item.path.stem
+    folder = name.removeprefix(SMOKE_PREFIX)
+    return SMOKE_ORDER.index(folder) if name.startswith(SMOKE_PREFIX) and folder in SMOKE_ORDER else len(SMOKE_ORDER)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tiers, and put the longest file first: ``make test`` runs the files on two pytest-xdist workers
-    (``--dist loadfile``), and the suite is shortest when one worker spends the whole run on that file."""
-    items.sort(key=lambda item: item.path.name != LONGEST_FILE)  # stable: every other test keeps its order
+    """Mark the tiers, and put the smoke reproduce files first, longest first (``SMOKE_ORDER``)."""
+    items.sort(key=_order)  # stable: every other test keeps its order
     for item in items:
         file = item.path.name
         if file.startswith("test_committed_"):
             item.add_marker(pytest.mark.artifact)
-        if file in SLOW_FILES or any(word in item.name for word in SLOW_NAMES):
+        if file in SLOW_FILES or file.startswith(SMOKE_PREFIX) or any(word in item.name for word in SLOW_NAMES):
             item.add_marker(pytest.mark.slow)
 
 
