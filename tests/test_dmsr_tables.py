@@ -15,6 +15,7 @@ from dynsr.claims import BELOW_BICUBIC, paired_claim, with_resolution
 from dynsr.experiments.common import SeededParams
 from dynsr.papers import PAPERS
 from dynsr.papers.dmsr import published, summary, table1, tables
+from dynsr.papers.dmsr.figures import ABLATION_GAPS, TABLE1_GAP
 from dynsr.papers.dmsr.recipes import CPU_RUNS, DMSR_VALIDATION, RECIPES
 from dynsr.papers.dmsr.settings import dmsr_table1
 from dynsr.results import Source, Verdict, read_table_file
@@ -119,11 +120,12 @@ def test_table1_layout_trained_quoted_and_bicubic_rows() -> None:
     cell = trained[(trained["method"] == "DMSR") & (trained["dataset"] == "Set14") & (trained["degradation"] == "x3 width 1.3 noise 50")
                    & (trained["metric"] == "PSNR")].iloc[0]
     assert cell["ours"] == pytest.approx(25.005) and cell["ours_per_seed"] == "25.0000/25.0100" and cell["seed_spread"] == pytest.approx(0.01)
-    assert cell["paper"] == 24.76 and cell["gap"] == pytest.approx(25.005 - 24.76) and cell["block"] == "[1.3, 50]"
+    assert cell["paper"] == 24.76 and cell["gap"] == pytest.approx(25.005 - 24.76) and cell["degradation_block"] == "[1.3, 50]"
     paper_psnr = table1.wide(table, value="paper")
     assert list(paper_psnr.columns) == list(published.TABLE1_COLUMNS)
     assert paper_psnr.loc[("[2.6, 50]", "DMSR"), ("Set5", 4)] == 24.21 and ("[0.2, 0]", "IKC-vn") not in paper_psnr.index
-    assert list(dict.fromkeys(paper_psnr.index.get_level_values("block"))) == ["[0.2, 15]", "[1.3, 15]", "[2.6, 15]", "[0.2, 50]", "[1.3, 50]", "[2.6, 50]", "[0.2, 0]"]
+    assert TABLE1_GAP.draw(table, "smoke").axes  # the figure drawn from the written table alone
+    assert list(dict.fromkeys(paper_psnr.index.get_level_values("degradation_block"))) == ["[0.2, 15]", "[1.3, 15]", "[2.6, 15]", "[0.2, 50]", "[1.3, 50]", "[2.6, 50]", "[0.2, 0]"]
 
 
 def test_table1_claims_verdicts_follow_the_control() -> None:
@@ -166,6 +168,7 @@ def test_ablation_layout() -> None:
     assert np.allclose(trained["gap"], trained["ours"] - trained["paper"]) and set(trained["seeds"].map(tuple)) == {(0, 1)}
     assert list(trained[trained["metric"] == "PSNR"]["paper"]) == [28.61, 28.70, 28.72, 28.81]
     assert trained.iloc[2]["ours_per_seed"] == "27.9000/28.4500" and trained.iloc[2]["seed_spread"] == pytest.approx(0.55)
+    assert ABLATION_GAPS["table3"].draw(table, "smoke").axes
     bicubic = table[table["method"] == "Bicubic"]
     assert bicubic["paper"].isna().all() and set(bicubic["source"]) == {Source.COMPUTED} and list(bicubic["ours"]) == [20.0, 0.4]
 

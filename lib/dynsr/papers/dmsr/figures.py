@@ -9,7 +9,7 @@ from dynsr.results import Source
 __all__ = ["TABLE1_GAP", "ABLATION_GAPS", "TABLE_FIGURES"]
 
 TABLE1_GAP = gap_figure("dmsr/tables/table1", "dmsr/figures/table1_gap.png", "DMSR Table 1",
-                        rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="block")
+                        rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method")
 ABLATION_GAPS: dict[str, TableFigure] = {
     f"table{n}": gap_figure(f"dmsr/tables/table{n}", f"dmsr/figures/table{n}_gap.png", f"DMSR Table {n}",
                             rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method") for n in (2, 3, 4)

@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dynsr.claims import BELOW_BICUBIC, below_bicubic, paired_claim
+from dynsr.claims import BELOW_BICUBIC, PairedClaim, below_bicubic, paired_claim
 from dynsr.degradations.testsets import TestSetting
 from dynsr.experiments.common import SeededOutputs, SeededParams, check_seeds, per_seed_runs, seed_columns, training_columns, write_seeded_outputs
 from dynsr.experiments.scoring import TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
@@ -81,7 +81,7 @@ def _trained_rows(per_seed: pd.DataFrame, profile: str) -> list[dict]:
             rows.append(trained_row(method=method, dataset=dataset, scale=int(scale), degradation=setting, metric=metric,
                                     paper=published.get((method, dataset, scale, setting, metric)), ours=float(scores.mean()), profile=profile,
                                     steps=int(cell["steps"].max()), seeds=cell["seed"].tolist(), noise_seed=int(first["noise_seed"]),
-                                    n_images=int(first["n_images"]), recipe=first["recipe"], block=_block(first["kernel_width"], first["noise"]),
+                                    n_images=int(first["n_images"]), recipe=first["recipe"],
                                     **seed_columns(scores), parameters=int(first["parameters"])))
     return rows
 
@@ -96,13 +96,13 @@ def build_table(per_seed: pd.DataFrame, bicubic: pd.DataFrame, profile: str) -> 
     computed = compare_rows(bicubic, "Bicubic", [], profile=profile, trained=None, metrics=("PSNR", "SSIM"), recipe="bicubic", parameters=0)
     quoted = quoted_rows([v for method in paper.TABLE1_QUOTED for v in paper.table1(method)], profile=profile)
     table = pd.DataFrame(_trained_rows(per_seed, profile) + computed + quoted)
-    return table.assign(block=[blocks[(r.dataset, r.scale, r.degradation)] for r in table.itertuples()])
+    return table.assign(degradation_block=[blocks[(r.dataset, r.scale, r.degradation)] for r in table.itertuples()])
 
 
 def wide(table: pd.DataFrame, *, metric: str = "PSNR", value: str = "ours") -> pd.DataFrame:
     """The paper's layout: rows ([σ_k, σ_n] block, method), columns (data set, scale)."""
     shown = table[table["metric"] == metric]
-    grid = shown.pivot_table(index=["block", "method"], columns=["dataset", "scale"], values=value, sort=False)
+    grid = shown.pivot_table(index=["degradation_block", "method"], columns=["dataset", "scale"], values=value, sort=False)
     blocks = [_block(width, noise) for width, noise in paper.TABLE1_BLOCKS]
     rows = sorted(grid.index, key=lambda key: blocks.index(key[0]))  # the paper's blocks, methods in order of appearance
     return grid.reindex(index=pd.MultiIndex.from_tuples(rows, names=grid.index.names),
@@ -125,46 +125,48 @@ def _paper_gap(trained: str, plain: str, scale: int, noise: float) -> float:
                           for w in widths]))
 
 
+def _deficit(dmsr: pd.DataFrame, control: pd.DataFrame, scale: int, noise: float) -> dict[int, float]:
+    """Per seed: DMSR − DMSR-nf, each the mean over Set5's kernel widths at ``scale`` and ``noise``."""
+    better, worse = _set5_mean(dmsr, scale, noise), _set5_mean(control, scale, noise)
+    return {seed: better[seed] - worse[seed] for seed in sorted(better.keys() & worse.keys())}
+
+
+def _judged(claim: str, better: dict[int, float], worse: dict[int, float], gaps: dict[str, float], *, sizes: tuple[int, int],
+            untrained: bool) -> PairedClaim:
+    """The paired verdict with the paper's difference the mean of its two pairs' (``gaps``: IKC and SFM); "not informative" where
+    the control has not learnt SR on its own, noise-free, domain (``untrained``)."""
+    verdict = paired_claim(claim, better, worse, paper_difference=round((gaps["IKC"] + gaps["SFM"]) / 2, 4), parameters=sizes)
+    return replace(verdict, verdict=Verdict.NOT_INFORMATIVE, reason=f"{BELOW_BICUBIC} on its noise-free cell") if untrained else verdict
+
+
 def _collapse_claims(per_seed: pd.DataFrame, bicubic: pd.DataFrame, profile: str) -> list[dict]:
+    """Per scale: DMSR > DMSR-nf at each noise level, and the deficit's growth from the lower level to the higher (module docstring)."""
     dmsr, control = per_seed[per_seed["method"] == "DMSR"], per_seed[per_seed["method"] == "DMSR-nf"]
-    set5_bicubic = bicubic[(bicubic["dataset"] == CONTROL_SET)]
+    set5_bicubic = bicubic[bicubic["dataset"] == CONTROL_SET]
     sizes = (int(dmsr["parameters"].iloc[0]), int(control["parameters"].iloc[0]))
+    low, high = NOISE_LEVELS
     rows = []
-    for scale in sorted(per_seed["scale"].unique()):
-        scale = int(scale)
-        free_bicubic = float(set5_bicubic[(set5_bicubic["scale"] == scale) & (set5_bicubic["noise"] == 0)]["PSNR"].mean())
+    for scale in sorted(int(scale) for scale in per_seed["scale"].unique()):
+        level_bicubic = set5_bicubic[set5_bicubic["scale"] == scale].groupby("noise")["PSNR"].mean()
         control_free = _set5_mean(control, scale, 0.0)
-        untrained = below_bicubic(control_free, free_bicubic)
-        common = {"dataset": CONTROL_SET, "scale": scale, "metric": "PSNR", "profile": profile, "steps": int(per_seed[per_seed["scale"] == scale]["steps"].max()),
-                  "noise_seed": int(dmsr["noise_seed"].iloc[0]), "n_images": int(dmsr[dmsr["dataset"] == CONTROL_SET]["n_images"].iloc[0]),
-                  "better_parameters": sizes[0], "worse_parameters": sizes[1], "control_noise_free": float(np.mean(list(control_free.values()))),
-                  "bicubic_noise_free": free_bicubic}
-
-        def judged(claim: str, better: dict[int, float], worse: dict[int, float], gaps: dict[str, float]):
-            verdict = paired_claim(claim, better, worse, paper_difference=round((gaps["IKC"] + gaps["SFM"]) / 2, 4), parameters=sizes)
-            if untrained:  # the control has not learnt SR on its own (noise-free) domain
-                verdict = replace(verdict, verdict=Verdict.NOT_INFORMATIVE, reason=f"{BELOW_BICUBIC} on its noise-free cell")
-            return verdict, {"paper_difference_ikc": gaps["IKC"], "paper_difference_sfm": gaps["SFM"]}
-
-        gaps = {}
+        untrained = below_bicubic(control_free, float(level_bicubic[0.0]))
+        common = {"dataset": CONTROL_SET, "scale": scale, "metric": "PSNR", "profile": profile, "comparison": "noise collapse",
+                  "steps": int(per_seed[per_seed["scale"] == scale]["steps"].max()), "noise_seed": int(dmsr["noise_seed"].iloc[0]),
+                  "n_images": int(dmsr[dmsr["dataset"] == CONTROL_SET]["n_images"].iloc[0]), "better_parameters": sizes[0],
+                  "worse_parameters": sizes[1], "control_noise_free": float(np.mean(list(control_free.values()))),
+                  "bicubic_noise_free": float(level_bicubic[0.0])}
+        gaps = {noise: {name: _paper_gap(f"{name}-vn", name, scale, noise) for name in ("IKC", "SFM")} for noise in NOISE_LEVELS}
         for noise in NOISE_LEVELS:
-            gaps[noise] = {name: _paper_gap(f"{name}-vn", name, scale, noise) for name in ("IKC", "SFM")}
-            verdict, extra = judged(f"trained without noise, a network falls behind under noise: DMSR > DMSR-nf [σ_n={noise:g}, x{scale}]",
-                                    _set5_mean(dmsr, scale, noise), _set5_mean(control, scale, noise), gaps[noise])
-            level_bicubic = float(set5_bicubic[(set5_bicubic["scale"] == scale) & (set5_bicubic["noise"] == noise)]["PSNR"].mean())
-            rows.append(verdict.row(method="DMSR − DMSR-nf", degradation=f"x{scale} noise {noise:g} (mean over widths)", **common, **extra,
-                                    comparison="noise collapse", bicubic=level_bicubic))
-        low, high = NOISE_LEVELS
-
-        def deficit(noise: float) -> dict[int, float]:
-            better, worse = _set5_mean(dmsr, scale, noise), _set5_mean(control, scale, noise)
-            return {seed: better[seed] - worse[seed] for seed in better.keys() & worse.keys()}
-
+            verdict = _judged(f"trained without noise, a network falls behind under noise: DMSR > DMSR-nf [σ_n={noise:g}, x{scale}]",
+                              _set5_mean(dmsr, scale, noise), _set5_mean(control, scale, noise), gaps[noise], sizes=sizes, untrained=untrained)
+            rows.append(verdict.row(method="DMSR − DMSR-nf", degradation=f"x{scale} noise {noise:g} (mean over widths)", **common,
+                                    paper_difference_ikc=gaps[noise]["IKC"], paper_difference_sfm=gaps[noise]["SFM"],
+                                    bicubic=float(level_bicubic[noise])))
         growth = {name: gaps[high][name] - gaps[low][name] for name in ("IKC", "SFM")}
-        verdict, extra = judged(f"the deficit grows with the noise: (DMSR − DMSR-nf) at σ_n={high:g} > at σ_n={low:g} [x{scale}]",
-                                deficit(high), deficit(low), growth)
-        rows.append(verdict.row(method=f"(DMSR − DMSR-nf) σ_n {high:g} − σ_n {low:g}", degradation=f"x{scale} noise {high:g} vs {low:g}",
-                                **common, **extra, comparison="noise collapse", bicubic=float("nan")))
+        verdict = _judged(f"the deficit grows with the noise: (DMSR − DMSR-nf) at σ_n={high:g} > at σ_n={low:g} [x{scale}]",
+                          _deficit(dmsr, control, scale, high), _deficit(dmsr, control, scale, low), growth, sizes=sizes, untrained=untrained)
+        rows.append(verdict.row(method=f"(DMSR − DMSR-nf) σ_n {high:g} − σ_n {low:g}", degradation=f"x{scale} noise {high:g} vs {low:g}", **common,
+                                paper_difference_ikc=growth["IKC"], paper_difference_sfm=growth["SFM"], bicubic=float("nan")))
     return rows
 
 
