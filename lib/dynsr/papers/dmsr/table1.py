@@ -198,7 +198,8 @@ def run(params: Table1Params) -> SeededOutputs:
     claims = build_claims(per_seed, bicubic, params.profile)
     metadata = {"source": "DMSR Table 1 (Set5 / Set14 / B100 = BSD100, x2-x4, [σ_k, σ_n] blocks)", "metric": "PSNR / SSIM on Y, crop = scale",
                 "note": "ours = mean over seeds of full-size models trained at this profile (ours_per_seed lists each seed); DMSR-nf is scored "
-                        f"noise-free as printed and under noise on {CONTROL_SET} (the noise-free-trained control; no published cell); "
+                        f"noise-free as printed and under noise on {CONTROL_SET} (the noise-free-trained control; no published cell); DMSR-nf's "
+                        "steps are its fine-tune's own, after the DMSR run of its scale and seed; "
                         "ZSSR / IKC / SFM / IKC-vn / SFM-vn quoted, not run; Bicubic on the networks' images (no published row)"}
     return write_seeded_outputs(
         "dmsr", "table1", profile=params.profile, table=table, claims=claims, per_seed=per_seed, logs=logs, metadata=metadata,
