@@ -20,10 +20,11 @@ the larger range (max − min over seeds) of the two configurations' own scores.
 
 The paper's own difference and our mean / min / max difference are reported beside the verdict, so
 a reader can see when a claim "holds" by a margin far from the paper's (e.g. early training favouring
-an architecture's inductive bias rather than its capacity). Where the paper's difference is no larger than our seed spread, :func:`with_resolution` adds to the verdict's reason
-that these seeds cannot resolve a difference of that size (the verdict itself is unchanged). A claim the paper makes only qualitatively
+an architecture's inductive bias rather than its capacity). A claim the paper makes only qualitatively
 (a figure, no number: e.g. DASR Fig. 3, "Model 4's representations cluster by σ, Model 1's do not")
 takes ``paper_difference=None``; its verdict is computed the same way, the paper's difference is NaN.
+Where the paper's difference is no larger than our seed spread, :func:`with_resolution` adds to the verdict's
+reason that these seeds cannot resolve a difference of that size (the verdict itself is unchanged).
 """
 
 from __future__ import annotations
