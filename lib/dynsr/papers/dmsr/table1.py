@@ -92,6 +92,8 @@ def _bicubic(profile: Profile) -> pd.DataFrame:
 
 
 def build_table(per_seed: pd.DataFrame, bicubic: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Table 1 as rows: DMSR and DMSR-nf (mean over seeds, from ``per_seed``), Bicubic (its mean scores ``bicubic``), the quoted
+    methods; each with its [σ_k, σ_n] block (``degradation_block``)."""
     blocks = {(s.dataset, s.degradation.scale, s.label): _block(s.degradation.kernel.sigma, s.degradation.noise) for s in dmsr_table1()}
     computed = compare_rows(bicubic, "Bicubic", [], profile=profile, trained=None, metrics=("PSNR", "SSIM"), recipe="bicubic", parameters=0)
     quoted = quoted_rows([v for method in paper.TABLE1_QUOTED for v in paper.table1(method)], profile=profile)
@@ -171,6 +173,7 @@ def _collapse_claims(per_seed: pd.DataFrame, bicubic: pd.DataFrame, profile: str
 
 
 def build_claims(per_seed: pd.DataFrame, bicubic: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """The claim rows: best in every cell (not checkable), then the noise collapse per scale (module docstring)."""
     by_cell: dict[tuple, list] = {}
     for value in paper.table1():
         if value.metric == "PSNR":
