@@ -465,11 +465,12 @@ def test_recipes_follow_section_4_1() -> None:
 
 
 def test_cpu_runs_are_the_tables_runs_and_their_step_count() -> None:
-    """Table 1 (dmsr, dmsr_nf x2/x3/x4), Tables 2-4 (x4, x2, x3) with two seeds a row: 22 runs of 600 steps and three
-    fine-tunes of 120 (docs/decisions/dmsr.md, M23)."""
+    """Table 1 (dmsr, dmsr_nf x2/x3/x4), Tables 2-4 (x4, x2, x3) with two seeds a row: 22 runs of 600 steps and six
+    fine-tunes of 120 (docs/decisions/dmsr.md, M23-M24), each fine-tune after the DMSR run of its scale and seed."""
     runs = [(name, scale, seed) for name, scale, seeds in CPU_RUNS for seed in seeds]
-    assert len(runs) == 25 and len(set(runs)) == 25 and runs.index(("dmsr", 2, 0)) < runs.index(("dmsr_nf", 2, 0))
-    assert sum(recipe(name, "cpu", scale=scale, seed=seed).steps for name, scale, seed in runs) == 22 * 600 + 3 * 120
+    assert len(runs) == 28 and len(set(runs)) == 28
+    assert all(runs.index(("dmsr", scale, seed)) < runs.index(("dmsr_nf", scale, seed)) for scale in (2, 3, 4) for seed in (0, 1))
+    assert sum(recipe(name, "cpu", scale=scale, seed=seed).steps for name, scale, seed in runs) == 22 * 600 + 6 * 120
     assert {name for name, _, _ in runs} == set(DMSR_RECIPES)
 
 

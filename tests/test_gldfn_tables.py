@@ -122,21 +122,3 @@ def test_table2_cells_average_the_eight_kernels_and_the_records_are_complete() -
     gldfn = {(v.scale, v.dataset, v.metric): v.value for v in published.table2("GLDFN")}
     assert gldfn[(2, "Set5", "PSNR")] == 37.47 and gldfn[(4, "Manga109", "SSIM")] == 0.9052 and len(gldfn) == 30
     assert [v.value for v in published.table1() if v.method == "Exp. D"] == [23.20, 0.6521, 32.76, 0.9062, 22.86, 0.6280]
-
-
-@pytest.mark.slow
-def test_table2_layout_at_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Table II at ×4 only (one model; minutes on a busy machine): quoted rows have no ours, Manga109 is not available,
-    gap = ours − paper, the bicubic floor has no paper value."""
-    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path / "results"))
-    monkeypatch.setenv("DYNSR_CACHE_DIR", str(tmp_path / "cache"))
-    table = table2.run(table2.Table2Params(profile="smoke", scales=(4,))).table
-    np.testing.assert_allclose(table["gap"], table["ours"] - table["paper"])
-    quoted = table[table["source"] == Source.QUOTED]
-    assert quoted["ours"].isna().all() and set(quoted.loc[quoted["method"].isin([table2.OURS, table2.BICUBIC]), "dataset"]) == {"Manga109"}
-    assert set(quoted.loc[quoted["note"] == table2.NOT_AVAILABLE, "method"]) == {table2.OURS, table2.BICUBIC}
-    ours = table[table["source"] == Source.TRAINED]
-    assert set(ours["method"]) == {table2.OURS} and len(ours) == 4 * 2 and set(ours["steps"]) == {4} and ours["paper"].notna().all()
-    floor = table[table["method"] == table2.BICUBIC_MODELS]
-    assert len(floor) == 8 and floor["paper"].isna().all() and (floor["source"] == Source.COMPUTED).all()
-    assert len(table) == 8 + 2 + 8 + 2 + 8 + 10 * 5 * 2 - 10  # ours, Manga109 x2, bicubic x2, floor, the 9 quoted methods at x4

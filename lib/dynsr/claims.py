@@ -23,19 +23,21 @@ a reader can see when a claim "holds" by a margin far from the paper's (e.g. ear
 an architecture's inductive bias rather than its capacity). A claim the paper makes only qualitatively
 (a figure, no number: e.g. DASR Fig. 3, "Model 4's representations cluster by σ, Model 1's do not")
 takes ``paper_difference=None``; its verdict is computed the same way, the paper's difference is NaN.
+Where the paper's difference is no larger than our seed spread, :func:`with_resolution` adds to the verdict's
+reason that these seeds cannot resolve a difference of that size (the verdict itself is unchanged).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from dynsr.results import Verdict, claim_row
 
-__all__ = ["ONE_SEED", "BELOW_BICUBIC", "SIZE_TOLERANCE", "PairedClaim", "below_bicubic", "size_difference", "paired_claim"]
+__all__ = ["ONE_SEED", "BELOW_BICUBIC", "SIZE_TOLERANCE", "PairedClaim", "below_bicubic", "size_difference", "paired_claim", "with_resolution"]
 
 ONE_SEED = "one seed"
 """The reason of a :attr:`~Verdict.NOT_CHECKABLE` verdict with fewer than two seeds."""
@@ -126,3 +128,14 @@ def paired_claim(claim: str, better: Mapping[int, float], worse: Mapping[int, fl
         seed_spread=float(spread), seeds=tuple(int(seed) for seed in seeds), verdict=verdict, reason=reason, seed_verdict=seed_verdict,
         size_difference=relative_size,
     )
+
+
+def with_resolution(claim: PairedClaim) -> PairedClaim:
+    """``claim`` with its reason saying so where the paper's difference is no larger than our seed spread: a difference of that
+    size is below what these seeds can resolve, whatever the verdict (unchanged where the spread or the paper's difference is
+    unknown, or with fewer than two seeds)."""
+    if len(claim.seeds) < 2 or np.isnan(claim.paper_difference) or np.isnan(claim.seed_spread) or claim.paper_difference > claim.seed_spread:
+        return claim
+    note = (f"the paper's difference ({claim.paper_difference:+.2f}) is within our seed spread ({claim.seed_spread:.2f}): "
+            f"below what {len(claim.seeds)} seeds resolve")
+    return replace(claim, reason="; ".join(part for part in (claim.reason, note) if part))

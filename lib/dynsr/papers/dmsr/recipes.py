@@ -104,10 +104,12 @@ RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = {
 
 CPU_RUNS: tuple[tuple[str, int, tuple[int, ...]], ...] = (
     ("dmsr", 2, (0, 1)), ("dmsr", 3, (0, 1)), ("dmsr", 4, (0, 1)),
-    ("dmsr_nf", 2, (0,)), ("dmsr_nf", 3, (0,)), ("dmsr_nf", 4, (0,)),
+    ("dmsr_nf", 2, (0, 1)), ("dmsr_nf", 3, (0, 1)), ("dmsr_nf", 4, (0, 1)),
     ("dmsr_no_de_losses", 4, (0, 1)), ("dmsr_dr", 4, (0, 1)), ("dmsr_dr_dc_lr", 4, (0, 1)),
     ("dmsr_sigma_no_mbm", 2, (0, 1)), ("dmsr_sigma", 2, (0, 1)), ("dmsr_no_mbm", 2, (0, 1)),
     ("dmsr_mbm2", 3, (0, 1)), ("dmsr_mbm3", 3, (0, 1)),
 )
 """(recipe, scale, seeds) of every run the paper's tables need at ``cpu``, in training order (DMSR before DMSR-nf, which
-fine-tunes its seed-0 weights): Table 1 (``dmsr`` and ``dmsr_nf`` at ×2/×3/×4), Tables 2-4 with two seeds per row."""
+fine-tunes the weights of its seed): Table 1 (``dmsr`` and ``dmsr_nf`` at ×2/×3/×4, two seeds each: DMSR-nf is also the
+noise-free-trained control of Table 1's noise-collapse claim, paired by seed, docs/decisions/dmsr.md, M24), Tables 2-4 with two
+seeds per row."""

@@ -1,0 +1,17 @@
+"""DMSR's figures drawn from its written tables alone (:func:`dynsr.experiments.common.redraw_table_figures`): the gap plots of
+Table 1 and of the ablation Tables 2-4."""
+
+from __future__ import annotations
+
+from dynsr.experiments.common import TableFigure, gap_figure
+from dynsr.results import Source
+
+__all__ = ["TABLE1_GAP", "ABLATION_GAPS", "TABLE_FIGURES"]
+
+TABLE1_GAP = gap_figure("dmsr/tables/table1", "dmsr/figures/table1_gap.png", "DMSR Table 1",
+                        rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method")
+ABLATION_GAPS: dict[str, TableFigure] = {
+    f"table{n}": gap_figure(f"dmsr/tables/table{n}", f"dmsr/figures/table{n}_gap.png", f"DMSR Table {n}",
+                            rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method") for n in (2, 3, 4)
+}
+TABLE_FIGURES: tuple[TableFigure, ...] = (TABLE1_GAP, *ABLATION_GAPS.values())
