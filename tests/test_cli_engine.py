@@ -18,6 +18,7 @@ from PIL import Image
 from dynsr.checkpoints import export_weights, load_checkpoint
 from dynsr.models import MODELS, build_model
 from dynsr.paths import data_root
+from dynsr.training.recipes import RECIPES
 
 REAL = data_root() / "real" / "SRMD"
 CHIP = REAL / "chip.png"  # 109 x 55 RGB
@@ -221,7 +222,7 @@ def test_train_smoke_with_overrides(dirs, tmp_path: Path) -> None:
     [
         (["--model", "srmd", "--set", "nonsense=1"], r"error: unknown TrainConfig keys \['nonsense'\]"),
         (["--model", "srmd", "--set", "steps=ten"], r"error: steps='ten' has type str; expected int"),
-        (["--model", "nosuch"], r"error: no training recipe 'nosuch'; recipes: arcsr, arcsr_baseline, arcsr_no_dmconv, arcsr_no_kgconv, dasr, dasr_aniso, dasr_bicubic, dasr_concat, dasr_model1, dasr_no_modulation, dasr_oracle, dmsr, dmsr_dr, dmsr_dr_dc_lr, dmsr_mbm2, dmsr_mbm3, dmsr_nf, dmsr_no_de_losses, dmsr_no_mbm, dmsr_sigma, dmsr_sigma_no_mbm, srmd, srmdnf, srmdnf_dasr, udvd, udvd_baseline, udvd_du, udvd_single_loss, udvd_u, udvd_ud, udvdnf\n"),
+        (["--model", "nosuch"], re.escape(f"error: no training recipe 'nosuch'; recipes: {', '.join(sorted(RECIPES))}\n")),
         (["--model", "srmd", "--set", "steps"], r"error: --set takes KEY=VALUE"),
     ],
     ids=["unknown-key", "wrong-type", "unknown-model", "no-equals"],

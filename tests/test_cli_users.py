@@ -32,6 +32,8 @@ from dynsr.paths import data_root, repo_root
 CHIP = data_root() / "real" / "SRMD" / "chip.png"  # 109 x 55 RGB
 COMMITTED = repo_root() / "results" / "checkpoints"
 
+NOTEBOOK_FOLDERS = sorted({path.parent.name for path in (repo_root() / "notebooks").glob("*/[0-9][0-9]_*.ipynb")})
+
 
 @pytest.fixture(scope="module")
 def dirs(tmp_path_factory) -> dict[str, Path]:
@@ -396,7 +398,7 @@ def test_sr_help_lists_the_models_and_the_scales_that_have_weights(dirs) -> None
     ("arguments", "message"),
     [
         (["reproduce", "--profile", "smoke", "--only", "nonexistent"], r"^error: no notebook in .*notebooks matches --only 'nonexistent'\n$"),
-        (["reproduce", "--profile", "smoke", "--paper", "srcnn"], r"^error: no notebook folder .*notebooks/srcnn; --paper is one of baselines, dasr, dmsr, gldfn, udvd\n$"),
+        (["reproduce", "--profile", "smoke", "--paper", "srcnn"], r"^error: no notebook folder .*notebooks/srcnn; --paper is one of " + re.escape(", ".join(NOTEBOOK_FOLDERS)) + r"\n$"),
         (["data", "verify", "NoSuchSet", "Set5"], r"^error: unknown data set 'NoSuchSet'; known: Set5, Set14, "),
         (["eval", "--model", "bicubic", "--scale", "2", "--table", "udvd_table99"], r"^error: unknown test table 'udvd_table99'; known: "),
         (["sr", "in.png"], r"(?s)^usage: dynsr sr .*\ndynsr sr: error: the following arguments are required: output, --model, --scale\n$"),
