@@ -14,7 +14,7 @@ otherwise each wrote out:
   :func:`heatmap_table_figure`,
   :func:`draw_table_figure`, :func:`redraw_table_figures` (after a change to the plotting code, without re-running a model);
 * generated summaries (each paper's ``summary``): :class:`SummaryParams`, :func:`summary_header`, :func:`read_table`,
-  :func:`distinct_values`, :func:`gap_lines`, :func:`training_time`, :func:`write_summary`.
+  :func:`distinct_values`, :func:`gap_lines`, :func:`gap_section`, :func:`training_time`, :func:`write_summary`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = [
     "TableOutputs", "SeededParams", "SeededOutputs", "write_seeded_outputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
     "reduced_scale_note", "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
-    "SummaryParams", "summary_header", "read_table", "distinct_values", "gap_lines", "comparator_budget_lines", "training_time", "write_summary",
+    "SummaryParams", "summary_header", "read_table", "distinct_values", "gap_lines", "gap_section", "comparator_budget_lines", "training_time", "write_summary",
 ]
 
 
@@ -320,6 +320,18 @@ def gap_lines(table: pd.DataFrame, by: str | list[str], *, digits: int, unit: st
         lines.append(f"  - {name}: mean gap {gap.mean():+.{digits}f}{unit} (min {gap.min():+.{digits}f}, max {gap.max():+.{digits}f}) over "
                      f"{len(rows)} cells; steps {distinct_values(rows['steps'])}; seeds {distinct_values(rows['seeds'].map(format_seeds))}; "
                      f"images per set {distinct_values(rows['n_images'])}")
+    return lines
+
+
+def gap_section(folder: Path, tables: Mapping[str, str], *, extra: Callable[[pd.DataFrame], list[str]] | None = None) -> list[str]:
+    """A summary's "Mean gap (ours − paper) per table" section: each of ``tables`` ({name: title}) written in ``folder`` or
+    "not generated yet", with its :func:`gap_lines` per method and metric, and ``extra(table)``'s lines after them."""
+    lines = ["## Mean gap (ours − paper) per table", ""]
+    for name, title in tables.items():
+        table = read_table(folder, name)
+        lines.append(f"- {title}: " + ("not generated yet" if table is None else f"`tables/{name}.csv`"))
+        if table is not None:
+            lines += gap_lines(table, ["method", "metric"], digits=3) + (extra(table) if extra else [])
     return lines
 
 

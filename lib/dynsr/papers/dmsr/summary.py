@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dynsr.experiments.common import SummaryParams, distinct_values, gap_lines, read_table, summary_header, training_time, write_summary
+from dynsr.experiments.common import SummaryParams, distinct_values, gap_section, read_table, summary_header, training_time, write_summary
 from dynsr.papers.dmsr.recipes import RECIPES
 from dynsr.profiles import get_profile
 from dynsr.results import Source, format_seeds, verdict_text
@@ -49,18 +49,17 @@ def _verdict_counts(claims: pd.DataFrame) -> str:
     return ", ".join(f"{verdict}: {count}" for verdict, count in claims["verdict"].value_counts(sort=False).items())
 
 
+def _computed_gaps(table: pd.DataFrame) -> list[str]:
+    """The gap of each computed row with a published value (bicubic: a check of the pipeline)."""
+    computed = table[(table["source"] == Source.COMPUTED) & table["gap"].notna()]
+    return [f"  - {row.method} ({row.metric}): ours − paper {row.gap:+.4f}" for row in computed.itertuples()]
+
+
 def summary_text(profile_name: str) -> str:
     """The Markdown of ``results/[<profile>/]dmsr/README.md``."""
     profile = get_profile(profile_name)
     folder, lines = summary_header("dmsr", "DMSR", notebook="04_dmsr_summary.ipynb", profile=profile.name)
-    lines += ["## Mean gap (ours − paper) per table", ""]
-    for name, title in TABLES.items():
-        table = read_table(folder, name)
-        lines.append(f"- {title}: " + ("not generated yet" if table is None else f"`tables/{name}.csv`"))
-        if table is not None:
-            lines += gap_lines(table, ["method", "metric"], digits=3)
-            computed = table[(table["source"] == Source.COMPUTED) & table["gap"].notna()]
-            lines += [f"  - {row.method} ({row.metric}): ours − paper {row.gap:+.4f}" for row in computed.itertuples()]
+    lines += gap_section(folder, TABLES, extra=_computed_gaps)
     lines += ["", "## Claims", "",
               "Paired by seed (`dynsr.claims`, PSNR dB): *holds* needs every seed to agree with the paper's sign and the mean difference to "
               "exceed the seed spread (the larger of the two sides' max − min over seeds); a comparator below bicubic makes a verdict *not "

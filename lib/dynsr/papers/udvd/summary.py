@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dynsr.experiments.common import SummaryParams, gap_lines, read_table, summary_header, training_time, write_summary
+from dynsr.experiments.common import SummaryParams, gap_section, read_table, summary_header, training_time, write_summary
 from dynsr.papers.udvd.recipes import RECIPES
 from dynsr.profiles import get_profile
 from dynsr.results import Source, format_seeds, verdict_text
@@ -32,12 +32,7 @@ def summary_text(profile_name: str) -> str:
     """The Markdown of ``results/[<profile>/]udvd/README.md``."""
     profile = get_profile(profile_name)
     folder, lines = summary_header("udvd", "UDVD", notebook="11_udvd_summary.ipynb", profile=profile.name)
-    lines += ["## Mean gap (ours − paper) per table", ""]
-    for name, title in TABLES.items():
-        table = read_table(folder, name)
-        lines.append(f"- {title}: " + ("not generated yet" if table is None else f"`tables/{name}.csv`"))
-        if table is not None:
-            lines += gap_lines(table, ["method", "metric"], digits=3)
+    lines += gap_section(folder, TABLES)
     lines += ["", "## Claims", ""]
     claims = read_table(folder, "table1_claims")
     if claims is None:
