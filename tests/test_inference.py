@@ -21,10 +21,12 @@ from dynsr.evaluate import center_crop, evaluate, mean_scores, score_grid
 from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.kernels import delta_kernel
 from dynsr.data.images import save_rgb
+from dynsr import inference
 from dynsr.inference import default_tile, forward_model, load_model, model_upscaler, receptive_radius, setting_kernel_code, super_resolve
 from dynsr.metrics import to_uint8
 from dynsr.models import SuperResolver, build_model
 from dynsr.models.srmd import degradation_map
+from dynsr.tiling import choose_tile
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +83,37 @@ def test_default_tile_per_model_follows_the_overlap_rule() -> None:
     torch.manual_seed(0)
     dasr = build_model("dasr", scale=2, groups=1, blocks=1).eval()  # radius 9
     assert receptive_radius(dasr) == 9 and default_tile(dasr, np.zeros((30, 30, 3), np.uint8)) == math.ceil(18 / (math.sqrt(1.25) - 1)) == 153
+
+
+def test_the_pass_memory_is_measured_once_per_model_and_kind_of_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    probed: list[tuple[int, ...]] = []
+    measure = inference.pass_memory
+    monkeypatch.setattr(inference, "pass_memory", lambda forward, *inputs: probed.append(inputs[0].shape) or measure(forward, *inputs))
+    model, code = _small_srmd(), np.zeros(15)
+    shapes = [super_resolve(model, np.zeros((side, 12, 3), np.uint8), kernel_code=code, noise=0.0).shape for side in (10, 14)]
+    assert shapes == [(20, 24, 3), (28, 24, 3)] and len(probed) == 1  # the second image reuses the first one's probes
+    super_resolve(model, np.zeros((10, 12, 3)), kernel_code=code, noise=0.0)  # float input: another kind of input
+    super_resolve(_small_srmd(), np.zeros((10, 12, 3), np.uint8), kernel_code=code, noise=0.0)  # another model
+    assert len(probed) == 3
+    lr = np.zeros((300, 12, 3), np.uint8)
+    forward, inputs = inference._tile_forward(model, lr, kernel_code=code, noise=0.0, kernel=None, device="cpu")
+    assert default_tile(model, lr, kernel_code=code, noise=0.0) == choose_tile(forward, *inputs, overlap=receptive_radius(model))
+    assert len(probed) == 3  # default_tile reused the stored measure, and it gives the tile a fresh measure gives
+
+
+def test_the_image_condition_is_computed_only_for_an_image_of_several_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(0)
+    model = build_model("dasr", scale=2, groups=1, blocks=1).eval()  # radius 9
+    calls: list[tuple[int, ...]] = []
+    condition = model.image_condition
+    monkeypatch.setattr(model, "image_condition", lambda lr: calls.append(tuple(lr.shape)) or condition(lr))
+    lr = np.random.default_rng(0).random((30, 26, 3))
+    with torch.no_grad():
+        whole = model(torch.from_numpy(lr.transpose(2, 0, 1)).float()[None])[0].permute(1, 2, 0).numpy()  # (60, 52, 3)
+    np.testing.assert_array_equal(super_resolve(model, lr, tile=30), whole)  # one tile: the model alone
+    assert calls == []
+    np.testing.assert_allclose(super_resolve(model, lr, tile=8), whole, rtol=0, atol=1e-5)  # 16 tiles share one condition
+    assert calls == [(1, 3, 30, 26)]
 
 
 def test_a_model_without_receptive_radius_is_refused() -> None:

@@ -26,6 +26,18 @@ def test_every_registered_model_satisfies_the_protocol(name: str) -> None:
             assert isinstance(model.image_condition(torch.zeros(1, 3, 8, 8)), dict)
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_model_conditions_on_its_whole_input_by_itself(name: str) -> None:
+    """forward(lr, **image_condition(lr)) == forward(lr): inference runs an image of one tile without the condition."""
+    torch.manual_seed(0)
+    model, lr = build_model(name, scale=SCALES.get(name, (2,))[0]).eval(), torch.rand(1, 3, 12, 10)
+    if model.conditioning != "blind":
+        pytest.skip("a non-blind model's input is the degradation, not an image condition")
+    with torch.no_grad():
+        condition = model.image_condition(lr)
+        torch.testing.assert_close(model(lr, **condition), model(lr), rtol=0, atol=1e-6)
+
+
 def test_the_conditioning_of_each_family() -> None:
     assert {name: build_model(name, scale=4).conditioning for name in ("bicubic", "dasr", "dasr_oracle", "srmd", "srmdnf", "udvd")} == {
         "bicubic": "blind", "dasr": "blind", "dasr_oracle": "true_kernel", "srmd": "degradation_vector", "srmdnf": "degradation_vector",

@@ -26,8 +26,10 @@ as SRMD and UDVD are evaluated in their papers).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,7 +44,7 @@ from dynsr.degradations.testsets import TestSetting
 from dynsr.metrics import to_uint8
 from dynsr.models import MODELS, OFFICIAL_LOADERS, build_model
 from dynsr.models.degradation_map import degradation_map
-from dynsr.tiling import choose_tile, tiled_blocks
+from dynsr.tiling import choose_tile, pass_memory, tiled_blocks
 
 __all__ = ["load_model", "degradation_vector", "conditioning_of", "forward_model", "model_pca_basis", "setting_kernel_code", "setting_pixel_degradation", "receptive_radius", "super_resolve", "default_tile", "model_upscaler"]
 
@@ -179,7 +181,7 @@ def super_resolve(
     overlap = _aligned(model, receptive_radius(model) if overlap is None else overlap)
     with torch.no_grad():
         forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
-        tile = _aligned(model, choose_tile(forward, *inputs, overlap=overlap) if tile is None else tile)
+        tile = _aligned(model, _default_tile(model, forward, inputs, overlap=overlap, device=device) if tile is None else tile)
         scale = getattr(model, "module", model).scale
         blocks = tiled_blocks(forward, *inputs, scale=scale, tile=tile, overlap=overlap, progress=progress, description=description)
         out = np.empty((scale * lr.shape[0], scale * lr.shape[1], 3), dtype=np.uint8 if lr.dtype == np.uint8 else np.float64)
@@ -203,7 +205,22 @@ def default_tile(
     It depends on the model and the kind of input, not on the image's size."""
     with torch.no_grad():
         forward, inputs = _tile_forward(model, lr, kernel_code=kernel_code, noise=noise, kernel=kernel, device=device)
-        return _aligned(model, choose_tile(forward, *inputs, overlap=_aligned(model, receptive_radius(model) if overlap is None else overlap)))
+        return _aligned(model, _default_tile(model, forward, inputs, overlap=_aligned(model, receptive_radius(model) if overlap is None else overlap),
+                                             device=device))
+
+
+_PASS_MEMORY: weakref.WeakKeyDictionary[nn.Module, dict[tuple, tuple[float, float]]] = weakref.WeakKeyDictionary()
+"""Per model: :func:`dynsr.tiling.pass_memory` per kind of input (device, and each input's dtype and non-spatial shape)."""
+
+
+def _default_tile(model: nn.Module, forward: Callable[..., torch.Tensor], inputs: tuple[Any, ...], *, overlap: int, device: torch.device | str) -> int:
+    """:func:`dynsr.tiling.choose_tile`, its two probe passes run once per model and kind of input: a pass's memory does not
+    depend on the image (the probes cost as much as scoring a 48² LR crop, so a table of small images would pay for them twice)."""
+    key = (str(device), tuple((array.dtype, tuple(array.shape[:-2])) for array in inputs))
+    measured = _PASS_MEMORY.setdefault(model, {})
+    if key not in measured:
+        measured[key] = pass_memory(forward, *inputs)
+    return choose_tile(forward, *inputs, overlap=overlap, memory=measured[key])
 
 
 def _lr_tensor(crop: np.ndarray, device: torch.device | str) -> torch.Tensor:
@@ -239,9 +256,27 @@ def _tile_forward(
             raise ValueError(f"{type(module).__name__} is given the true blur kernel: pass kernel")
         first_pixel = _lr_tensor(image[:, :1, :1], device)  # sets the dtype: the representation is the kernel's alone
         condition = {"representation": module.degradation_representation(first_pixel, torch.from_numpy(kernel.astype(np.float32))[None].to(device))}
-    else:
-        condition = module.image_condition(_lr_tensor(image, device))  # e.g. DASR's representation of the whole LR image
-    return (lambda crop: model(_lr_tensor(crop, device), **condition)), (image,)
+        return (lambda crop: model(_lr_tensor(crop, device), **condition)), (image,)
+    return _conditioned_forward(model, image, device), (image,)
+
+
+def _conditioned_forward(model: nn.Module, image: np.ndarray, device: torch.device | str) -> Callable[[np.ndarray], torch.Tensor]:
+    """The per-tile call of a blind model on crops of ``image`` (3, h, w): each crop gets the model's ``image_condition`` of the
+    whole image (e.g. DASR's representation), computed once and only when a crop is smaller than the image; a crop of the image's
+    size is run alone, since a model conditions on its whole input by itself (`dynsr.models.protocol`), so one tile costs one pass."""
+    module = getattr(model, "module", model)
+    whole = image.shape[-2:]
+    condition: dict[str, Any] | None = None
+
+    def run(crop: np.ndarray) -> torch.Tensor:
+        nonlocal condition
+        if crop.shape[-2:] == whole:
+            return model(_lr_tensor(crop, device))
+        if condition is None:
+            condition = module.image_condition(_lr_tensor(image, device))
+        return model(_lr_tensor(crop, device), **condition)
+
+    return run
 
 
 def _pixel_degradation(

@@ -188,14 +188,17 @@ def default_tile(overlap: int, *, bytes_per_pixel: float, fixed_bytes: float = 0
     return max(1, min(by_work, by_memory))
 
 
-def choose_tile(forward: Callable[..., torch.Tensor], *inputs: Any, overlap: int, budget: int = PASS_MEMORY_BUDGET) -> int:
+def choose_tile(
+    forward: Callable[..., torch.Tensor], *inputs: Any, overlap: int, budget: int = PASS_MEMORY_BUDGET, memory: tuple[float, float] | None = None
+) -> int:
     """The default tile of ``forward`` with ``overlap``: :func:`default_tile` with the memory :func:`pass_memory` measures
-    (two small probe passes); a smaller image is one tile.
+    (two small probe passes), or ``memory`` (its earlier result for the same ``forward`` and kind of input: it does not depend on
+    the image); a smaller image is one tile.
 
     Where that tile is smaller than the overlap (a deep model whose receptive radius is large against the budget: DMSR's
     100 RCABs at ×3/×4, ArcSR), each pass would mostly recompute its neighbours' pixels; if the whole image (``inputs[0]``,
     (*, H, W)) fits the budget in one pass, the tile is then the image (one exact pass) instead."""
-    fixed, per_pixel = pass_memory(forward, *inputs)
+    fixed, per_pixel = pass_memory(forward, *inputs) if memory is None else memory
     tile = default_tile(overlap, bytes_per_pixel=per_pixel, fixed_bytes=fixed, budget=budget)
     height, width = inputs[0].shape[-2:]
     if tile < overlap and fixed + per_pixel * height * width <= budget:

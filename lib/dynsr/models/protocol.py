@@ -50,7 +50,8 @@ class SuperResolver(nn.Module):
     receptive_radius: int
 
     def image_condition(self, lr: torch.Tensor) -> dict[str, Any]:
-        """Keyword arguments of ``forward`` computed once on the whole LR image (none by default)."""
+        """Keyword arguments of ``forward`` computed once on the whole LR image (none by default), for its tiles: ``forward(lr,
+        **image_condition(lr))`` must equal ``forward(lr)``, so that an image of one tile is run without them (`dynsr.inference`)."""
         return {}
 
     def paper_parameter_count(self) -> int:
