@@ -7,6 +7,7 @@
 #     nohup scripts/train_comparators_cpu.sh > /dev/null 2>&1 &
 # Progress: .cache/comparators_queue.log. Left (2026-12-04): srmdnf x2 and x4, about 1 h on 2 quiet cores.
 LOG=.cache/comparators_queue.log
+REPLACE_COMMITTED=1  # the committed SRMD family weights are the 1,000-step ones being replaced
 . "$(dirname "$0")/training_queue.sh"
 for scale in 3 2 4; do run srmd "$scale" 0; done
 for scale in 3 2 4; do run srmdnf "$scale" 0; done
