@@ -161,6 +161,7 @@ def test_srmd_cpu_against_bicubic_and_the_paper(srmd_table2) -> None:
 
 def test_committed_weights_are_small_and_say_where_they_come_from() -> None:
     from dynsr.checkpoints import load_weights
+    from dynsr.training.recipes import MATCHED_STEPS
 
     for scale, parameters in ((2, 1_511_692), (3, 1_528_987), (4, 1_553_200)):
         path = repo_root() / "results" / "checkpoints" / f"srmd_x{scale}.pt"
@@ -168,9 +169,16 @@ def test_committed_weights_are_small_and_say_where_they_come_from() -> None:
         model, payload = load_weights(path)
         assert sum(p.numel() for p in model.parameters()) == parameters and model.scale == scale
         provenance = payload["provenance"]
-        assert provenance["profile"] == "cpu" and provenance["steps"] == 1000 and provenance["config"]["train_sets"] == ["T91", "BSD200"]
-        assert provenance["config"]["lr_patch"] == 16 and provenance["recipe"] == "srmd"
-        assert [row["step"] for row in provenance["log"] if row["val_psnr"] is not None] == [250, 500, 750, 1000]
+        matched = MATCHED_STEPS[("srmd", scale)]  # UDVD's training compute at this scale (docs/decisions/udvd.md, U23)
+        steps = provenance["steps"]
+        assert provenance["profile"] == "cpu" and provenance["matched_steps"] == matched <= steps < matched + 2 * 250
+        assert provenance["config"]["train_sets"] == ["T91", "BSD200"] and provenance["config"]["lr_patch"] == 16 and provenance["recipe"] == "srmd"
+        validated = [row["step"] for row in provenance["log"] if row["val_psnr"] is not None]
+        assert validated == sorted({*range(250, steps, 250), matched, steps})  # every 250 steps, the matched step and the last
+        if steps > matched:  # trained on past its matched compute only while it was below bicubic (dynsr.training.recipes)
+            at_matched = next(row["val_psnr"] for row in provenance["log"] if row["step"] == matched and row["val_psnr"] is not None)
+            assert at_matched <= provenance["bicubic_validation_psnr"]
+        assert provenance["above_bicubic"] and provenance["log"][-1]["val_psnr"] > provenance["bicubic_validation_psnr"]
 
 
 def test_results_index_lists_every_table() -> None:
