@@ -210,3 +210,17 @@ def test_srmd_side_by_side_view(srmd_table2) -> None:
     assert (first["dataset"], first["scale"], first["degradation"]) == ("Set5", 2, "x2 width 0.2 noise 15")
     assert first["bicubic"] == pytest.approx(29.15, abs=0.005) and first["ours"] == pytest.approx(25.86, abs=0.005)
     np.testing.assert_allclose(gap_by_dataset(srmd_table2).loc[["Set5", "Set14", "BSD100"], "mean"], [-3.73, -3.14, -1.01], atol=0.005)
+
+
+def test_every_stored_score_file_belongs_to_committed_weights_or_bicubic() -> None:
+    """Replaced weights leave their per-image scores behind (the store is keyed by the weights' fingerprint): none may stay."""
+    from dynsr.checkpoints import load_weights
+    from dynsr.models import build_model
+    from dynsr.score_store import model_fingerprint
+
+    results = repo_root() / "results"
+    stored = {path.stem for path in (results / "scores").glob("*.csv")}
+    known = {model_fingerprint(load_weights(path)[0]) for path in sorted((results / "checkpoints").glob("*.pt"))}
+    known |= {model_fingerprint(build_model("bicubic", scale=scale)) for scale in (2, 3, 4)}
+    orphans = sorted(stored - known)
+    assert not orphans, f"scores of weights no longer committed: delete results/scores/{{{','.join(orphans)}}}.csv"
