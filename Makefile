@@ -15,10 +15,10 @@ setup:
 	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
 
 test: setup
-	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile
+	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast:
-	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile -m "not slow and not artifact"
+	$(PYTHON) -m pytest tests -p no:cacheprovider -n $(WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not artifact"
 
 nbval: setup
 	$(PYTHON) -m pytest notebooks --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
