@@ -226,3 +226,28 @@ def test_a_notebook_kernel_using_progress_bars_prints_nothing_on_stderr(tmp_path
     nbformat.write(notebook, tmp_path / "probe.ipynb")
     assert stderr_outputs(tmp_path / "probe.ipynb") == []
     assert [output["output_type"] for output in notebook.cells[0].outputs] == ["display_data"]  # the widget, not text
+
+
+def test_reproduce_skips_a_notebook_whose_cpu_weights_are_not_committed(tmp_path, monkeypatch, capsys) -> None:
+    import nbformat
+
+    import dynsr.cli
+
+    notebooks = tmp_path / "repo" / "notebooks" / "mine"
+    notebooks.mkdir(parents=True)
+    for name, body in (("01_waits", "from dynsr.training.recipes import trained_weights\ntrained_weights('gldfn', profile, scale=4, seed=7)"),
+                       ("02_runs", "print('ran')")):
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(body)]
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, notebooks / f"{name}.ipynb")
+    monkeypatch.setattr(dynsr.cli, "repo_root", lambda: tmp_path / "repo")
+    monkeypatch.setenv("DYNSR_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("DYNSR_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli_main(["reproduce", "--profile", "cpu"]) == 0  # no training: the first is skipped, the second runs
+    output = tmp_path / "results" / "mine" / "notebooks"
+    assert sorted(path.name for path in output.iterdir()) == ["02_runs.ipynb"]
+    printed = capsys.readouterr().out
+    assert "01_waits.ipynb skipped: no committed cpu weights for gldfn x4 seed 7" in printed and "--train-missing" in printed
+    assert "1 notebook(s) skipped, waiting for weights that are not committed" in printed and "mine/01_waits.ipynb" in printed
+    assert not (tmp_path / "cache" / "runs").exists()  # nothing was trained

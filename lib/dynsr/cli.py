@@ -2,12 +2,13 @@
 
 Commands:
 
-* ``dynsr reproduce [--profile P] [--paper P] [--only NAME] [--recompute] [--retrain]``: run the notebooks
+* ``dynsr reproduce [--profile P] [--paper P] [--only NAME] [--recompute] [--retrain] [--train-missing]``: run the notebooks
   (``notebooks/<paper>/``) with papermill into ``results/<paper>/notebooks/`` (``results/<profile>/<paper>/notebooks/``
   for profiles other than ``cpu``), then
   write ``results/README.md``, the index of every table and figure (:mod:`dynsr.results_index`).
   Models are loaded from the committed weights unless ``--retrain``; their stored per-image scores are
-  reused (one re-scored per evaluation) unless ``--recompute`` (:mod:`dynsr.score_store`).
+  reused (one re-scored per evaluation) unless ``--recompute`` (:mod:`dynsr.score_store`). A notebook that needs ``cpu``
+  weights that are not committed is skipped and named, unless ``--train-missing`` (:class:`dynsr.training.recipes.MissingWeightsError`).
 * ``dynsr figures [--profile P]``: redraw every figure drawn from a written table alone (no model runs).
 * ``dynsr sr INPUT OUTPUT --model M --scale S``: super-resolve your own images (tiled; CPU or GPU).
 * ``dynsr eval --model M --scale S --table T``: score a model on a paper's test table.
@@ -121,14 +122,16 @@ def _reproduce(arguments: argparse.Namespace) -> int:
     import papermill  # imported here: it is slow to import and only this command needs it
 
     from dynsr.score_store import check_log_path
+    from dynsr.training.recipes import TRAIN_MISSING_VARIABLE, MissingWeightsError
     results = profile_results_dir(arguments.profile)
     policy = "recompute" if arguments.recompute or arguments.retrain else "reuse"
     os.environ["DYNSR_SCORES"] = policy  # read by the notebooks' kernels (dynsr.score_store)
+    os.environ[TRAIN_MISSING_VARIABLE] = "1" if arguments.train_missing or arguments.retrain else "0"  # and whether missing cpu weights are trained
     os.environ[DEVICE_VARIABLE] = device  # and their evaluation device (dynsr.devices)
     check_log_path().unlink(missing_ok=True)
     for notebook in notebooks:  # only the copies of this run's notebooks: another reproduce may be running the others
         (results / notebook.parent.name / "notebooks" / f".{notebook.stem}{RUNNING_SUFFIX}").unlink(missing_ok=True)  # left by SIGKILL (SIGINT/SIGTERM clean up below)
-    begun = time.monotonic()
+    begun, waiting = time.monotonic(), []
     for notebook in notebooks:
         started = time.monotonic()
         print(f"[dynsr reproduce] {notebook.parent.name}/{notebook.name} (profile {arguments.profile}) ...", flush=True)
@@ -147,6 +150,10 @@ def _reproduce(arguments: argparse.Namespace) -> int:
                 progress_bar=False,
             )
         except papermill.PapermillExecutionError as error:
+            if error.ename == MissingWeightsError.__name__:  # not committed yet: the notebook's previous result (if any) stays
+                print(f"[dynsr reproduce] {notebook.name} skipped: {error.evalue}", flush=True)
+                waiting.append(notebook)
+                continue
             failed = output_folder / f"{notebook.stem}.failed.ipynb"
             os.replace(running, failed)
             print(f"[dynsr reproduce] {notebook.name} FAILED: {error.ename}: {error.evalue}\n  executed copy with the traceback: {failed}", file=sys.stderr)
@@ -161,6 +168,9 @@ def _reproduce(arguments: argparse.Namespace) -> int:
     if arguments.profile == "cpu" and results == repo_root() / "results":  # the committed results: the README's section follows them
         write_readme_results(repo_root() / "README.md")
     print(f"[dynsr reproduce] index of every table and figure: {index} ({time.monotonic() - begun:.0f} s in all)")
+    if waiting:
+        print(f"[dynsr reproduce] {len(waiting)} notebook(s) skipped, waiting for weights that are not committed (--train-missing trains them, "
+              f"hours on 2 cores): {', '.join(f'{path.parent.name}/{path.name}' for path in waiting)}")
     return 0
 
 
@@ -585,6 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--only", help="run only notebooks whose file name contains this text (e.g. 00, table2)")
     reproduce.add_argument("--progress", action="store_true", help="show progress bars inside the notebooks")
     reproduce.add_argument("--retrain", action="store_true", help="train every model again instead of using the committed weights (hours on 2 cores; resumable)")
+    reproduce.add_argument("--train-missing", action="store_true",
+                           help="train the cpu weights that are not committed (hours on 2 cores; resumable); without it, a notebook that needs them is "
+                                "skipped and named")
     reproduce.add_argument("--recompute", action="store_true",
                            help="score every cell from the weights instead of reusing the stored per-image scores (hours on 2 cores)")
     reproduce.add_argument("--device", default="cpu",

@@ -12,10 +12,15 @@ the steps that give it the training compute of the method it is compared with (e
 docs/decisions/udvd.md, U23), and longer while it is still below bicubic on its validation setting. A fine-tune
 (``TrainConfig.fine_tune_from``, DMSR-nf) starts from the exported weights of its parent recipe at the same profile, scale
 and seed (:func:`initial_weights`).
+
+Missing ``cpu`` weights are trained where they are asked for (hours), unless ``DYNSR_TRAIN_MISSING=0``: then
+:class:`MissingWeightsError` names them and how to train them. ``dynsr reproduce`` sets it (``--train-missing`` to train),
+so that it rebuilds what is committed in minutes and says which notebooks wait for weights.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +30,16 @@ from dynsr.paths import cache_dir, profile_results_dir
 from dynsr.profiles import get_profile
 from dynsr.training.config import TrainConfig
 
-__all__ = ["RECIPES", "COMPUTE_MATCHED", "MATCHED_STEPS", "EXTENSION_LIMIT", "recipe", "run_dir", "weights_path", "initial_weights", "trained_weights"]
+__all__ = ["RECIPES", "COMPUTE_MATCHED", "MATCHED_STEPS", "EXTENSION_LIMIT", "TRAIN_MISSING_VARIABLE", "MissingWeightsError", "recipe", "run_dir",
+           "weights_path", "initial_weights", "trained_weights"]
+
+
+TRAIN_MISSING_VARIABLE = "DYNSR_TRAIN_MISSING"
+"""``0``: :func:`trained_weights` raises :class:`MissingWeightsError` for ``cpu`` weights that are not there instead of training them."""
+
+
+class MissingWeightsError(FileNotFoundError):
+    """``cpu`` weights that are not committed, asked for where training is not allowed (:data:`TRAIN_MISSING_VARIABLE`)."""
 
 
 RECIPES: dict[str, Callable[[str, int, int], TrainConfig]] = all_recipes()
@@ -115,6 +129,9 @@ def trained_weights(name: str, profile: str, *, scale: int, seed: int = 0, retra
     destination = weights_path(name, scale, profile, seed)
     if destination.exists() and not retrain:
         return destination
+    if profile == "cpu" and not retrain and os.environ.get(TRAIN_MISSING_VARIABLE) == "0":
+        raise MissingWeightsError(f"no committed cpu weights for {name} x{scale} seed {seed} ({destination}): train them with "
+                                  f"`dynsr train --model {name} --scale {scale} --seed {seed}`, or run reproduce with --train-missing")
     config = recipe(name, profile, scale=scale, seed=seed)
     folder = run_dir(name, config, profile)
     origin = None if (folder / CHECKPOINT_NAME).exists() else initial_weights(config, profile, progress=progress)  # a resumed fine-tune has its model
