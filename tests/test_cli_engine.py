@@ -95,6 +95,17 @@ def test_sr_srmd_with_exported_weights(dirs, weights, tmp_path: Path) -> None:
     assert size_of(output) == (218, 110)
 
 
+def test_sr_srmd_estimates_each_images_noise_with_noise_auto(dirs, weights, tmp_path: Path) -> None:
+    output = tmp_path / "out" / "chip.png"
+    done = dynsr("sr", CHIP, output, "--model", "srmd", "--scale", "2", "--checkpoint", weights[2], "--kernel-width", "1.0", "--noise", "auto",
+                 dirs=dirs)
+    assert done.returncode == 0, done.stderr
+    from dynsr.data.images import load_rgb
+    from dynsr.degradations.noise import estimate_noise_level
+
+    assert f"chip.png: estimated noise level {estimate_noise_level(load_rgb(CHIP) / 255.0):.1f}" in done.stderr and size_of(output) == (218, 110)
+
+
 def test_sr_srmd_without_kernel_width_is_refused(dirs, weights, tmp_path: Path) -> None:
     done = dynsr("sr", CHIP, tmp_path / "out" / "chip.png", "--model", "srmd", "--scale", "2", "--checkpoint", weights[2],
                  "--noise", "5", dirs=dirs)

@@ -66,6 +66,14 @@ def _number(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+AUTO_NOISE = "auto"
+
+
+def _noise_level(text: str) -> float | str:
+    """``--noise``: a level from 0 to 255, or ``auto`` (each image's own estimate)."""
+    return AUTO_NOISE if text.strip().lower() == AUTO_NOISE else _number(0, 255)(text)
+
+
 def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: an integer >= low (and <= high)."""
 
@@ -407,7 +415,7 @@ def _check_input(source: Path, scale: int) -> None:
         print(f"note: {source} is grayscale; it is super-resolved as three equal RGB channels", file=sys.stderr)
 
 
-def _degradation(model: Any, arguments: argparse.Namespace) -> tuple[Any, float | None]:
+def _degradation(model: Any, arguments: argparse.Namespace) -> tuple[Any, float | str | None]:
     """The kernel's PCA code and the noise level a non-blind model is given (None, None for blind models)."""
     import numpy as np
 
@@ -424,7 +432,7 @@ def _degradation(model: Any, arguments: argparse.Namespace) -> tuple[Any, float 
     if arguments.kernel_width is None or arguments.noise is None:
         raise ValueError(
             f"{arguments.model} is non-blind: give the degradation of the input with --kernel-width (Gaussian std in HR pixels, "
-            f"0 = no blur) and --noise (0-255); e.g. SRMD's suggestion for the real image chip x4 is --kernel-width 1.7 --noise 5"
+            f"0 = no blur) and --noise (0-255, or auto); e.g. SRMD's suggestion for the real image chip x4 is --kernel-width 1.7 --noise 5"
         )
     basis = load_pca_basis(model_pca_basis(model))
     side = int(round(np.sqrt(basis.shape[1])))
@@ -437,7 +445,7 @@ def _out_of_memory(error: BaseException) -> bool:
     return isinstance(error, MemoryError) or isinstance(error, RuntimeError) and ("out of memory" in str(error) or "can't allocate memory" in str(error))
 
 
-def _sr_model(arguments: argparse.Namespace) -> tuple[Any, str, Any, float | None]:
+def _sr_model(arguments: argparse.Namespace) -> tuple[Any, str, Any, float | str | None]:
     """The model on its device, and the kernel code and noise level it is given (imports torch: seconds)."""
     device = _device(arguments.device)
     model = _load_model(arguments).to(device)
@@ -459,7 +467,8 @@ def _sr(arguments: argparse.Namespace) -> int:
         started = time.monotonic()
         try:
             image = _load_input(source)[0]
-            sr = super_resolve(model, image, kernel_code=code, noise=noise, tile=arguments.tile, device=device,
+            level = _estimated_noise(source, image) if noise == AUTO_NOISE else noise
+            sr = super_resolve(model, image, kernel_code=code, noise=level, tile=arguments.tile, device=device,
                                progress=not arguments.quiet and sys.stderr.isatty(), description=source.name)  # uint8 (s·H, s·W, 3)
             save_rgb(target, sr)
         except (MemoryError, RuntimeError, OSError) as error:
@@ -469,6 +478,16 @@ def _sr(arguments: argparse.Namespace) -> int:
             return _error(f"{source} -> {target} failed: {problem}; {done} of {len(jobs)} outputs were written, none half-written", FAILURE)
         print(f"{source} ({image.shape[1]}x{image.shape[0]}) -> {target} ({sr.shape[1]}x{sr.shape[0]}) in {time.monotonic() - started:.1f} s")
     return 0
+
+
+def _estimated_noise(source: Path, image: Any) -> float:
+    """``--noise auto``: the image's noise level by Immerkær's estimator (`dynsr.degradations.noise`), said on stderr."""
+    from dynsr.degradations.noise import estimate_noise_level
+
+    level = min(estimate_noise_level(image / 255.0), 255.0)
+    print(f"{source.name}: estimated noise level {level:.1f} (texture reads as some noise: if the result looks smoothed, give a lower "
+          f"--noise)", file=sys.stderr)
+    return level
 
 
 def _figures(arguments: argparse.Namespace) -> int:
@@ -616,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--scale", type=_integer(1), required=True, help="super-resolution factor (listed below)")
     sr.add_argument("--checkpoint", help="weights (default: the committed cpu weights results/checkpoints/<model>_x<scale>.pt)")
     sr.add_argument("--kernel-width", type=_number(0, 10), help="non-blind models: Gaussian blur width of the input (HR pixels, 0-10; 0 = none; trained on 0.2-3)")
-    sr.add_argument("--noise", type=_number(0, 255), help="non-blind models: noise level of the input (0-255)")
+    sr.add_argument("--noise", type=_noise_level, help="non-blind models: noise level of the input (0-255), or auto: each image's own "
+                                                       "estimate (Immerkaer's estimator; it reads texture as some noise)")
     sr.add_argument("--tile", type=_integer(1), help="LR tile side; memory is bounded by the tile (default: per model, the smallest tile whose "
                     "overlap adds at most 25%% work, capped so that a pass holds at most 2 GiB of tensors; the whole image when smaller)")
     sr.add_argument("--quiet", action="store_true", help="no progress bar (it is also off when stderr is not a terminal)")
