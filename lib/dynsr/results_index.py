@@ -52,6 +52,7 @@ FIGURE_CAPTIONS: tuple[tuple[str, str], ...] = (
     (r"dasr/fig(?P<n>\d+)_tsne", "Fig. {n}: t-SNE of the degradation representations"),
     (r"dasr/fig(?P<n>\d+)_content_invariance", "Fig. {n}: PSNR with the representations of other images (content invariance)"),
     (r"dasr/fig(?P<n>\d+)_real", "Fig. {n}: a real image super-resolved blind (no ground truth)"),
+    (r"dmsr/fig8_kernel_estimates", "Fig. 8: the true blur kernel and the degradation extractor's estimates, per loss setting of Table 2"),
     (r"dmsr/figC9_parameter_window", "Fig. C.9: one image under a grid of kernel width × noise level, each LR's estimated noise level"),
     (r"udvd/fig(?P<n>\d+)_kernels", "Fig. {n}: per-pixel kernels for a uniform and a spatially varying degradation, and their difference"),
     (r"udvd/fig(?P<n>\d+)_(?P<image>\w+)_grid", "Fig. {n}: {image}, UDVD over a grid of kernel width × noise level"),

@@ -18,7 +18,8 @@ import torch.nn as nn
 
 from dynsr.checkpoints import load_weights
 from dynsr.degradations.testsets import TestSetting
-from dynsr.evaluate import evaluate, mean_scores
+from dynsr.data.benchmarks import NamedImage, load_benchmark
+from dynsr.evaluate import center_crop, evaluate, mean_scores
 from dynsr.inference import model_upscaler
 from dynsr.models import build_model
 from dynsr.papers.records import PaperValue
@@ -27,7 +28,7 @@ from dynsr.results import computed_row, quoted_row, trained_row
 from dynsr.score_store import ScoreStore, model_fingerprint
 from dynsr.training.recipes import trained_weights
 
-__all__ = ["Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "model_row", "compare_rows", "quoted_rows"]
+__all__ = ["Params", "TrainedModel", "trained_model", "profile_images", "score", "bicubic_scores", "model_row", "compare_rows", "quoted_rows"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ def trained_model(recipe: str, params: Params, *, scale: int, seed: int = 0) -> 
     path = trained_weights(recipe, params.profile, scale=scale, seed=seed, retrain=params.retrain, progress=params.progress)
     model, payload = load_weights(path)
     return TrainedModel(recipe, scale, seed, model, payload["provenance"])
+
+
+def profile_images(dataset: str, profile: Profile, *, limit: int | None = None) -> list[NamedImage]:
+    """The images a profile scores networks on (``limit`` overrides the count), centre-cropped where the profile crops."""
+    images = load_benchmark(dataset, limit=limit if limit else profile.network_limit)
+    return [center_crop(image, profile.benchmark_crop) for image in images] if profile.benchmark_crop else images
 
 
 def score(model: nn.Module, settings: Iterable[TestSetting], profile: Profile, *, with_ssim: bool = False, network: bool = True) -> pd.DataFrame:

@@ -29,13 +29,11 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from dynsr.data.benchmarks import NamedImage, load_benchmark
+from dynsr.data.benchmarks import NamedImage
 from dynsr.degradations.pipelines import AnisotropicGaussianKernel, Degradation, GaussianKernel
 from dynsr.degradations.testsets import TestSetting, cached_lr
 from dynsr.papers.dasr.settings import DASR_TABLE3_KERNELS
-from dynsr.evaluate import center_crop
-from dynsr.experiments.scoring import Params, TrainedModel, bicubic_scores, compare_rows, quoted_rows, score, trained_model
-from dynsr.profiles import Profile
+from dynsr.experiments.scoring import Params, TrainedModel, bicubic_scores, compare_rows, profile_images, quoted_rows, score, trained_model
 
 __all__ = [
     "Params", "TrainedModel", "trained_model", "score", "bicubic_scores", "compare_rows", "quoted_rows",
@@ -72,12 +70,6 @@ def table3_kernel(number: int) -> AnisotropicGaussianKernel:
     if not 1 <= number <= len(DASR_TABLE3_KERNELS):
         raise ValueError(f"Table 3 has kernels K1-K{len(DASR_TABLE3_KERNELS)}; got K{number}")
     return aniso_kernel(*DASR_TABLE3_KERNELS[number - 1])
-
-
-def profile_images(dataset: str, profile: Profile, *, limit: int | None = None) -> list[NamedImage]:
-    """The images a profile scores networks on (``limit`` overrides the count), centre-cropped where the profile crops."""
-    images = load_benchmark(dataset, limit=limit if limit else profile.network_limit)
-    return [center_crop(image, profile.benchmark_crop) for image in images] if profile.benchmark_crop else images
 
 
 def _tensor(lr: np.ndarray) -> torch.Tensor:
