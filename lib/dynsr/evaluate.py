@@ -22,7 +22,7 @@ from dynsr.degradations.testsets import TestSetting, cached_lr, lr_key
 from dynsr.metrics import psnr, psnr_planes, ssim, ssim_planes, to_uint8
 from dynsr.score_store import SCORING_VERSION, ScoreStore, check_sample, compare_with_stored, score_policy
 
-__all__ = ["METRIC_CONVENTION", "Upscaler", "cell_key", "center_crop", "evaluate", "mean_scores", "score_grid"]
+__all__ = ["METRIC_CONVENTION", "Upscaler", "cell_key", "center_crop", "evaluate", "mean_scores"]
 
 METRIC_CONVENTION = "PSNR/SSIM on BT.601 Y of 8-bit images, crop = scale, SSIM = ssim_index.m; data-set score = mean over images"
 
@@ -46,13 +46,6 @@ def _grid_coordinates(setting: TestSetting) -> dict[str, float]:
         return {"kernel_width": np.nan, "noise": np.nan}
     width = 0.0 if degradation.kernel is None else float(getattr(degradation.kernel, "sigma", np.nan))
     return {"kernel_width": width, "noise": float(degradation.noise)}
-
-
-def score_grid(means: pd.DataFrame, *, metric: str = "PSNR") -> pd.DataFrame:
-    """A (kernel width x noise level) grid of one data set and scale's mean scores, for heat-maps."""
-    if means[["dataset", "scale"]].drop_duplicates().shape[0] != 1:
-        raise ValueError("score_grid takes the means of one data set at one scale; filter first")
-    return means.pivot_table(index="kernel_width", columns="noise", values=metric)
 
 
 def _scores(sr: np.ndarray, hr: np.ndarray, crop: int, *, channel_mean: bool, with_ssim: bool) -> dict[str, float]:

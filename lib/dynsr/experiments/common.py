@@ -33,7 +33,8 @@ from matplotlib import colors
 from matplotlib.image import AxesImage
 
 from dynsr.checkpoints import load_checkpoint
-from dynsr.experiments.scoring import Params, TrainedModel, model_row
+from dynsr.degradations.testsets import TestSetting
+from dynsr.experiments.scoring import Params, TrainedModel, model_row, score
 from dynsr.fileio import write_text_atomic
 from dynsr.paths import profile_results_dir
 from dynsr.plots import gap_plot, save_figure, training_curves
@@ -42,7 +43,7 @@ from dynsr.results import Source, format_seeds, read_table_file, write_table
 from dynsr.results import read_table as read_written_table
 from dynsr.training.config import TrainConfig
 
-__all__ = [
+__all__ = ["write_heatmap", 
     "TableOutputs", "SeededParams", "SeededOutputs", "write_seeded_outputs", "check_seeds", "per_seed_runs", "training_columns", "seed_columns",
     "heatmap_rows", "heatmap_grids", "heatmap_figure",
     "reduced_scale_note", "TableFigure", "SHARED_TABLE_FIGURES", "gap_figure", "heatmap_table_figure", "table_figures", "draw_table_figure", "redraw_table_figures",
@@ -220,6 +221,16 @@ def heatmap_table_figure(table: str, figure: str, *, xlabel: str, kernel: Callab
         return heatmap_figure(heatmap_grids(written), title, xlabel=xlabel, kernel=kernel)
 
     return TableFigure(table, figure, draw)
+
+
+def write_heatmap(methods: Iterable[tuple[str, Any, TrainedModel | None]], settings: list[TestSetting], profile: Profile, *, figure: TableFigure,
+                  note: str) -> tuple[pd.DataFrame, list[Path]]:
+    """Score each ``(label, model, trained)`` (``trained`` None: computed without training, e.g. bicubic) on the width × noise grid
+    ``settings``, write the rows (:func:`heatmap_rows`) to ``figure.table`` and draw ``figure`` from the written table."""
+    rows = [row for label, model, trained in methods for row in heatmap_rows(label, score(model, settings, profile), profile=profile.name, trained=trained)]
+    table = pd.DataFrame(rows)
+    write_table(table, figure.table, profile=profile.name, metadata={"note": note})
+    return table, [draw_table_figure(figure, table, profile.name)]
 
 
 SHARED_TABLE_FIGURES: tuple[TableFigure, ...] = (

@@ -44,11 +44,11 @@ from dynsr.data.benchmarks import NamedImage
 from dynsr.data.images import GrayscaleImageWarning, load_rgb, modcrop
 from dynsr.data.root import dataset_dir
 from dynsr.degradations.testsets import TestSetting, cached_lr
-from dynsr.evaluate import center_crop, score_grid
-from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
+from dynsr.evaluate import center_crop
+from dynsr.experiments.common import TableFigure, gap_figure, heatmap_table_figure, write_heatmap
 from dynsr.experiments.scoring import TrainedModel, model_row
 from dynsr.papers.dasr.common import (
-    Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, score, table3_kernel, trained_model, tsne_embedding,
+    Params, aniso_kernel, dasr_setting, iso_kernel, probe_accuracy, profile_images, representations, table3_kernel, trained_model, tsne_embedding,
 )
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import model_upscaler, receptive_radius
@@ -326,23 +326,13 @@ class HeatmapParams(Params):
 
 
 def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
-    """PSNR of the setting-2 DASR and of bicubic over the (width, noise) grid; writes ``dasr/tables/heatmap.csv`` and the figure."""
-    profile = get_profile(params.profile)
+    """PSNR of the setting-2 DASR and of bicubic over the (width, noise) grid; writes ``dasr/tables/heatmap.csv`` and the figure drawn from it."""
     settings = [dasr_setting(params.dataset, 4, iso_kernel(w), n, label=f"σ={w:g} noise {n:g}", table="heat-map") for w in params.widths for n in params.noises]
     trained = trained_model("dasr_aniso", params, scale=4)
-    grids, rows = {}, []
-    for label, model, run in (("DASR (setting 2)", trained.model, trained), ("Bicubic", build_model("bicubic", scale=4), None)):
-        means = score(model, settings, profile)
-        grids[label] = score_grid(means)
-        rows += heatmap_rows(label, means, profile=profile.name, trained=run)
-    grids["difference DASR − bicubic"] = grids["DASR (setting 2)"] - grids["Bicubic"]
-    table = pd.DataFrame(rows)
-    write_table(table, "dasr/tables/heatmap", profile=profile.name,
-                metadata={"note": "no published values (the paper has no heat-map); the setting-2 model (trained on anisotropic kernels, "
-                                  "noise U[0, 25]) on isotropic 21x21 kernels, DASR harness"})
-    title = f"PSNR (dB) on {params.dataset} x4 per kernel width and noise level: DASR setting 2 vs bicubic ({profile.name} profile, one seed)"
-    drawn = heatmap_figure(grids, title, xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build())
-    return table, [save_figure(drawn, _figures_dir(profile.name) / "heatmap_dasr_bicubic.png")]
+    return write_heatmap([("DASR (setting 2)", trained.model, trained), ("Bicubic", build_model("bicubic", scale=4), None)], settings,
+                         get_profile(params.profile), figure=HEATMAP,
+                         note="no published values (the paper has no heat-map); the setting-2 model (trained on anisotropic kernels, "
+                              "noise U[0, 25]) on isotropic 21x21 kernels, DASR harness")
 
 
 # --- Figs. 5 / 7 / 8: visual comparisons ------------------------------------------------------------------------
@@ -445,10 +435,11 @@ def run_visual(params: VisualParams) -> tuple[pd.DataFrame, list[Path]]:
     return table, figures
 
 
+HEATMAP = heatmap_table_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
+                               xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build())
 TABLE_FIGURES: tuple[TableFigure, ...] = (
     gap_figure("dasr/tables/table2", "dasr/figures/table2_gap.png", "DASR Table 2", rows="method in ['DASR', 'Bicubic']", group="method"),
     gap_figure("dasr/tables/table3", "dasr/figures/table3_gap.png", "DASR Table 3", rows=f"source == '{Source.TRAINED}'", group="noise"),
-    heatmap_table_figure("dasr/tables/heatmap", "dasr/figures/heatmap_dasr_bicubic.png",
-                         xlabel="isotropic kernel width σ (thumbnails: the 21x21 kernel)", kernel=lambda width: iso_kernel(width).build()),
+    HEATMAP,
 )
 """DASR's figures drawn from its written tables alone (`dynsr.experiments.common.redraw_table_figures`)."""

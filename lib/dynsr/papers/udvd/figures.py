@@ -33,9 +33,9 @@ from dynsr.degradations.pca import load_pca_basis
 from dynsr.degradations.pipelines import Degradation, GaussianKernel
 from dynsr.degradations.spatial import LinearRamp, Quadrants, SpatiallyVaryingDegradation
 from dynsr.degradations.testsets import TestSetting, cached_lr, kernel_noise_grid
-from dynsr.evaluate import center_crop, score_grid
-from dynsr.experiments.common import TableFigure, gap_figure, heatmap_figure, heatmap_rows, heatmap_table_figure
-from dynsr.experiments.scoring import Params, model_row, score, trained_model
+from dynsr.evaluate import center_crop
+from dynsr.experiments.common import TableFigure, gap_figure, heatmap_table_figure, write_heatmap
+from dynsr.experiments.scoring import Params, model_row, trained_model
 from dynsr.fileio import write_json_atomic
 from dynsr.inference import degradation_vector, model_upscaler, setting_kernel_code, setting_pixel_degradation
 from dynsr.metrics import psnr, to_uint8
@@ -65,23 +65,11 @@ class HeatmapParams(Params):
 
 
 def run_heatmap(params: HeatmapParams) -> tuple[pd.DataFrame, list[Path]]:
-    """UDVD and SRMD PSNR over the (width, noise) grid; writes ``udvd/tables/heatmap.csv`` and the figure."""
-    profile = get_profile(params.profile)
+    """UDVD and SRMD PSNR over the (width, noise) grid; writes ``udvd/tables/heatmap.csv`` and the figure drawn from it."""
     settings = kernel_noise_grid(params.dataset, params.scale, params.widths, params.noises, label="UDVD heat-map")
-    grids, rows = {}, []
-    for label, recipe in (("UDVD", "udvd"), ("SRMD", "srmd")):
-        trained = trained_model(recipe, params, scale=params.scale)
-        means = score(trained.model, settings, profile)
-        grids[label] = score_grid(means)
-        rows += heatmap_rows(label, means, profile=profile.name, trained=trained)
-    grids["difference UDVD − SRMD"] = grids["UDVD"] - grids["SRMD"]
-    table = pd.DataFrame(rows)
-    write_table(table, "udvd/tables/heatmap", profile=profile.name,
-                metadata={"note": "no published values (the paper has no heat-map); paper and gap are empty"})
-    title = f"PSNR (dB) on {params.dataset} x{params.scale} per kernel width and noise level ({profile.name} profile, one seed)"
-    drawn = heatmap_figure(grids, title, xlabel="kernel width (thumbnails: the 15x15 kernel)", kernel=lambda width: isotropic_gaussian_kernel(15, width))
-    figure = save_figure(drawn, _figures_dir(profile.name) / "heatmap_udvd_srmd.png")
-    return table, [figure]
+    runs = [(label, trained_model(recipe, params, scale=params.scale)) for label, recipe in (("UDVD", "udvd"), ("SRMD", "srmd"))]
+    return write_heatmap([(label, run.model, run) for label, run in runs], settings, get_profile(params.profile), figure=HEATMAP,
+                         note="no published values (the paper has no heat-map); paper and gap are empty")
 
 
 # --- Fig. 4: predicted kernels ----------------------------------------------------------------------
@@ -302,11 +290,12 @@ def run_real_images(params: RealImageParams) -> tuple[dict, list[Path]]:
     return record, figures
 
 
+HEATMAP = heatmap_table_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
+                               kernel=lambda width: isotropic_gaussian_kernel(15, width))
 TABLE_FIGURES: tuple[TableFigure, ...] = (
     gap_figure("udvd/tables/srmd_table2", "udvd/figures/srmd_table2_gap.png", "SRMD, UDVD Table 2", rows="method == 'SRMD'", group="dataset"),
     *(gap_figure(f"udvd/tables/table{n}", f"udvd/figures/table{n}_gap.png", f"UDVD Table {n}",
                  rows=f"source == '{Source.TRAINED}' and metric == 'PSNR'", group="method") for n in (2, 3, 4, 5)),
-    heatmap_table_figure("udvd/tables/heatmap", "udvd/figures/heatmap_udvd_srmd.png", xlabel="kernel width (thumbnails: the 15x15 kernel)",
-                         kernel=lambda width: isotropic_gaussian_kernel(15, width)),
+    HEATMAP,
 )
 """UDVD's figures drawn from its written tables alone (`dynsr.experiments.common.redraw_table_figures`)."""
