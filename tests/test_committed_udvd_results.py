@@ -75,9 +75,10 @@ def test_heatmap_udvd_above_srmd_everywhere_and_recomputes(private_results: Path
     assert set(REQUIRED_COLUMNS) <= set(table.columns) and len(table) == 96 and table["paper"].isna().all()
     grid = table.pivot_table(index=["kernel_width", "noise"], columns="method", values="ours")
     assert grid.shape == (48, 2) and (grid["UDVD"] > grid["SRMD"]).all()
+    assert all(row.steps == weights_steps(row.method.lower(), 3) for row in table.itertuples())  # SRMD at UDVD's compute
     difference = (grid["UDVD"] - grid["SRMD"]).unstack()
-    assert difference.loc[0.2, 0.0] == pytest.approx(5.94, abs=0.01) and difference.loc[3.0, 75.0] == pytest.approx(1.01, abs=0.01)
-    assert (difference.diff(axis=1).iloc[:, 1:] < 0).all().all()  # the advantage shrinks as the noise grows, at every width
+    assert difference.loc[0.2, 0.0] == pytest.approx(2.81, abs=0.01) and difference.loc[3.0, 75.0] == pytest.approx(0.13, abs=0.01)
+    assert (difference.diff(axis=1).iloc[:, 1:] < 0).sum().sum() == 38  # the advantage shrinks as the noise grows: 38 of 40 steps
     model = trained_model("srmd", Params(profile="cpu"), scale=3).model
     recomputed = score(model, kernel_noise_grid("Set5", 3, (1.4,), (15.0,)), get_profile("cpu"))["PSNR"].iloc[0]
     assert recomputed == pytest.approx(grid.loc[(1.4, 15.0), "SRMD"], abs=tolerances.PSNR_DB)
@@ -171,10 +172,13 @@ def test_table4_noise_free_layout_gaps_and_recompute(private_results: Path) -> N
     assert trained["paper"].notna().all()
     np.testing.assert_allclose(trained["gap"], trained["ours"] - trained["paper"], atol=1e-8)  # the CSV keeps 10 significant digits
     gaps = trained.groupby("method")["gap"].mean()
-    assert gaps["UDVD"] == pytest.approx(-1.641, abs=0.005) and gaps["SRMDNF"] == pytest.approx(-5.555, abs=0.005)
+    assert gaps["UDVD"] == pytest.approx(-1.672, abs=0.005) and gaps["SRMDNF"] == pytest.approx(-2.300, abs=0.005)
     psnr = table.pivot_table(index=["dataset", "scale", "degradation"], columns="method", values="ours")
-    assert len(psnr) == 27 and (psnr["UDVD"] > psnr["SRMDNF"] + 1.5).all() and (psnr["UDVD"] > psnr["Bicubic"]).all()
-    assert (psnr["SRMDNF"] < psnr["Bicubic"]).sum() == 26  # our SRMDNF (1,000 steps) is below bicubic in 26 of 27 cells
+    assert len(psnr) == 27 and (psnr["UDVD"] > psnr["Bicubic"]).all()
+    # SRMDNF at UDVD-nf's training compute (4-7x the steps of a network 4x smaller) beats UDVD-nf in 7 of the 9 x4 cells
+    behind = psnr.index[psnr["UDVD"] <= psnr["SRMDNF"]]
+    assert len(behind) == 7 and set(behind.get_level_values("scale")) == {4}
+    assert (psnr["SRMDNF"] < psnr["Bicubic"]).sum() == 3  # was 26 of 27 at 1,000 steps
     model = trained_model("udvdnf", Params(profile="cpu"), scale=4).model
     setting = [s for s in udvd_table4() if s.dataset == "Set5" and s.label == "x4 width 2.6 noise 0"]
     recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
