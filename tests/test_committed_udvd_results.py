@@ -41,10 +41,10 @@ def test_table5_layout_bicubic_check_and_paper_error() -> None:
     quoted = table[table["source"] == Source.QUOTED]
     assert set(quoted["method"]) == {"SRCNN", "VDSR", "RDN", "RCAN"} and quoted["ours"].isna().all()
     bicubic = table[table["method"] == "Bicubic"].set_index(["dataset", "degradation", "metric"])
-    # SRMD harness (RGB in, Y scored; Set14's gray bridge as RGB): Set5 / BSD100 BI within 0.02 dB of the paper;
-    # Set14 +0.098 dB is bridge (scored on its own gray channel in the classic protocol: notebook 00, within 0.01 dB).
-    np.testing.assert_allclose(bicubic.loc[[("Set5", "BI", "PSNR"), ("BSD100", "BI", "PSNR")], "gap"], [0.017, 0.005], atol=0.002)
-    assert bicubic.loc[("Set14", "BI", "PSNR"), "gap"] == pytest.approx(0.098, abs=0.002)
+    # SRMD harness (RGB in, Y scored; Set14's gray bridge scored as SRMD's demo does, the channel mean against the gray HR):
+    # Set5 / Set14 / BSD100 BI within 0.02 dB of the paper (Set14 was +0.098 dB with bridge scored on replicated Y)
+    np.testing.assert_allclose(bicubic.loc[[("Set5", "BI", "PSNR"), ("Set14", "BI", "PSNR"), ("BSD100", "BI", "PSNR")], "gap"],
+                               [0.017, 0.003, 0.005], atol=0.002)
     assert bicubic.loc[("BSD100", "BI", "PSNR"), "n_images"] == 100
     bi_ssim = bicubic.xs(("BI", "SSIM"), level=("degradation", "metric"))
     assert (bi_ssim["ours"] - bi_ssim["paper"] > 0.035).all()  # the paper prints BD SSIMs (documented error)
@@ -58,8 +58,8 @@ def test_table5_udvd_beats_srmd_and_recomputes(private_results: Path) -> None:
 
     table = read_table_file(TABLES / "table5.csv")
     psnr = table[table["metric"] == "PSNR"].pivot_table(index=["dataset", "degradation"], columns="method", values="ours")
-    assert (psnr["UDVD*"] > psnr["SRMD*"] + 1.0).all()  # SRMD at 1,000 cpu steps is far behind (still below bicubic)
-    np.testing.assert_allclose(psnr.loc[("Set5", "BI"), ["UDVD*", "SRMD*"]], [30.619, 24.677], atol=0.002)
+    assert (psnr["UDVD*"] > psnr["SRMD*"] + 0.33).all()  # SRMD at UDVD's compute: behind in every cell (it was 6 dB at 1,000 steps)
+    np.testing.assert_allclose(psnr.loc[("Set5", "BI"), ["UDVD*", "SRMD*"]], [30.619, 27.805], atol=0.002)
     model = trained_model("udvd", Params(profile="cpu"), scale=3).model
     setting = [s for s in udvd_table5() if s.dataset == "Set5" and s.label == "BI"]
     recomputed = score(model, setting, get_profile("cpu"))["PSNR"].iloc[0]
