@@ -65,7 +65,7 @@ def test_the_paper_spec_registers_the_tables_and_their_figures() -> None:
     assert set(spec.test_tables) == {"dmsr_table1", "dmsr_table2", "dmsr_table3", "dmsr_table4"}
     assert spec.table_figures == "dynsr.papers.dmsr.figures" and spec.main_recipe == "dmsr"
     from dynsr.papers.dmsr.figures import TABLE_FIGURES
-    assert [figure.table for figure in TABLE_FIGURES] == [f"dmsr/tables/table{n}" for n in (1, 2, 3, 4)]
+    assert [figure.table for figure in TABLE_FIGURES] == [*(f"dmsr/tables/table{n}" for n in (1, 2, 3, 4)), "dmsr/tables/heatmap"]
 
 
 # --- Table 1 from synthetic scores --------------------------------------------------------------------------------
